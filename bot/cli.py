@@ -1,0 +1,51 @@
+"""Parse the command line: `run` (the default) and `sync` start Discord, the rest work offline."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from bot.config import load_settings
+from bot.errors import ConfigError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe every subcommand; `python -m bot` alone means `run`."""
+    parser = argparse.ArgumentParser(prog="episode-bot", description="Podcast episode Q&A bot for Discord.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="ingest the data directory and connect to Discord (default)")
+    sub.add_parser("sync", help="register the slash commands with Discord now, then exit")
+    ingest = sub.add_parser("ingest", help="load episode files into the database")
+    ingest.add_argument("paths", nargs="*", help="files or directories (default: DATA_DIR)")
+    ask = sub.add_parser("ask", help="answer a question from the episodes")
+    ask.add_argument("question")
+    quote = sub.add_parser("quote", help="list a speaker's quotes in time order")
+    quote.add_argument("speaker")
+    quote.add_argument("--episode", help="only quotes from this episode")
+    takeaways = sub.add_parser("takeaways", help="list an episode's key takeaways")
+    takeaways.add_argument("episode", nargs="?", help="number or title (default: the latest)")
+    related = sub.add_parser("related", help="list episodes related to one")
+    related.add_argument("episode", nargs="?", help="number or title (default: the latest)")
+    sub.add_parser("stats", help="count what the database holds")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand and return its exit code (2 for a configuration problem)."""
+    args = build_parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+        if command in ("run", "sync"):
+            from bot import runner  # imported late: the offline commands never load discord.py
+
+            return runner.main(settings, command)
+        from bot import terminal
+
+        return terminal.main(settings, command, args)
+    except ConfigError as exc:
+        print(f"episode-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

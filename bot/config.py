@@ -1,0 +1,93 @@
+"""Load settings from the environment and `.env`, failing with one clear line."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from bot.errors import ConfigError
+
+DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
+DEFAULT_DATABASE_PATH = "episode-bot.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Three dot-separated base64url parts; checked so a pasted client secret or a quote-wrapped
+# value fails here with a hint instead of as a 401 from Discord.
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
+TOKEN_HELP = (
+    "create a bot at https://discord.com/developers/applications, copy its token "
+    "(Bot > Reset Token) and put DISCORD_TOKEN=... in .env (see .env.example)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Hold every setting the bot and the CLI read; the token is never shown in repr."""
+
+    token: str | None = field(default=None, repr=False)
+    api_base_url: str = DEFAULT_API_BASE_URL
+    data_dir: Path = Path("data")
+    database_path: Path = Path(DEFAULT_DATABASE_PATH)
+    dev_guild_id: int | None = None
+    log_level: str = "INFO"
+
+    @property
+    def api_base_is_custom(self) -> bool:
+        """Tell whether REST (and so the gateway) goes somewhere other than Discord."""
+        return self.api_base_url != DEFAULT_API_BASE_URL
+
+    def require_token(self) -> str:
+        """Return the token, or raise ConfigError saying what is missing and how to get it."""
+        if not self.token:
+            raise ConfigError(f"DISCORD_TOKEN is not set: {TOKEN_HELP}.")
+        if not TOKEN_SHAPE.match(self.token):
+            raise ConfigError(
+                "DISCORD_TOKEN does not look like a bot token (three dot-separated parts, "
+                f"no quotes or spaces): {TOKEN_HELP}."
+            )
+        return self.token
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+    """Build Settings from `env` (default os.environ, after reading `.env` if present)."""
+    if env is None:
+        if dotenv:
+            load_dotenv(Path.cwd() / ".env", override=False)
+        env = os.environ
+    return Settings(
+        token=(env.get("DISCORD_TOKEN") or "").strip() or None,
+        api_base_url=_api_base_url(env.get("DISCORD_API_BASE_URL")),
+        data_dir=Path(env.get("DATA_DIR") or "data"),
+        database_path=Path(env.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
+        dev_guild_id=_snowflake("DEV_GUILD_ID", env.get("DEV_GUILD_ID")),
+        log_level=_log_level(env.get("LOG_LEVEL")),
+    )
+
+
+def _api_base_url(raw: str | None) -> str:
+    value = (raw or "").strip().rstrip("/")
+    if not value:
+        return DEFAULT_API_BASE_URL
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ConfigError(f"DISCORD_API_BASE_URL must be an http(s) URL such as {DEFAULT_API_BASE_URL}.")
+    return value
+
+
+def _snowflake(name: str, raw: str | None) -> int | None:
+    value = (raw or "").strip()
+    if not value:
+        return None
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a numeric Discord ID (right-click the server > Copy Server ID).")
+    return int(value)
+
+
+def _log_level(raw: str | None) -> str:
+    value = (raw or "INFO").strip().upper()
+    if value not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
+    return value

@@ -1,0 +1,162 @@
+"""Plain data passed from parsing to storage to rendering; nothing here knows about Discord."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class SourceQuote:
+    """Hold one quote as read from a data file."""
+
+    text: str
+    speaker: str
+    seconds: int
+    truncated: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PersonAliases:
+    """Hold the other names a person is known by, from an episode's metadata."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeSource:
+    """Hold one episode as read from its files (a page, its metadata, or both), before storage."""
+
+    key: str
+    title: str
+    show: str | None = None
+    number: int | None = None
+    description: str = ""
+    url: str | None = None
+    published: dt.date | None = None
+    duration_seconds: int | None = None
+    hosts: tuple[str, ...] = ()
+    guests: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    people: tuple[PersonAliases, ...] = ()
+    takeaways: tuple[str, ...] = ()
+    quotes: tuple[SourceQuote, ...] = ()
+    quotes_declared: int | None = None
+    mentions: tuple[str, ...] = ()
+    mentions_declared: int | None = None
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRef:
+    """Identify a stored episode with what every answer needs to cite it."""
+
+    id: int
+    key: str
+    title: str
+    show: str | None = None
+    number: int | None = None
+    url: str | None = None
+    published: dt.date | None = None
+
+    @property
+    def label(self) -> str:
+        """Return `Title | Show #N`, the way pages name episodes."""
+        tail = " ".join(part for part in (self.show, f"#{self.number}" if self.number else None) if part)
+        return f"{self.title} | {tail}" if tail else self.title
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeCard:
+    """Hold everything `/episode` shows about one episode."""
+
+    episode: EpisodeRef
+    description: str
+    hosts: tuple[str, ...]
+    guests: tuple[str, ...]
+    duration_seconds: int | None
+    takeaway_count: int
+    quote_count: int
+    quotes_declared: int | None
+    mention_count: int
+    mentions_declared: int | None
+    related_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Identify a stored host, guest or speaker."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Takeaway:
+    """Hold one key takeaway of an episode, in page order."""
+
+    id: int
+    position: int
+    text: str
+    episode: EpisodeRef
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteHit:
+    """Hold one stored quote with its speaker, episode and timestamp link."""
+
+    id: int
+    text: str
+    truncated: bool
+    speaker: Person
+    seconds: int
+    episode: EpisodeRef
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedItem:
+    """Hold one related episode: the title as given, the episode when known, and why."""
+
+    title: str
+    reason: str
+    episode: EpisodeRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """Hold one ranked passage answering a free-text question."""
+
+    kind: str  # "takeaway", "quote" or "description"
+    text: str
+    episode: EpisodeRef
+    speaker: Person | None = None
+    seconds: int | None = None
+    link: str | None = None
+    truncated: bool = False
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """Hold one autocomplete suggestion; both strings are at most 100 characters."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    """Say what an ingest run did, file by file."""
+
+    loaded: tuple[str, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    failed: tuple[str, ...] = field(default=())  # one line each: "path:line: what was expected"
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether every file loaded."""
+        return not self.failed
