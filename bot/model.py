@@ -47,6 +47,7 @@ class EpisodeSource:
     mentions: tuple[str, ...] = ()
     mentions_declared: int | None = None
     related: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # "path:line: message" for odd but usable input
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,7 @@ class IngestReport:
     unchanged: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     failed: tuple[str, ...] = field(default=())  # one line each: "path:line: what was expected"
+    warnings: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
