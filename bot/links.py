@@ -1,0 +1,65 @@
+"""Episode offsets as text and as links that start playback at that moment."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import SplitResult, urlsplit, urlunsplit
+
+_OFFSET = re.compile(r"(?:([0-9]{1,3}):)?([0-9]{1,3}):([0-9]{2})")
+_YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com"})
+_AUDIO_SUFFIXES = (".mp3", ".m4a", ".m4b", ".mp4", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".webm")
+
+
+def format_offset(seconds: int) -> str:
+    """Return an offset as `m:ss` under an hour and `h:mm:ss` from an hour on."""
+    hours, rest = divmod(max(0, int(seconds)), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def parse_offset(text: str) -> int:
+    """Return the whole seconds of `m:ss`, `mm:ss` or `h:mm:ss`; raise ValueError otherwise."""
+    match = _OFFSET.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"not a timestamp like 1:23 or 1:02:03: {text!r}")
+    hours, minutes, seconds = (int(part) if part else 0 for part in match.groups())
+    # Without hours a page may still write 75:00; with hours, minutes must be a clock field.
+    if seconds > 59 or (match.group(1) and minutes > 59):
+        raise ValueError(f"minutes and seconds must be below 60: {text!r}")
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def timestamp_url(url: str | None, seconds: int) -> str | None:
+    """Return `url` set to start at `seconds`, the URL itself when it has no time parameter, or None."""
+    parts = _http_parts(url)
+    return None if parts is None else urlunsplit(_at_time(parts, max(0, int(seconds))))
+
+
+def _http_parts(url: str | None) -> SplitResult | None:
+    """Return the parts of an http(s) URL with a host, else None."""
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return None
+    return parts if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def _at_time(parts: SplitResult, seconds: int) -> SplitResult:
+    """Return the URL parts with the start-time parameter its player understands."""
+    host, path = (parts.hostname or "").lower(), parts.path
+    if host in _YOUTUBE_HOSTS and path.startswith("/embed/"):
+        return parts._replace(query=_set_param(parts.query, "start", str(seconds)))
+    if host in _YOUTUBE_HOSTS:
+        return parts._replace(query=_set_param(parts.query, "t", f"{seconds}s"))
+    if host == "youtu.be" or (host == "open.spotify.com" and "/episode/" in path):
+        return parts._replace(query=_set_param(parts.query, "t", str(seconds)))
+    if path.lower().endswith(_AUDIO_SUFFIXES):
+        return parts._replace(fragment=f"t={seconds}")
+    return parts
+
+
+def _set_param(query: str, name: str, value: str) -> str:
+    """Return `query` with every `name=` parameter removed and `name=value` appended."""
+    # Splitting by hand keeps the other parameters byte for byte as the page gave them.
+    kept = [part for part in query.split("&") if part and part.split("=", 1)[0] != name]
+    return "&".join([*kept, f"{name}={value}"])
