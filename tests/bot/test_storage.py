@@ -1,0 +1,93 @@
+"""Database: migrations, transactions and bot_state on a real temporary SQLite file."""
+
+import sqlite3
+
+import pytest
+
+from bot.storage import Database, Migration, load_migrations
+
+
+async def test_migrations_apply_from_empty_and_reopen_keeps_data(tmp_path):
+    path = tmp_path / "kb.db"
+    db = await Database.open(path)
+    assert await db.schema_version() == load_migrations()[-1].number
+    await db.set_state("last_post", "2026-01-31")
+    await db.close()
+
+    db = await Database.open(path)
+    try:
+        assert await db.get_state("last_post") == "2026-01-31"
+        async with db.conn.execute("PRAGMA journal_mode") as cur:
+            assert (await cur.fetchone())[0] == "wal"
+        async with db.conn.execute("PRAGMA foreign_keys") as cur:
+            assert (await cur.fetchone())[0] == 1
+    finally:
+        await db.close()
+
+
+async def test_migration_files_are_numbered_in_sequence():
+    numbers = [m.number for m in load_migrations()]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert load_migrations()[0].name == "0001_initial.sql"
+
+
+async def test_failing_migration_leaves_schema_and_version_untouched(tmp_path):
+    path = tmp_path / "kb.db"
+    base = load_migrations()[:1]
+    bad = Migration(2, "0002_bad.sql", "CREATE TABLE half_done(x INTEGER);\nSELECT * FROM no_such_table;")
+    db = await Database.open(path, migrations=base)
+    await db.close()
+    with pytest.raises(RuntimeError, match=r"0002_bad\.sql"):
+        await Database.open(path, migrations=[*base, bad])
+    db = await Database.open(path, migrations=base)
+    try:
+        assert await db.schema_version() == 1
+        async with db.conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'") as cur:
+            assert (await cur.fetchone())[0] == 0
+    finally:
+        await db.close()
+
+
+async def test_newer_database_is_refused(tmp_path):
+    path = tmp_path / "kb.db"
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA user_version = 99")
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="newer"):
+        await Database.open(path)
+
+
+async def test_transaction_rolls_back_on_error(tmp_path):
+    db = await Database.open(tmp_path / "kb.db")
+    try:
+        await db.set_state("k", "before")
+
+        async def fail_midway():
+            async with db.transaction() as conn:
+                await conn.execute("UPDATE bot_state SET value = 'during' WHERE key = 'k'")
+                raise ZeroDivisionError
+
+        with pytest.raises(ZeroDivisionError):
+            await fail_midway()
+        assert await db.get_state("k") == "before"
+        await db.set_state("k", None)
+        assert await db.get_state("k") is None
+    finally:
+        await db.close()
+
+
+async def test_write_in_thread_commits_through_second_connection(tmp_path):
+    db = await Database.open(tmp_path / "kb.db")
+    try:
+
+        def work(conn):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("INSERT INTO bot_state VALUES ('bulk', 'yes')")
+            conn.execute("COMMIT")
+            return 7
+
+        assert await db.write_in_thread(work) == 7
+        assert await db.get_state("bulk") == "yes"
+    finally:
+        await db.close()
