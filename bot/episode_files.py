@@ -1,0 +1,301 @@
+"""Find episode files, read the TOML metadata format and merge it over a page of the same stem."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.errors import DataError
+from bot.links import parse_offset
+from bot.model import EpisodeSource, PersonAliases, SourceQuote
+from bot.pages import ELLIPSES, parse_page, split_lines
+
+PAGE_SUFFIX = ".txt"
+META_SUFFIX = ".toml"
+_TOML_ERROR = re.compile(
+    r"(?P<what>.*?)\s*\((?:at line (?P<line>\d+), column (?P<column>\d+)|at end of document)\)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFiles:
+    """Name the page and/or metadata file that together make one episode."""
+
+    key: str
+    page: Path | None
+    meta: Path | None
+
+
+def find_sources(paths: Sequence[Path]) -> list[SourceFiles]:
+    """Return the episodes under `paths`, pairing `STEM.txt` with `STEM.toml` in the same directory."""
+    found: dict[tuple[Path, str], dict[str, Path]] = {}
+    for root in paths:
+        for file in _candidates(Path(root)):
+            kind = "meta" if file.suffix.lower() == META_SUFFIX else "page"
+            found.setdefault((file.parent, file.stem), {})[kind] = file
+    sources = [SourceFiles(stem, pair.get("page"), pair.get("meta")) for (_, stem), pair in found.items()]
+    return sorted(sources, key=lambda s: (s.key, str(s.page or s.meta)))
+
+
+def read_contents(files: SourceFiles) -> dict[Path, bytes]:
+    """Read the bytes of an episode's files; raise DataError when one cannot be read."""
+    contents = {}
+    for path in (files.page, files.meta):
+        if path is not None:
+            try:
+                contents[path] = path.read_bytes()
+            except OSError as err:
+                raise DataError(path, 1, f"expected a readable file, got {err.strerror or err}") from None
+    return contents
+
+
+def read_episode(files: SourceFiles, contents: Mapping[Path, bytes]) -> EpisodeSource:
+    """Parse an episode from its files' bytes: the page, then the metadata merged over it."""
+    page = parse_page(_text(files.page, contents), files.page) if files.page else None
+    if files.meta is None:
+        if page is None:
+            raise ValueError(f"no page or metadata file for {files.key!r}")
+        return page
+    fields = parse_meta(_text(files.meta, contents), files.meta)
+    if page is not None:
+        return dataclasses.replace(page, **fields)
+    if "title" not in fields:
+        raise DataError(files.meta, 1, 'expected `title = "..."` (no page pairs with this file), got none')
+    return EpisodeSource(key=files.key, **fields)
+
+
+def decode(data: bytes, path: Path) -> str:
+    """Return UTF-8 text without a BOM; raise DataError at the line of the first undecodable byte."""
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as err:
+        line = len(split_lines(data[: err.start].decode("utf-8")))
+        raise DataError(path, line, f"expected UTF-8 text, got byte 0x{data[err.start]:02x}") from None
+
+
+def parse_meta(text: str, path: Path) -> dict[str, Any]:
+    """Return the EpisodeSource fields a metadata file sets; raise DataError naming the line."""
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise _syntax_error(err, text, path) from None
+    return _MetaReader(path, split_lines(text)).fields(table)
+
+
+def _text(path: Path, contents: Mapping[Path, bytes]) -> str:
+    if path not in contents:
+        raise DataError(path, 1, "expected the file's contents, got none (unreadable file?)")
+    return decode(contents[path], path)
+
+
+def _candidates(root: Path) -> Iterator[Path]:
+    """Yield the page and metadata files under `root`, or `root` itself when it is a file."""
+    if root.is_file():
+        yield root
+        return
+    if not root.is_dir():
+        raise DataError(root, 1, "expected a file or a directory, got nothing at this path")
+    for folder, dirs, names in os.walk(root, onerror=_walk_error):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if Path(name).suffix.lower() in (PAGE_SUFFIX, META_SUFFIX) and not _ignored(name):
+                yield Path(folder) / name
+
+
+def _ignored(name: str) -> bool:
+    """Tell hidden files and editor leftovers (`.x.swp`, `#x#`, `x~`) from data."""
+    return name.startswith((".", "#")) or name.endswith("~")
+
+
+def _walk_error(err: OSError) -> None:
+    raise DataError(err.filename or "?", 1, f"expected a readable directory, got {err.strerror or err}")
+
+
+def _syntax_error(err: tomllib.TOMLDecodeError, text: str, path: Path) -> DataError:
+    match = _TOML_ERROR.fullmatch(str(err))
+    if match is None:
+        return DataError(path, 1, f"expected valid TOML, got {err}")
+    line = int(match["line"]) if match["line"] else len(split_lines(text))
+    where = f" at column {match['column']}" if match["column"] else " at the end of the file"
+    return DataError(path, line, f"expected valid TOML, got {match['what'].lower()}{where}")
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("a non-empty string")
+    return value.strip()
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    # A lone string is accepted as a one-item list: `hosts = "Lex Fridman"` is an easy slip.
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise ValueError("a list of strings")
+    return tuple(dict.fromkeys(_string(item) for item in items))
+
+
+def _count(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError("a whole number, 0 or more")
+    return value
+
+
+def _url(value: object) -> str:
+    url = _string(value)
+    if not url.lower().startswith(("http://", "https://")):
+        raise ValueError("an http:// or https:// URL")
+    return url
+
+
+def _date(value: object) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(_string(value))
+    except ValueError:
+        raise ValueError("a date like 2026-01-31") from None
+
+
+def _seconds(value: object) -> int:
+    if isinstance(value, str):
+        try:
+            return parse_offset(value)
+        except ValueError:
+            raise ValueError('seconds or a time like "1:02:03"') from None
+    try:
+        return _count(value)
+    except ValueError:
+        raise ValueError('seconds or a time like "1:02:03"') from None
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("true or false")
+    return value
+
+
+# TOML key -> (EpisodeSource field, converter). `people` and `quotes` are tables, read separately.
+_KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
+    "title": ("title", _string),
+    "show": ("show", _string),
+    "number": ("number", _count),
+    "description": ("description", _string),
+    "url": ("url", _url),
+    "published": ("published", _date),
+    "duration": ("duration_seconds", _seconds),
+    "hosts": ("hosts", _strings),
+    "guests": ("guests", _strings),
+    "aliases": ("aliases", _strings),
+    "takeaways": ("takeaways", _strings),
+    "mentions": ("mentions", _strings),
+    "related": ("related", _strings),
+    "quotes_declared": ("quotes_declared", _count),
+    "mentions_declared": ("mentions_declared", _count),
+}
+_QUOTE_KEYS: dict[str, Callable[[object], Any]] = {
+    "text": _string,
+    "speaker": _string,
+    "time": _seconds,
+    "truncated": _flag,
+}
+_TABLES = ("people", "quotes")
+
+
+@dataclass
+class _MetaReader:
+    """Check a parsed metadata table, reporting problems at the line where the key is written."""
+
+    path: Path
+    lines: list[str]
+
+    def fields(self, table: dict[str, Any]) -> dict[str, Any]:
+        """Return the EpisodeSource fields set by `table`."""
+        fields: dict[str, Any] = {}
+        for key, value in table.items():
+            if key == "people":
+                fields["people"] = self._people(value)
+            elif key == "quotes":
+                fields["quotes"] = self._quotes(value)
+            elif key in _KEYS:
+                name, convert = _KEYS[key]
+                fields[name] = self._convert(convert, value, key, self._line(key))
+            else:
+                raise self._unknown(key, self._line(key), (*_KEYS, *_TABLES))
+        return fields
+
+    def _people(self, value: object) -> tuple[PersonAliases, ...]:
+        start = self._line("people")
+        if not isinstance(value, dict):
+            raise DataError(self.path, start, f"expected a [people] table of name = [aliases], got {value!r}")
+        people = []
+        for name, aliases in value.items():
+            line = self._line(name, self._header("people") or start)
+            person = self._convert(_string, name, "people", line)
+            people.append(PersonAliases(person, self._convert(_strings, aliases, name, line)))
+        return tuple(people)
+
+    def _quotes(self, value: object) -> tuple[SourceQuote, ...]:
+        if not isinstance(value, list):
+            raise DataError(self.path, self._line("quotes"), "expected [[quotes]] tables, got a value")
+        quotes: dict[tuple[str, int], SourceQuote] = {}
+        for index, entry in enumerate(value):
+            quote = self._quote(entry, self._header("quotes", index) or self._line("quotes"))
+            quotes.setdefault((quote.text, quote.seconds), quote)
+        return tuple(quotes.values())
+
+    def _quote(self, entry: object, start: int) -> SourceQuote:
+        if not isinstance(entry, dict):
+            raise DataError(
+                self.path, start, f"expected a quote table with text, speaker and time, got {entry!r}"
+            )
+        parts: dict[str, Any] = {}
+        for key, value in entry.items():
+            if key not in _QUOTE_KEYS:
+                raise self._unknown(key, self._line(key, start), tuple(_QUOTE_KEYS))
+            parts[key] = self._convert(_QUOTE_KEYS[key], value, key, self._line(key, start))
+        missing = [key for key in ("text", "speaker", "time") if key not in parts]
+        if missing:
+            raise DataError(self.path, start, f"expected the quote's {', '.join(missing)}, got none")
+        text = parts["text"]
+        truncated = parts.get("truncated", text.startswith(ELLIPSES) or text.endswith(ELLIPSES))
+        return SourceQuote(text, parts["speaker"], parts["time"], truncated, self._line("text", start))
+
+    def _convert(self, convert: Callable[[object], Any], value: object, key: str, line: int) -> Any:
+        try:
+            return convert(value)
+        except ValueError as err:
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise DataError(self.path, line, f"expected {err} for `{key}`, got {shown}") from None
+
+    def _unknown(self, key: str, line: int, known: Sequence[str]) -> DataError:
+        return DataError(self.path, line, f"expected one of {', '.join(known)}, got {key!r}")
+
+    def _line(self, key: str, start: int = 0) -> int:
+        """Return the line that assigns `key`, searching after line `start` (a header, or 0 for the top)."""
+        pattern = re.compile(r"\s*(?:" + "|".join(map(re.escape, _spellings(key))) + r")\s*[=.]")
+        for number in range(max(start, 1), len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if number > start and line.lstrip().startswith("["):
+                break
+            if pattern.match(line):
+                return number
+        return max(start, 1)
+
+    def _header(self, name: str, index: int = 0) -> int | None:
+        """Return the line of the `index`-th `[name]` or `[[name]]` header, if the file has one."""
+        pattern = re.compile(r"\s*\[\[?\s*" + re.escape(name) + r"\s*\]\]?")
+        headers = [n for n, line in enumerate(self.lines, 1) if pattern.match(line)]
+        return headers[index] if index < len(headers) else None
+
+
+def _spellings(key: str) -> tuple[str, ...]:
+    """Return how a TOML key may be written: bare, or in double or single quotes."""
+    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
+    return (key, f'"{escaped}"', f"'{key}'")
