@@ -45,7 +45,7 @@ def split_title_line(line: str) -> tuple[str, str | None, int | None]:
     as a tag line ("FULL EXCLUSIVE FOOTAGE"), and a show must not be invented from a tag line.
     """
     line = " ".join(line.split())
-    head, sep, tail = line.rpartition(" | ")
+    head, sep, tail = f" {line}".rpartition(" | ")  # the leading space lets "| Show #3" split too
     match = _NUMBER.fullmatch(tail) if sep else None
     if match is None:
         return line, None, None
