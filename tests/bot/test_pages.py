@@ -2,8 +2,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.errors import DataError
+from bot.model import EpisodeSource
 from bot.pages import parse_page, split_lines, split_title_line
 
 SEED = Path(__file__).parents[2] / "data" / "episodes" / "lex-fridman-490.txt"
@@ -368,3 +371,88 @@ def test_empty_quote():
     err = error(TITLE, "Quotes", '""', "Ann · ▶ 1:00")
     assert err.line == 3
     assert "quote text" in err.expected
+
+
+def test_bar_at_the_start_of_a_title_line_leaves_no_title():
+    assert split_title_line("| Show #3") == ("", "Show", 3)
+
+
+# Properties: any text either parses or fails with a DataError naming a line of that text
+
+SEED_LINES = split_lines(seed_text())
+JUNK = st.sampled_from(
+    [
+        "",
+        "Recommendations (x)",
+        "Mentioned (",
+        "· ▶",
+        "Ann · ▶ 99:99",
+        '"',
+        "“",
+        "…",
+        "\ufeff",
+        "\x00",
+        "| #",
+        "▶ 1:00",
+    ]
+)
+
+
+def outcome(text: str) -> tuple[EpisodeSource | None, DataError | None]:
+    try:
+        return parse_page(text, PATH), None
+    except DataError as err:
+        return None, err
+
+
+def check_outcome(text: str) -> EpisodeSource | None:
+    """Assert the parser's contract on `text` and return the episode when it parsed."""
+    lines = len(split_lines(text))
+    episode, err = outcome(text)
+    if err is not None:
+        assert err.path == PATH
+        assert 1 <= err.line <= lines
+        assert str(err).startswith(f"{PATH}:{err.line}: expected ")
+        assert len(str(err).splitlines()) == 1
+        return None
+    assert episode.title == episode.title.strip() != ""
+    assert all(1 <= q.line <= lines and q.speaker and q.text and q.seconds >= 0 for q in episode.quotes)
+    assert len({(q.text, q.seconds) for q in episode.quotes}) == len(episode.quotes)
+    return episode
+
+
+@given(st.text())
+def test_arbitrary_text_parses_or_names_a_line(text):
+    check_outcome(text)
+
+
+@given(st.lists(st.one_of(st.sampled_from(SEED_LINES), JUNK, st.text(max_size=40)), max_size=40))
+def test_arbitrary_mixes_of_page_lines_parse_or_name_a_line(lines):
+    check_outcome(page(*lines))
+
+
+@given(st.integers(min_value=0, max_value=len(seed_text())))
+def test_seed_truncated_anywhere_parses_or_names_a_line(cut):
+    check_outcome(seed_text()[:cut])
+
+
+@given(st.integers(min_value=1, max_value=len(SEED_LINES)))
+def test_seed_cut_after_a_whole_line_keeps_a_prefix_of_its_quotes(kept):
+    full = parse_page(seed_text(), SEED).quotes
+    episode = check_outcome(page(*SEED_LINES[:kept]))
+    assert episode is not None
+    assert episode.quotes == full[: len(episode.quotes)]
+    assert len(episode.warnings) == (1 if SEED_LINES[kept - 1].startswith('"') else 0)
+
+
+@given(st.permutations(SEED_LINES))
+def test_seed_lines_shuffled_parse_or_name_a_line(lines):
+    check_outcome(page(*lines))
+
+
+@given(st.lists(st.tuples(st.integers(min_value=0, max_value=len(SEED_LINES)), JUNK | st.text(max_size=30))))
+def test_seed_with_junk_lines_inserted_parses_or_names_a_line(insertions):
+    lines = list(SEED_LINES)
+    for index, junk in insertions:
+        lines.insert(index, junk)
+    check_outcome(page(*lines))
