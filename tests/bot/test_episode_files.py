@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -351,3 +352,11 @@ def test_unreadable_file_is_a_data_error(tmp_path):
 def test_missing_contents_are_a_data_error(tmp_path):
     with pytest.raises(DataError, match="expected the file's contents"):
         read_episode(SourceFiles("ep", tmp_path / "ep.txt", None), {})
+
+
+def test_readme_shows_the_real_seed_metadata_and_valid_examples():
+    readme = (DATA.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```toml\n(.*?)```", readme, re.DOTALL)
+    assert (DATA / "episodes" / "lex-fridman-490.toml").read_text(encoding="utf-8") in blocks
+    for block in blocks:
+        assert parse_meta(block, Path("README.md"))
