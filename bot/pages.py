@@ -35,7 +35,6 @@ _BULLET = re.compile(r"^(?:[-*–]\s+|•\s*)+")
 _NUMBER = re.compile(r"(?P<show>.*?)\s*#\s*(?P<number>[0-9]{1,9})")
 # A separator (· or ▶) marks an attribution even when its timestamp is malformed, so that is reported.
 _ATTRIBUTION = re.compile(r"(?P<speaker>[^·▶]*?)\s*(?:·\s*(?:▶\s*)?|▶\s*)(?P<time>\S*)")
-_BARE_ATTRIBUTION = re.compile(r"(?P<speaker>.*?\S)\s+(?P<time>[0-9]{1,3}(?::[0-9]{2}){1,2})")
 
 
 def split_title_line(line: str) -> tuple[str, str | None, int | None]:
@@ -59,7 +58,7 @@ def split_lines(text: str) -> list[str]:
 
 def parse_page(text: str, path: Path) -> EpisodeSource:
     """Parse an episode page; raise DataError naming the line when its structure is broken."""
-    return _PageParser(Path(path), split_lines(text)).parse()
+    return _PageParser(Path(path), [_clean(line) for line in split_lines(text)]).parse()
 
 
 @dataclass
@@ -89,9 +88,9 @@ class _PageParser:
         """Read every line and build the episode."""
         self._reject_binary()
         start, (title, show, number) = self._title()
-        last = max((n for n, line in enumerate(self.lines, 1) if line.strip()), default=0)
+        last = max((n for n, line in enumerate(self.lines, 1) if line), default=0)
         for number_, line in enumerate(self.lines[start:], start + 1):
-            self._line(number_, line.strip(), number_ == last)
+            self._line(number_, line, number_ == last)
         self._end_of_file()
         return EpisodeSource(
             key=self.path.stem,
@@ -120,7 +119,7 @@ class _PageParser:
 
     def _title(self) -> tuple[int, tuple[str, str | None, int | None]]:
         """Return the title line's number and its parts."""
-        number, line = next(((n, s.strip()) for n, s in enumerate(self.lines, 1) if s.strip()), (1, ""))
+        number, line = next(((n, s) for n, s in enumerate(self.lines, 1) if s), (1, ""))
         expected = "a title line `TITLE | SHOW #N`"
         if not line:
             raise DataError(self.path, 1, f"expected {expected}, got an empty file")
@@ -177,7 +176,7 @@ class _PageParser:
         if not match["speaker"]:
             raise self.fail(number, "a speaker name before the timestamp", line)
         try:
-            return match["speaker"], parse_offset(match["time"])
+            return " ".join(match["speaker"].split()), parse_offset(match["time"])
         except ValueError:
             raise self.fail(number, "a timestamp like 0:53, 15:32 or 2:46:45", match["time"]) from None
 
@@ -216,10 +215,15 @@ class _PageParser:
         self._drop_pending("the page ends before its attribution line (truncated page?)")
 
 
+def _clean(line: str) -> str:
+    """Strip a line's surrounding whitespace and invisible marks (a BOM left by joined files)."""
+    return line.strip().strip("\ufeff\u200b\u2060").strip()
+
+
 def _match_attribution(line: str) -> re.Match[str] | None:
     if line[:1] in OPENING_QUOTES:
         return None
-    return _ATTRIBUTION.fullmatch(line) or _BARE_ATTRIBUTION.fullmatch(line)
+    return _ATTRIBUTION.fullmatch(line)
 
 
 def _looks_attributed(line: str) -> bool:

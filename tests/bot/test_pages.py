@@ -233,8 +233,9 @@ def test_timestamp_forms(stamp, seconds):
         "Ann  ·  ▶  1:00",
         "Ann · 1:00",
         "Ann ▶ 1:00",
-        "Ann 1:00",
+        "Ann ▶1:00",
         "Ann\t·\t▶\t1:00",
+        "\ufeffAnn · ▶ 1:00\u200b",
     ],
 )
 def test_attribution_spacing_and_missing_play_sign(line):
@@ -247,6 +248,23 @@ def test_attribution_spacing_and_missing_play_sign(line):
 )
 def test_speaker_names_are_stored_as_written(name):
     assert parse(TITLE, "Quotes", '"Q."', f"{name} · ▶ 1:00").quotes[0].speaker == name
+
+
+def test_spaces_inside_a_speaker_name_are_collapsed():
+    assert parse(TITLE, "Quotes", '"Q."', "Ann \t Lee · ▶ 1:00").quotes[0].speaker == "Ann Lee"
+
+
+def test_a_time_without_a_separator_is_not_an_attribution():
+    # Without `·` or `▶`, "at 9:30" in a wrapped quote must not become a speaker called "at".
+    quote = parse(TITLE, "Quotes", '"We met', "at 9:30", 'sharp."', "Ann · ▶ 1:00").quotes[0]
+    assert (quote.text, quote.speaker) == ("We met at 9:30 sharp.", "Ann")
+    err = error(TITLE, "Quotes", '"Q."', "Ann 1:00", '"R."', "Bo · ▶ 2:00")
+    assert err.line == 4
+    assert err.expected.startswith("expected an attribution line `Speaker · ▶ m:ss` for the quote on line 3")
+
+
+def test_invisible_marks_around_a_heading_are_ignored():
+    assert parse(TITLE, "\ufeffKey takeaways\u200b", "- • One").takeaways == ("One",)
 
 
 def test_quote_over_several_lines_is_joined():
