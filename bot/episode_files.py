@@ -86,6 +86,8 @@ def parse_meta(text: str, path: Path) -> dict[str, Any]:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise _syntax_error(err, text, path) from None
+    except RecursionError:
+        raise DataError(path, 1, "expected valid TOML, got values nested too deeply") from None
     return _MetaReader(path, split_lines(text)).fields(table)
 
 

@@ -3,11 +3,14 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.episode_files import SourceFiles, decode, find_sources, parse_meta, read_contents, read_episode
 from bot.errors import DataError
 from bot.links import timestamp_url
-from bot.model import PersonAliases, SourceQuote
+from bot.model import EpisodeSource, PersonAliases, SourceQuote
+from bot.pages import split_lines
 
 DATA = Path(__file__).parents[2] / "data"
 PAGE = 'A Talk | Some Show #7\nAbout.\nKey takeaways\n- • One\n- • Two\nQuotes (5)\n"Hi."\nAnn · ▶ 1:00\n'
@@ -360,3 +363,52 @@ def test_readme_shows_the_real_seed_metadata_and_valid_examples():
     assert (DATA / "episodes" / "lex-fridman-490.toml").read_text(encoding="utf-8") in blocks
     for block in blocks:
         assert parse_meta(block, Path("README.md"))
+
+
+def test_deeply_nested_toml_is_a_data_error():
+    assert meta_error("a = " + "[" * 100_000).expected == "expected valid TOML, got values nested too deeply"
+
+
+# Properties: any bytes either load or fail with a DataError naming a line of that file
+
+SEED_META = (DATA / "episodes" / "lex-fridman-490.toml").read_text(encoding="utf-8")
+TOML_JUNK = st.sampled_from(
+    ["", "[people]", "[[quotes]]", "x = 1", 'time = "1:60"', "number = -1", "= 3", "[", "'"]
+)
+
+
+def check_loads(files: SourceFiles, contents: dict[Path, bytes]) -> None:
+    """Assert read_episode either returns an episode or raises DataError within the failing file."""
+    try:
+        episode = read_episode(files, contents)
+    except DataError as err:
+        failed = err
+    else:
+        assert isinstance(episode, EpisodeSource)
+        assert episode.key == files.key
+        return
+    assert failed.path in contents
+    text = contents[failed.path].decode("utf-8", "replace")
+    assert 1 <= failed.line <= len(split_lines(text))
+    assert len(str(failed).splitlines()) == 1
+
+
+@given(st.binary())
+def test_arbitrary_bytes_as_a_page(data):
+    check_loads(SourceFiles("ep", Path("ep.txt"), None), {Path("ep.txt"): data})
+
+
+@given(st.binary() | st.text().map(str.encode))
+def test_arbitrary_bytes_as_metadata(data):
+    check_loads(SourceFiles("ep", None, Path("ep.toml")), {Path("ep.toml"): data})
+
+
+@given(
+    st.lists(st.tuples(st.integers(min_value=0, max_value=20), TOML_JUNK | st.text(max_size=20)), max_size=5)
+)
+def test_seed_metadata_with_junk_lines_inserted(insertions):
+    lines = SEED_META.splitlines()
+    for index, junk in insertions:
+        lines.insert(index, junk)
+    meta = "\n".join(lines).encode()
+    check_loads(SourceFiles("ep", None, Path("ep.toml")), {Path("ep.toml"): meta})
