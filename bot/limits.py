@@ -1,0 +1,121 @@
+"""Discord's message, embed, component and autocomplete limits, and helpers that always fit them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import discord
+from discord import app_commands
+
+from bot.model import Choice
+
+CONTENT = 2000
+EMBEDS_PER_MESSAGE = 10
+EMBED_TITLE = 256
+EMBED_DESCRIPTION = 4096
+EMBED_FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FOOTER = 2048
+AUTHOR = 256
+EMBED_TOTAL = 6000  # across every embed of one message
+ACTION_ROWS = 5
+BUTTONS_PER_ROW = 5
+BUTTON_LABEL = 80
+CUSTOM_ID = 100
+LINK_URL = 512
+CHOICES = 25
+CHOICE_NAME = 100
+CHOICE_VALUE = 100
+
+ELLIPSIS = "…"
+
+
+def truncate(text: str, limit: int) -> str:
+    """Return `text` cut to at most `limit` characters, ending in "…" when it was cut."""
+    if limit <= 0:
+        return ""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rstrip()
+    return _drop_dangling_escape(cut) + ELLIPSIS
+
+
+def escape(text: str) -> str:
+    """Return `text` with Discord markdown escaped so it shows literally (masked links included)."""
+    return discord.utils.escape_markdown(text)
+
+
+def fit(text: str, limit: int) -> str:
+    """Escape markdown first, then truncate, so the escaped text is what fits the limit."""
+    return truncate(escape(text), limit)
+
+
+def plain(text: str, limit: int) -> str:
+    """Truncate text for places that render no markdown (footers, author names, button labels)."""
+    return truncate(" ".join(text.split()), limit)
+
+
+def content(text: str) -> str:
+    """Return message content that fits, with mentions defused in case a client renders them."""
+    return truncate(discord.utils.escape_mentions(text), CONTENT)
+
+
+def clamp_choices(choices: Iterable[Choice]) -> list[app_commands.Choice[str]]:
+    """Return at most 25 autocomplete choices with names and values of 1-100 characters."""
+    result: list[app_commands.Choice[str]] = []
+    for choice in choices:
+        name = plain(choice.name, CHOICE_NAME)
+        # A value cut short would resolve to something else, so skip it rather than truncate it.
+        if not name or not choice.value or len(choice.value) > CHOICE_VALUE:
+            continue
+        result.append(app_commands.Choice(name=name, value=choice.value))
+        if len(result) == CHOICES:
+            break
+    return result
+
+
+def embed_total(embeds: Iterable[discord.Embed]) -> int:
+    """Return the characters Discord counts towards the 6000 limit across `embeds`."""
+    return sum(len(embed) for embed in embeds)
+
+
+def check_embed(embed: discord.Embed) -> list[str]:
+    """Return which per-embed limits `embed` breaks (empty when it fits)."""
+    problems = []
+    if embed.title and len(embed.title) > EMBED_TITLE:
+        problems.append("title")
+    if embed.description and len(embed.description) > EMBED_DESCRIPTION:
+        problems.append("description")
+    if len(embed.fields) > EMBED_FIELDS:
+        problems.append("fields")
+    for index, field in enumerate(embed.fields):
+        if len(field.name or "") > FIELD_NAME or len(field.value or "") > FIELD_VALUE:
+            problems.append(f"field {index}")
+    if embed.footer.text and len(embed.footer.text) > FOOTER:
+        problems.append("footer")
+    if embed.author.name and len(embed.author.name) > AUTHOR:
+        problems.append("author")
+    if len(embed) > EMBED_TOTAL:
+        problems.append("total")
+    return problems
+
+
+def fit_total(embeds: list[discord.Embed], limit: int = EMBED_TOTAL) -> list[discord.Embed]:
+    """Drop trailing fields (then shorten descriptions) until all embeds together fit `limit`."""
+    # Builders size text to fit by construction; this is the last guard, and dropping whole
+    # fields keeps every remaining masked link intact.
+    for embed in reversed(embeds):
+        while embed_total(embeds) > limit and len(embed.fields) > 1:
+            embed.remove_field(len(embed.fields) - 1)
+    for embed in reversed(embeds):
+        excess = embed_total(embeds) - limit
+        if excess > 0 and embed.description:
+            embed.description = truncate(embed.description, max(1, len(embed.description) - excess))
+    return embeds
+
+
+def _drop_dangling_escape(text: str) -> str:
+    """Remove a trailing backslash that would escape the ellipsis instead of its own character."""
+    trailing = len(text) - len(text.rstrip("\\"))
+    return text[:-1] if trailing % 2 else text
