@@ -235,7 +235,9 @@ class _MetaReader:
     def _people(self, value: object) -> tuple[PersonAliases, ...]:
         start = self._line("people")
         if not isinstance(value, dict):
-            raise DataError(self.path, start, f"expected a [people] table of name = [aliases], got {value!r}")
+            raise DataError(
+                self.path, start, f"expected a [people] table of name = [aliases], got {_shown(value)}"
+            )
         people = []
         for name, aliases in value.items():
             line = self._line(name, self._header("people") or start)
@@ -245,7 +247,9 @@ class _MetaReader:
 
     def _quotes(self, value: object) -> tuple[SourceQuote, ...]:
         if not isinstance(value, list):
-            raise DataError(self.path, self._line("quotes"), "expected [[quotes]] tables, got a value")
+            raise DataError(
+                self.path, self._line("quotes"), f"expected [[quotes]] tables, got {_shown(value)}"
+            )
         quotes: dict[tuple[str, int], SourceQuote] = {}
         for index, entry in enumerate(value):
             quote = self._quote(entry, self._header("quotes", index) or self._line("quotes"))
@@ -255,7 +259,7 @@ class _MetaReader:
     def _quote(self, entry: object, start: int) -> SourceQuote:
         if not isinstance(entry, dict):
             raise DataError(
-                self.path, start, f"expected a quote table with text, speaker and time, got {entry!r}"
+                self.path, start, f"expected a quote table with text, speaker and time, got {_shown(entry)}"
             )
         parts: dict[str, Any] = {}
         for key, value in entry.items():
@@ -273,8 +277,7 @@ class _MetaReader:
         try:
             return convert(value)
         except ValueError as err:
-            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-            raise DataError(self.path, line, f"expected {err} for `{key}`, got {shown}") from None
+            raise DataError(self.path, line, f"expected {err} for `{key}`, got {_shown(value)}") from None
 
     def _unknown(self, key: str, line: int, known: Sequence[str]) -> DataError:
         return DataError(self.path, line, f"expected one of {', '.join(known)}, got {key!r}")
@@ -301,3 +304,9 @@ def _spellings(key: str) -> tuple[str, ...]:
     """Return how a TOML key may be written: bare, or in double or single quotes."""
     escaped = key.replace("\\", "\\\\").replace('"', '\\"')
     return (key, f'"{escaped}"', f"'{key}'")
+
+
+def _shown(value: object) -> str:
+    """Return a value as TOML-ish Python repr, cut to fit one readable line."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
