@@ -1,0 +1,102 @@
+"""Episodes: the `/episode` card, pages of takeaways and pages of related episodes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import discord
+
+from bot import limits
+from bot.links import format_offset
+from bot.model import EpisodeCard, EpisodeRef, RelatedItem, Takeaway
+from bot.render.common import Link, Reply, embed, episode_link, page_footer, safe_url, share
+
+# A card's description is a summary; the full text stays on the episode page.
+CARD_DESCRIPTION = 1500
+FIELD_LIST = 400
+
+
+def episode_card(card: EpisodeCard) -> Reply:
+    """Return the episode card: title, show and number, date, people, description, counts, link."""
+    ep = card.episode
+    body = embed(ep.title, description=limits.fit(card.description, CARD_DESCRIPTION) or None, url=ep.url)
+    _add_inline(body, "Show", ep.show)
+    _add_inline(body, "Episode", f"#{ep.number}" if ep.number else None, escape=False)
+    _add_inline(body, "Published", ep.published.isoformat() if ep.published else None)
+    _add_inline(body, "Length", format_offset(card.duration_seconds) if card.duration_seconds else None)
+    _add_inline(body, "Hosts", _names(card.hosts))
+    _add_inline(body, "Guests", _names(card.guests))
+    body.add_field(name="In this episode", value=_counts(card), inline=False)
+    body.set_footer(
+        text=limits.plain(f"More: /takeaways episode:{_ref(ep)}  ·  /related episode:{_ref(ep)}", 200)
+    )
+    link = episode_link(ep)
+    return Reply(embeds=[body], links=[link] if link else [])
+
+
+def takeaways_page(
+    episode: EpisodeRef, items: Sequence[Takeaway], page: int, pages: int, total: int
+) -> Reply:
+    """Return one page of an episode's key takeaways as a numbered list."""
+    body = embed(f"Key takeaways · {episode.label}", url=episode.url)
+    body.set_footer(text=page_footer(page, pages, total, "takeaway"))
+    budget = min(limits.EMBED_DESCRIPTION, limits.EMBED_TOTAL - len(body.title or "") - 100)
+    each = share(budget, len(items)) - 8  # room for "12. " and the blank line between items
+    body.description = "\n\n".join(f"{t.position}. {limits.fit(t.text, each)}" for t in items)
+    return Reply(embeds=[body], links=_episode_links(episode))
+
+
+def related_page(
+    episode: EpisodeRef, items: Sequence[RelatedItem], page: int, pages: int, total: int
+) -> Reply:
+    """Return one page of related episodes, each with the reason and a link when known."""
+    body = embed(f"Related to {episode.label}", url=episode.url)
+    body.set_footer(text=page_footer(page, pages, total, "related episode"))
+    each = share(min(limits.EMBED_DESCRIPTION, limits.EMBED_TOTAL - len(body.title or "") - 100), len(items))
+    body.description = "\n".join(_related_line(item, each) for item in items)
+    return Reply(embeds=[body], links=_episode_links(episode))
+
+
+def _related_line(item: RelatedItem, budget: int) -> str:
+    url = item.episode.url if item.episode else None
+    title_budget = max(20, budget // 2)
+    reason = limits.fit(item.reason, max(0, budget - title_budget - (len(url) + 12 if url else 12)))
+    title = limits.fit(item.title, title_budget)
+    shown = f"[{title}]({safe_url(url)})" if url and len(url) <= limits.LINK_URL else f"**{title}**"
+    return f"• {shown} — {reason}" if reason else f"• {shown}"
+
+
+def _episode_links(episode: EpisodeRef) -> list[Link]:
+    link = episode_link(episode)
+    return [link] if link else []
+
+
+def _add_inline(body: discord.Embed, name: str, value: str | None, *, escape: bool = True) -> None:
+    if value:
+        shown = limits.fit(value, limits.FIELD_VALUE) if escape else value
+        body.add_field(name=name, value=shown, inline=True)
+
+
+def _names(names: Sequence[str]) -> str | None:
+    return ", ".join(names) or None
+
+
+def _counts(card: EpisodeCard) -> str:
+    parts = [
+        _count(card.takeaway_count, None, "takeaway"),
+        _count(card.quote_count, card.quotes_declared, "quote"),
+        _count(card.related_count, None, "related episode"),
+    ]
+    if card.mention_count or card.mentions_declared:
+        parts.append(_count(card.mention_count, card.mentions_declared, "mention"))
+    return " · ".join(parts)
+
+
+def _count(shown: int, declared: int | None, noun: str) -> str:
+    text = f"{shown} {noun}{'' if shown == 1 else 's'}"
+    return f"{text} ({declared} listed on the page)" if declared and declared != shown else text
+
+
+def _ref(ep: EpisodeRef) -> str:
+    """Return what a member would type to name this episode again."""
+    return str(ep.number) if ep.number else ep.key
