@@ -1,0 +1,156 @@
+"""The gateway: HELLO, IDENTIFY/READY, heartbeats, sequence numbers, RESUME, transport compression."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import secrets
+import zlib
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import WSMsgType, web
+
+if TYPE_CHECKING:
+    from tests.emulator.server import Emulator
+
+log = logging.getLogger("emulator.gateway")
+HELLO, HEARTBEAT, IDENTIFY, RESUME, INVALID_SESSION, HEARTBEAT_ACK = 10, 1, 2, 6, 9, 11
+HEARTBEAT_INTERVAL_MS = 41250
+GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT = 1 << 0, 1 << 9, 1 << 15
+PRIVILEGED = (1 << 1) | (1 << 8) | MESSAGE_CONTENT
+BUFFERED_EVENTS = 1000
+
+
+class Encoder:
+    """Frame payloads as the client asked: zlib-stream, zstd-stream or plain text."""
+
+    def __init__(self, compress: str | None) -> None:
+        self.kind = compress
+        if compress == "zlib-stream":  # one stream per connection, each frame ends in a sync flush
+            zobj = zlib.compressobj()
+            self._encode = lambda raw: zobj.compress(raw) + zobj.flush(zlib.Z_SYNC_FLUSH)
+        elif compress == "zstd-stream":
+            import zstandard  # only requested by discord.py when it can import zstandard itself
+
+            zst = zstandard.ZstdCompressor().compressobj()
+            self._encode = lambda raw: zst.compress(raw) + zst.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+        elif compress:
+            raise ValueError(f"unsupported compress={compress}")
+
+    async def send(self, ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
+        """Write one gateway frame."""
+        raw = json.dumps(frame)
+        if self.kind:
+            await ws.send_bytes(self._encode(raw.encode()))
+        else:
+            await ws.send_str(raw)
+
+
+class Session:
+    """A gateway session: survives a dropped connection so the client can RESUME it."""
+
+    def __init__(self, intents: int) -> None:
+        self.id = secrets.token_hex(16)
+        self.intents = intents
+        self.seq = 0
+        self.sent: collections.deque[dict[str, Any]] = collections.deque(maxlen=BUFFERED_EVENTS)
+        self.ws: web.WebSocketResponse | None = None
+        self.encoder: Encoder | None = None
+        self.lock = asyncio.Lock()  # the zlib stream and sequence numbers must stay in order
+
+    async def attach(self, ws: web.WebSocketResponse, encoder: Encoder, after_seq: int | None) -> None:
+        """Bind a (re)connected socket, replaying what it missed after `after_seq`."""
+        async with self.lock:
+            self.ws, self.encoder = ws, encoder
+            for frame in self.sent:
+                if after_seq is not None and frame["s"] > after_seq:
+                    await encoder.send(ws, frame)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send (or keep for a RESUME) one DISPATCH event with the next sequence number."""
+        async with self.lock:
+            self.seq += 1
+            frame = {"op": 0, "t": event, "s": self.seq, "d": data}
+            self.sent.append(frame)
+            if self.ws is not None and self.encoder is not None and not self.ws.closed:
+                await self.encoder.send(self.ws, frame)
+
+    async def send_op(self, op: int, data: Any) -> None:
+        """Send a non-dispatch opcode on the live socket, if any."""
+        async with self.lock:
+            if self.ws is not None and self.encoder is not None and not self.ws.closed:
+                await self.encoder.send(self.ws, {"op": op, "d": data, "s": None, "t": None})
+
+
+async def handle(emu: Emulator, request: web.Request) -> web.WebSocketResponse:
+    """Serve one gateway connection until either side closes it."""
+    ws = web.WebSocketResponse(max_msg_size=0)
+    await ws.prepare(request)
+    emu.sockets.add(ws)
+    encoder = Encoder(request.query.get("compress"))
+    emu.gateway_log.append(("connect", request.query.get("compress")))
+    hello = {"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}, "s": None, "t": None}
+    await encoder.send(ws, hello)
+    session: Session | None = None
+    async for msg in ws:
+        if msg.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
+            break
+        frame = json.loads(msg.data)
+        op, data = frame.get("op"), frame.get("d")
+        emu.gateway_log.append(("op", op))
+        if op == HEARTBEAT:
+            await encoder.send(ws, {"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
+        elif op == IDENTIFY:
+            session = await _identify(emu, ws, encoder, data)
+        elif op == RESUME:
+            session = await _resume(emu, ws, encoder, data)
+        emu.notify()
+    emu.sockets.discard(ws)
+    if session is not None and session.ws is ws:
+        session.ws = None
+        if ws.close_code in (1000, 1001):  # a client's clean close ends the session, as on Discord
+            emu.sessions.remove(session)
+    emu.notify()
+    return ws
+
+
+async def _identify(emu: Emulator, ws: web.WebSocketResponse, encoder: Encoder, data: dict[str, Any]) -> Any:
+    if data.get("token") != emu.token:
+        await ws.close(code=4004, message=b"Authentication failed.")
+        return None
+    intents = int(data.get("intents", 0))
+    if intents & PRIVILEGED & ~emu.privileged_intents:
+        await ws.close(code=4014, message=b"Disallowed intent(s).")
+        return None
+    session = Session(intents)
+    emu.sessions.append(session)
+    await session.attach(ws, encoder, None)
+    ready = {
+        "v": 10,
+        "user": emu.bot_user | {"verified": True, "mfa_enabled": False},
+        "guilds": [{"id": str(g), "unavailable": True} for g in emu.guilds],
+        "session_id": session.id,
+        "resume_gateway_url": emu.gateway_url,
+        "application": {"id": str(emu.app_id), "flags": 0},
+        "private_channels": [],
+        "relationships": [],
+        "user_settings": {},
+    }
+    if "shard" in data:
+        ready["shard"] = data["shard"]
+    await session.dispatch("READY", ready)
+    for guild in emu.guilds.values():
+        await session.dispatch("GUILD_CREATE", guild.payload(emu.bot_user_id))
+    return session
+
+
+async def _resume(emu: Emulator, ws: web.WebSocketResponse, encoder: Encoder, data: dict[str, Any]) -> Any:
+    session = next((s for s in emu.sessions if s.id == data.get("session_id")), None)
+    if session is None or data.get("token") != emu.token:
+        await encoder.send(ws, {"op": INVALID_SESSION, "d": False, "s": None, "t": None})
+        return None
+    await session.attach(ws, encoder, data.get("seq"))
+    await session.dispatch("RESUMED", {})
+    return session

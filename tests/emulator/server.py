@@ -1,0 +1,317 @@
+"""The emulator: one aiohttp server on 127.0.0.1 holding the world, the records and the faults."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from tests.emulator import gateway, limits
+from tests.emulator.driver import Driver
+from tests.emulator.model import EPHEMERAL, LOADING, Interaction, Message, now_iso, snowflake, user_payload
+from tests.emulator.rest import INTERACTION_DEFAULT_PARSE, PREFIX, Rest, error, message_flags, rate_limited
+
+log = logging.getLogger("emulator")
+T = TypeVar("T")
+FAULT_MESSAGES = {
+    50013: "Missing Permissions",
+    50001: "Missing Access",
+    10003: "Unknown Channel",
+    10008: "Unknown Message",
+    0: "500: Internal Server Error",
+}
+UNAUTHENTICATED = ("/interactions/", "/webhooks/")  # these carry their own token in the URL
+
+
+@dataclass
+class Fault:
+    """An injected failure for one route, answered `times` times before the route works again."""
+
+    route: str
+    status: int
+    code: int = 0
+    retry_after: float = 0.0
+    times: int = 1
+    params: dict[str, str] = field(default_factory=dict)
+    hits: int = 0
+
+
+class Emulator(Driver):
+    """A local Discord for tests: REST v10 and the gateway for one bot application."""
+
+    def __init__(self, *, privileged_intents: int = 0, deadline: float = 3.0) -> None:
+        self.app_id = self.bot_user_id = snowflake()
+        self.bot_user = user_payload(self.bot_user_id, "episode-bot", bot=True)
+        self.owner_user = user_payload(snowflake(), "server-owner")
+        user_part = base64.urlsafe_b64encode(str(self.bot_user_id).encode()).decode().rstrip("=")
+        self.token = f"{user_part}.Emu{secrets.token_hex(2)}.{secrets.token_urlsafe(27)}"
+        self.privileged_intents, self.deadline = privileged_intents, deadline
+        self.guilds: dict[int, Any] = {}
+        self.messages: dict[int, Message] = {}
+        self.posts: list[Message] = []  # messages the bot created with POST /channels/{id}/messages
+        self.interactions: dict[int, Interaction] = {}
+        self.by_token: dict[str, Interaction] = {}
+        self.commands: dict[int | None, list[dict[str, Any]]] = {}
+        self.violations: list[dict[str, Any]] = []
+        self.leaks: list[dict[str, Any]] = []
+        self.unknown_routes: list[str] = []
+        self.requests: list[tuple[str, int]] = []  # ("POST /channels/{channel_id}/messages", status)
+        self.faults: list[Fault] = []
+        self.gateway_log: list[tuple[str, Any]] = []
+        self.sessions: list[gateway.Session] = []
+        self.sockets: set[web.WebSocketResponse] = set()
+        self.gateway_handler = functools.partial(gateway.handle, self)
+        self._changed = asyncio.Event()
+        self._timers: dict[int, asyncio.TimerHandle] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def start(self) -> Emulator:
+        """Listen on a free port of 127.0.0.1."""
+        app = web.Application(middlewares=[self._middleware])
+        app.add_routes(Rest(self).routes())
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def stop(self) -> None:
+        """Close every gateway socket and the server."""
+        for timer in self._timers.values():
+            timer.cancel()
+        await self.drop_connection(code=1001)
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def __aenter__(self) -> Emulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def api_url(self) -> str:
+        """Return the REST base, the value for DISCORD_API_BASE_URL."""
+        return f"http://127.0.0.1:{self.port}{PREFIX}"
+
+    @property
+    def gateway_url(self) -> str:
+        """Return the gateway address that /gateway/bot and READY hand out."""
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def gateway_bot(self) -> dict[str, Any]:
+        """Build the GET /gateway/bot answer."""
+        limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
+        return {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+
+    def app_info(self) -> dict[str, Any]:
+        """Build the GET /oauth2/applications/@me answer."""
+        return {
+            "id": str(self.app_id),
+            "name": "episode-bot",
+            "icon": None,
+            "description": "",
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.owner_user,
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "team": None,
+            "summary": "",
+            "bot": self.bot_user,
+        }
+
+    # -- records -------------------------------------------------------------------------------
+    def notify(self) -> None:
+        """Wake every waiter: something changed."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_until(
+        self, predicate: Callable[[], T], within: float = 5.0, what: str = "a condition"
+    ) -> T:
+        """Return predicate()'s first truthy value, re-checked on every change; fail after `within` s."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + within
+        while not (result := predicate()):
+            remaining = end - loop.time()
+            if remaining <= 0:
+                raise AssertionError(f"timed out after {within} s waiting for {what}")
+            try:
+                await asyncio.wait_for(self._changed.wait(), remaining)
+            except TimeoutError:
+                continue
+        return result
+
+    def record_violation(self, where: str, code: int, errors: dict[str, Any], body: Any) -> None:
+        """Keep a rejected request for the end-of-test check."""
+        log.warning("Discord would reject %s with code %s: %s", where, code, errors)
+        self.violations.append({"where": where, "code": code, "errors": errors, "body": body})
+
+    def take_violations(self) -> list[dict[str, Any]]:
+        """Return and forget the violations (for tests that provoke them on purpose)."""
+        taken, self.violations = self.violations, []
+        return taken
+
+    def take_leaks(self) -> list[dict[str, Any]]:
+        """Return and forget the recorded mention leaks."""
+        taken, self.leaks = self.leaks, []
+        return taken
+
+    def assert_clean(self) -> None:
+        """Fail if any violation, mention leak or unknown route was recorded."""
+        problems = [f"violation: {v['where']} code {v['code']}: {v['errors']}" for v in self.violations]
+        problems += [f"mention leak ({', '.join(x['kinds'])}): {x['content']!r}" for x in self.leaks]
+        problems += [f"route the emulator lacks: {r}" for r in self.unknown_routes]
+        assert not problems, "the emulator recorded problems:\n" + "\n".join(problems)
+
+    # -- faults --------------------------------------------------------------------------------
+    def fail(self, route: str, status: int, code: int = 0, *, times: int = 1, **params: Any) -> Fault:
+        """Answer `route` (e.g. "POST /channels/{channel_id}/messages") with an error `times` times."""
+        fault = Fault(route, status, code, times=times, params={k: str(v) for k, v in params.items()})
+        self.faults.append(fault)
+        return fault
+
+    def rate_limit(self, route: str, retry_after: float = 0.05, *, times: int = 1, **params: Any) -> Fault:
+        """Answer `route` with 429 and `retry_after` seconds, `times` times."""
+        fault = self.fail(route, 429, times=times, **params)
+        fault.retry_after = retry_after
+        return fault
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        resource = request.match_info.route.resource
+        route = f"{request.method} {(resource.canonical if resource else request.path).removeprefix(PREFIX)}"
+        response = self._injected(route, request) or self._unauthorized(request)
+        if response is None:
+            response = await handler(request)
+        self.requests.append((route, response.status))
+        return response
+
+    def _injected(self, route: str, request: web.Request) -> web.Response | None:
+        for fault in self.faults:
+            params_match = all(request.match_info.get(k) == v for k, v in fault.params.items())
+            if fault.route == route and fault.hits < fault.times and params_match:
+                fault.hits += 1
+                if fault.status == 429:
+                    return rate_limited(fault.retry_after)
+                message = FAULT_MESSAGES.get(fault.code, f"{fault.status} error")
+                return error(fault.status, fault.code, message)
+        return None
+
+    def _unauthorized(self, request: web.Request) -> web.Response | None:
+        path = request.path
+        if not path.startswith(PREFIX) or any(p in path for p in UNAUTHENTICATED):
+            return None
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            return error(401, 0, "401: Unauthorized")
+        return None
+
+    # -- messages and interaction answers ------------------------------------------------------
+    async def new_message(
+        self,
+        channel_id: Any,
+        body: dict[str, Any],
+        ix: Interaction | None,
+        default_parse: tuple[str, ...] | None,
+        *,
+        author: dict[str, Any] | None = None,
+        loading: bool = False,
+    ) -> Message:
+        """Store a new message and tell the bot about it (unless only one user can see it)."""
+        data = {
+            "id": str(snowflake()),
+            "channel_id": str(channel_id),
+            "author": author or self.bot_user,
+            "content": body.get("content") or "",
+            "timestamp": now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": body.get("mentions", []),
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 0,
+            "flags": message_flags(body, loading=loading),
+        }
+        if body.get("message_reference"):
+            data["message_reference"] = {"channel_id": str(channel_id)} | body["message_reference"]
+            data["type"] = 19
+        if ix is not None:
+            data |= {"webhook_id": str(self.app_id), "application_id": str(self.app_id)}
+            user = ix.payload["member"]["user"]
+            data["interaction_metadata"] = {"id": str(ix.id), "type": ix.type, "user": user}
+            if ix.original is None and ix.type == 2:  # the initial response names its command type
+                data["type"] = 20 if ix.payload["data"].get("type", 1) == 1 else 23
+        msg = Message(data, body.get("allowed_mentions"), ix.id if ix else None)
+        self.messages[msg.id] = msg
+        if default_parse is not None and not loading:
+            self._check_leaks(msg, body, default_parse)
+        if not msg.ephemeral:
+            await self.dispatch_message(msg)
+        self.notify()
+        return msg
+
+    def _check_leaks(self, msg: Message, body: dict[str, Any], default_parse: tuple[str, ...]) -> None:
+        kinds = limits.mention_leaks(body, default_parse)
+        if kinds:
+            log.warning("message %s could ping %s", msg.id, kinds)
+            self.leaks.append({"message": msg.id, "kinds": kinds, "content": msg.content})
+
+    async def edit_message(self, msg: Message, body: dict[str, Any], ix: Interaction | None) -> Message:
+        """Apply an edit; filling in a deferred (loading) response counts as sending it."""
+        if msg.loading:
+            self._check_leaks(msg, body, INTERACTION_DEFAULT_PARSE)
+            msg.data["flags"] &= ~LOADING
+        for key, empty in (("content", ""), ("embeds", []), ("components", [])):
+            if key in body:
+                msg.data[key] = body[key] or empty
+        if "allowed_mentions" in body:
+            msg.allowed_mentions = body["allowed_mentions"]
+        msg.data["edited_timestamp"] = now_iso()
+        msg.edits += 1
+        if ix is not None:
+            ix.completed = True
+        self.notify()
+        return msg
+
+    async def answer(self, ix: Interaction, kind: int, data: dict[str, Any]) -> Message | None:
+        """Apply an accepted initial response; return the message it created or updated."""
+        ix.response_type, ix.latency = kind, time.monotonic() - ix.created
+        self._timers.pop(ix.id).cancel()
+        channel_id, msg = ix.payload["channel_id"], None
+        if kind == 4:
+            msg = ix.original = await self.new_message(channel_id, data, ix, INTERACTION_DEFAULT_PARSE)
+        elif kind == 5:
+            body = {"flags": int(data.get("flags") or 0) & EPHEMERAL}
+            msg = ix.original = await self.new_message(channel_id, body, ix, None, loading=True)
+        elif kind in (6, 7):
+            ix.original = self.messages[int(ix.payload["message"]["id"])]
+            if kind == 7:
+                msg = await self.edit_message(ix.original, data, None)
+        elif kind == 8:
+            ix.choices = data.get("choices") or []
+        self.notify()
+        return msg
+
+    def expire(self, ix: Interaction) -> None:
+        """Invalidate an interaction nobody answered in time, as Discord does after 3 s."""
+        if ix.response_type is None:
+            ix.expired = True
+            where = f"interaction {ix.payload['data'].get('name') or ix.payload['data'].get('custom_id')}"
+            late = {"deadline": f"no initial response within {self.deadline} s"}
+            self.record_violation(where, 10062, late, None)
+            self.notify()
