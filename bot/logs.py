@@ -1,0 +1,54 @@
+"""Configure logging so that no record, message or traceback ever shows the bot token."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+REDACTED = "[token redacted]"
+
+
+class RedactSecrets(logging.Filter):
+    """Replace every secret in a record's message, traceback and stack text before it is written."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if s]
+        self._formatter = logging.Formatter()
+
+    def redact(self, text: str) -> str:
+        """Return `text` with every secret replaced."""
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; never drop it."""
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self._formatter.formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
+
+
+def configure(level: str, secrets: Iterable[str] = (), stream: TextIO | None = None) -> logging.Handler:
+    """Log to stderr at `level`, with secrets redacted and discord.py's DEBUG chatter held back."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT))
+    # On the handler, not a logger: handler filters see records propagated from every logger.
+    handler.addFilter(RedactSecrets(secrets))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # discord.py logs webhook URLs holding interaction tokens at DEBUG, so INFO is its floor.
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    return handler

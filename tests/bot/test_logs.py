@@ -1,0 +1,54 @@
+import io
+import logging
+
+import pytest
+
+from bot import logs
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
+
+
+@pytest.fixture
+def captured():
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, logging.getLogger("discord").level)
+    handler = logs.configure("DEBUG", secrets=[TOKEN], stream=stream)
+    yield stream
+    root.removeHandler(handler)
+    for old in saved[0]:
+        root.addHandler(old)
+    root.setLevel(saved[1])
+    logging.getLogger("discord").setLevel(saved[2])
+
+
+def test_token_in_message_and_args_is_redacted(captured):
+    logging.getLogger("bot.test").warning("token is %s", TOKEN)
+    logging.getLogger("bot.test").warning(f"Authorization: Bot {TOKEN}")
+    out = captured.getvalue()
+    assert TOKEN not in out
+    assert out.count(logs.REDACTED) == 2
+
+
+def test_token_in_a_traceback_is_redacted(captured):
+    try:
+        raise RuntimeError(f"bad header {TOKEN}")
+    except RuntimeError:
+        logging.getLogger("bot.test").exception("failed")
+    out = captured.getvalue()
+    assert "RuntimeError: bad header [token redacted]" in out
+    assert TOKEN not in out
+
+
+def test_discord_debug_lines_are_held_back(captured):
+    logging.getLogger("discord.webhook.async_").debug("POST https://discord.com/api/webhooks/1/secret")
+    logging.getLogger("discord.client").info("logging in using static token")
+    logging.getLogger("bot.test").debug("our own debug line")
+    out = captured.getvalue()
+    assert "webhooks/1/secret" not in out
+    assert "logging in using static token" in out
+    assert "our own debug line" in out
+
+
+def test_redactor_ignores_empty_secrets():
+    assert logs.RedactSecrets(["", TOKEN]).redact("x") == "x"

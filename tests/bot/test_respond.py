@@ -1,0 +1,64 @@
+import asyncio
+
+import discord
+
+from bot import respond
+from bot.render import Link, Reply
+from tests.helpers import mock_interaction
+
+
+def test_view_puts_link_buttons_first():
+    view = respond.build_view(Reply(links=[Link("▶ 2:46:45", "https://example.com/?t=1")]))
+    (button,) = view.children
+    assert button.url == "https://example.com/?t=1"
+    assert button.style is discord.ButtonStyle.link
+    assert view.timeout is None
+
+
+def test_no_buttons_no_view():
+    assert respond.build_view(Reply(content="hi")) is None
+    assert "view" not in respond.message_kwargs(Reply(content="hi"))
+
+
+async def test_send_uses_the_initial_response_first():
+    interaction = mock_interaction()
+    await respond.send(interaction, Reply(content="hi", ephemeral=True))
+    interaction.response.send_message.assert_awaited_once_with(content="hi", embeds=[], ephemeral=True)
+
+
+async def test_send_follows_up_once_responded():
+    interaction = mock_interaction(done=True)
+    await respond.send(interaction, Reply(content="hi"))
+    interaction.followup.send.assert_awaited_once_with(content="hi", embeds=[], ephemeral=False, wait=False)
+
+
+async def test_fast_work_is_answered_without_deferring():
+    interaction = mock_interaction()
+
+    async def work() -> Reply:
+        return Reply(content="done")
+
+    await respond.answer(interaction, work())
+    interaction.response.defer.assert_not_awaited()
+    interaction.response.send_message.assert_awaited_once()
+
+
+async def test_slow_work_is_deferred_then_followed_up(monkeypatch):
+    monkeypatch.setattr(respond, "DEFER_AFTER_S", 0)
+    interaction = mock_interaction()
+    release = asyncio.Event()
+
+    async def deferred(**_kwargs):
+        interaction.response.is_done.return_value = True
+        release.set()
+
+    interaction.response.defer.side_effect = deferred
+
+    async def work() -> Reply:
+        await release.wait()
+        return Reply(content="done")
+
+    await respond.answer(interaction, work())
+    interaction.response.defer.assert_awaited_once_with(thinking=True)
+    interaction.followup.send.assert_awaited_once()
+    assert interaction.followup.send.await_args.kwargs["content"] == "done"
