@@ -1,3 +1,12 @@
 """Discord features, one extension per module; the bot loads every name in EXTENSIONS."""
 
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.episode",
+    "cogs.takeaways",
+    "cogs.quotes",
+    "cogs.find_quote",
+    "cogs.related",
+    "cogs.ask",
+    "cogs.help",
+    "cogs.daily",
+)

@@ -1,0 +1,115 @@
+"""`/ask` and plain-chat questions that mention the bot: ranked passages with citations."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import cooldown, paging, respond
+from bot.errors import UserError
+from bot.render import Reply, answers, messages
+from bot.tree import log_unexpected, reply_for
+from cogs._options import bot_of
+
+if TYPE_CHECKING:
+    from bot.client import EpisodeBot
+    from bot.knowledge import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+PASSAGES = 10
+QUESTION_MAX_CHARS = 300
+EMPTY_MENTION = "Ask me something after the mention, for example: what does Nathan use for coding?"
+
+
+async def _load(kb: KnowledgeBase, question: str) -> tuple[Any, list[Any]]:
+    return question, await kb.ask(question, limit=PASSAGES)
+
+
+ASK = paging.register(
+    paging.Listing(
+        kind="a", per_page=5, load=_load, render=answers.ask_page, empty=lambda _q: answers.nothing_found()
+    )
+)
+
+
+def question_text(text: str) -> str:
+    """Return the question to look up, refusing an empty one."""
+    words = " ".join(text.split())[:QUESTION_MAX_CHARS]
+    if not words:
+        raise UserError("Ask a question, for example: what does Nathan use for coding?")
+    return words
+
+
+def strip_mentions(content: str, user_id: int) -> str:
+    """Return a message's text without the mentions of the bot (`<@id>` or `<@!id>`)."""
+    return re.sub(rf"<@!?{user_id}>", " ", content).strip()
+
+
+class Ask(commands.Cog):
+    """Answer free-text questions."""
+
+    def __init__(self, bot: EpisodeBot) -> None:
+        self.bot = bot
+        self._refused: set[int] = set()  # members already told to slow down in this burst
+
+    @app_commands.command(name="ask")
+    @app_commands.describe(question="Your question, in plain words")
+    @cooldown.check("ask")
+    async def ask(
+        self, interaction: discord.Interaction, question: app_commands.Range[str, 1, QUESTION_MAX_CHARS]
+    ) -> None:
+        """Ask a question; get the best passages from the episodes, each linked to its moment."""
+        work = paging.first_page(bot_of(interaction), interaction.user.id, ASK, question_text(question))
+        await respond.answer(interaction, work)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer a message that mentions the bot as /ask would, as a reply."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.guild is None:
+            return
+        if not any(user.id == me.id for user in message.mentions):
+            return  # @everyone/@here and role pings are not questions for the bot
+        try:
+            reply = await self.mention_reply(message, me.id)
+        except Exception as exc:
+            reply = reply_for(exc, f"mention in channel {message.channel.id}")
+        if reply is not None:
+            await self.send_reply(message, reply)
+
+    async def mention_reply(self, message: discord.Message, my_id: int) -> Reply | None:
+        """Return the answer to a mention, a cooldown note once per window, or None to stay quiet."""
+        question = strip_mentions(message.content, my_id)
+        retry_after = self.bot.cooldowns["ask"].hit(message.author.id)
+        if retry_after is not None:
+            return messages.cooldown(retry_after) if self._first_refusal(message.author.id) else None
+        self._refused.discard(message.author.id)
+        if not question:
+            return messages.plain(EMPTY_MENTION)
+        return await paging.first_page(self.bot, message.author.id, ASK, question_text(question))
+
+    def _first_refusal(self, user_id: int) -> bool:
+        # One "slow down" per burst: replying to every extra message would double the spam.
+        first = user_id not in self._refused
+        self._refused.add(user_id)
+        return first
+
+    async def send_reply(self, message: discord.Message, reply: Reply) -> None:
+        """Reply in the channel without pinging anyone; a refused send is logged, not retried."""
+        try:
+            await message.reply(**respond.message_kwargs(reply), mention_author=False)
+        except discord.Forbidden as exc:
+            log.warning("Cannot answer a mention in channel %s: %s", message.channel.id, exc)
+        except discord.HTTPException as exc:
+            log_unexpected(exc, f"replying to a mention in channel {message.channel.id}")
+
+
+async def setup(bot: EpisodeBot) -> None:
+    """Add the cog."""
+    await bot.add_cog(Ask(bot))

@@ -1,0 +1,55 @@
+"""`/related`: episodes related to one, with the reason for each, paged."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import paging, respond
+from bot.render import Reply, messages
+from bot.render.episodes import related_page
+from cogs._options import EPISODE_HELP, bot_of, episode_choices, kb_of
+
+if TYPE_CHECKING:
+    from bot.client import EpisodeBot
+    from bot.knowledge import KnowledgeBase
+
+
+async def _load(kb: KnowledgeBase, key: str) -> tuple[Any, list[Any]]:
+    episode = await kb.resolve_episode(key)
+    return episode, await kb.related(episode)
+
+
+RELATED = paging.register(
+    paging.Listing(
+        kind="r",
+        per_page=10,
+        load=_load,
+        render=related_page,
+        empty=messages.no_related,
+    )
+)
+
+
+class Related(commands.Cog):
+    """List related episodes."""
+
+    @app_commands.command(name="related")
+    @app_commands.describe(episode=f"{EPISODE_HELP} (default: the latest episode)")
+    @app_commands.autocomplete(episode=episode_choices)
+    async def related(self, interaction: discord.Interaction, episode: str | None = None) -> None:
+        """List episodes related to one (the latest if you leave it empty), and why."""
+
+        async def work() -> Reply:
+            found = await kb_of(interaction).resolve_episode(episode)
+            return await paging.first_page(bot_of(interaction), interaction.user.id, RELATED, found.key)
+
+        await respond.answer(interaction, work())
+
+
+async def setup(bot: EpisodeBot) -> None:
+    """Add the cog."""
+    await bot.add_cog(Related())
