@@ -37,18 +37,33 @@ def as_int(value: Any) -> int:
     return int(getattr(value, "value", value) or 0)
 
 
+# Fields discord.py reads that never vary here, merged into each object (Discord's documented shapes).
+# fmt: off
+USER = {"discriminator": "0", "avatar": None, "public_flags": 0, "flags": 0}
+MEMBER = {"nick": None, "avatar": None, "premium_since": None, "deaf": False, "mute": False, "flags": 0,
+          "pending": False, "communication_disabled_until": None}
+CHANNEL = {"type": 0, "parent_id": None, "topic": None, "nsfw": False, "rate_limit_per_user": 0,
+           "last_message_id": None, "flags": 0}
+ROLE = {"color": 0, "colors": {"primary_color": 0}, "hoist": False, "managed": False, "mentionable": False,
+        "flags": 0, "icon": None, "unicode_emoji": None}
+GUILD = {"icon": None, "large": False, "unavailable": False, "features": [], "emojis": [], "stickers": [],
+         "threads": [], "stage_instances": [], "guild_scheduled_events": [], "soundboard_sounds": [],
+         "voice_states": [], "presences": [], "premium_tier": 0, "preferred_locale": "en-US",
+         "afk_timeout": 300, "verification_level": 0, "default_message_notifications": 0,
+         "explicit_content_filter": 0, "mfa_level": 0, "nsfw_level": 0, "system_channel_id": None,
+         "description": None}
+MESSAGE = {"edited_timestamp": None, "tts": False, "mention_everyone": False, "mention_roles": [],
+           "attachments": [], "pinned": False, "type": 0}
+INTERACTION = {"version": 1, "locale": "en-US", "guild_locale": "en-US", "entitlements": [], "context": 0,
+               "attachment_size_limit": 10 * 1024 * 1024}  # discord.py raises KeyError without it
+APPLICATION = {"icon": None, "description": "", "bot_public": True, "bot_require_code_grant": False,
+               "verify_key": "0" * 64, "flags": 0, "team": None, "summary": ""}
+# fmt: on
+
+
 def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
     """Build a user object."""
-    return {
-        "id": str(user_id),
-        "username": name,
-        "discriminator": "0",
-        "global_name": name,
-        "avatar": None,
-        "bot": bot,
-        "public_flags": 0,
-        "flags": 0,
-    }
+    return USER | {"id": str(user_id), "username": name, "global_name": name, "bot": bot}
 
 
 @dataclass(eq=False)
@@ -72,18 +87,7 @@ class Member:
 
     def payload(self, permissions: int | None = None, *, with_user: bool = True) -> dict[str, Any]:
         """Build a guild member object, optionally with channel permissions (as in interactions)."""
-        data = {
-            "roles": [str(r) for r in self.roles],
-            "nick": None,
-            "avatar": None,
-            "joined_at": self.joined_at,
-            "premium_since": None,
-            "deaf": False,
-            "mute": False,
-            "flags": 0,
-            "pending": False,
-            "communication_disabled_until": None,
-        }
+        data = MEMBER | {"roles": [str(r) for r in self.roles], "joined_at": self.joined_at}
         if with_user:
             data["user"] = self.user
         if permissions is not None:
@@ -103,24 +107,17 @@ class Channel:
 
     def payload(self) -> dict[str, Any]:
         """Build a guild text channel object."""
-        overwrites = [
+        ows = [
             {"id": str(k), "type": t, "allow": str(a), "deny": str(d)}
             for k, (t, a, d) in self.overwrites.items()
         ]
-        return {
+        data = {
             "id": str(self.id),
-            "type": 0,
             "guild_id": str(self.guild_id),
             "name": self.name,
             "position": self.position,
-            "permission_overwrites": overwrites,
-            "parent_id": None,
-            "topic": None,
-            "nsfw": False,
-            "rate_limit_per_user": 0,
-            "last_message_id": None,
-            "flags": 0,
         }
+        return CHANNEL | data | {"permission_overwrites": ows}
 
 
 @dataclass(eq=False)
@@ -137,55 +134,20 @@ class Guild:
     def role_payload(self, role_id: int) -> dict[str, Any]:
         """Build a role object."""
         name, perms = self.roles[role_id]
-        return {
+        return ROLE | {
             "id": str(role_id),
             "name": name,
             "permissions": str(perms),
             "position": int(role_id != self.id),
-            "color": 0,
-            "colors": {"primary_color": 0},
-            "hoist": False,
-            "managed": False,
-            "mentionable": False,
-            "flags": 0,
-            "icon": None,
-            "unicode_emoji": None,
         }
 
     def payload(self, bot_id: int) -> dict[str, Any]:
         """Build GUILD_CREATE data; without the members intent only the bot's own member is listed."""
-        return {
-            "id": str(self.id),
-            "name": self.name,
-            "icon": None,
-            "owner_id": str(self.owner_id),
-            "roles": [self.role_payload(r) for r in self.roles],
-            "channels": [c.payload() for c in self.channels.values()],
-            "members": [self.members[bot_id].payload()],
-            "member_count": len(self.members),
-            "large": False,
-            "unavailable": False,
-            "joined_at": now_iso(),
-            "features": [],
-            "emojis": [],
-            "stickers": [],
-            "threads": [],
-            "stage_instances": [],
-            "guild_scheduled_events": [],
-            "soundboard_sounds": [],
-            "voice_states": [],
-            "presences": [],
-            "premium_tier": 0,
-            "preferred_locale": "en-US",
-            "afk_timeout": 300,
-            "verification_level": 0,
-            "default_message_notifications": 0,
-            "explicit_content_filter": 0,
-            "mfa_level": 0,
-            "nsfw_level": 0,
-            "system_channel_id": None,
-            "description": None,
-        }
+        data = {"id": str(self.id), "name": self.name, "owner_id": str(self.owner_id), "joined_at": now_iso()}
+        data["roles"] = [self.role_payload(r) for r in self.roles]
+        data["channels"] = [c.payload() for c in self.channels.values()]
+        data["members"], data["member_count"] = [self.members[bot_id].payload()], len(self.members)
+        return GUILD | data
 
     def permissions(self, member: Member, channel: Channel | None = None) -> int:
         """Compute a member's permissions (in a channel, with overwrites), as Discord documents it."""

@@ -16,8 +16,19 @@ from aiohttp import web
 
 from tests.emulator import gateway, limits
 from tests.emulator.driver import Driver
-from tests.emulator.model import EPHEMERAL, LOADING, Interaction, Message, now_iso, snowflake, user_payload
+from tests.emulator.model import (
+    APPLICATION,
+    EPHEMERAL,
+    LOADING,
+    MESSAGE,
+    Interaction,
+    Message,
+    now_iso,
+    snowflake,
+    user_payload,
+)
 from tests.emulator.rest import INTERACTION_DEFAULT_PARSE, PREFIX, Rest, error, message_flags, rate_limited
+from tests.emulator.world import World
 
 log = logging.getLogger("emulator")
 T = TypeVar("T")
@@ -29,6 +40,7 @@ FAULT_MESSAGES = {
     0: "500: Internal Server Error",
 }
 UNAUTHENTICATED = ("/interactions/", "/webhooks/")  # these carry their own token in the URL
+MESSAGE_BODY = (("content", ""), ("embeds", []), ("components", []), ("mentions", []))
 
 
 @dataclass
@@ -44,7 +56,7 @@ class Fault:
     hits: int = 0
 
 
-class Emulator(Driver):
+class Emulator(World, Driver):
     """A local Discord for tests: REST v10 and the gateway for one bot application."""
 
     def __init__(self, *, privileged_intents: int = 0, deadline: float = 3.0) -> None:
@@ -116,18 +128,10 @@ class Emulator(Driver):
 
     def app_info(self) -> dict[str, Any]:
         """Build the GET /oauth2/applications/@me answer."""
-        return {
+        return APPLICATION | {
             "id": str(self.app_id),
             "name": "episode-bot",
-            "icon": None,
-            "description": "",
-            "bot_public": True,
-            "bot_require_code_grant": False,
             "owner": self.owner_user,
-            "verify_key": "0" * 64,
-            "flags": 0,
-            "team": None,
-            "summary": "",
             "bot": self.bot_user,
         }
 
@@ -218,35 +222,13 @@ class Emulator(Driver):
         return None
 
     # -- messages and interaction answers ------------------------------------------------------
-    async def new_message(
-        self,
-        channel_id: Any,
-        body: dict[str, Any],
-        ix: Interaction | None,
-        default_parse: tuple[str, ...] | None,
-        *,
-        author: dict[str, Any] | None = None,
-        loading: bool = False,
-    ) -> Message:
+    async def new_message(self, channel_id: Any, body: dict[str, Any], ix: Interaction | None,
+                          default_parse: tuple[str, ...] | None, *, author: dict[str, Any] | None = None,
+                          loading: bool = False) -> Message:  # fmt: skip
         """Store a new message and tell the bot about it (unless only one user can see it)."""
-        data = {
-            "id": str(snowflake()),
-            "channel_id": str(channel_id),
-            "author": author or self.bot_user,
-            "content": body.get("content") or "",
-            "timestamp": now_iso(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": body.get("mentions", []),
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": body.get("embeds") or [],
-            "components": body.get("components") or [],
-            "pinned": False,
-            "type": 0,
-            "flags": message_flags(body, loading=loading),
-        }
+        data = MESSAGE | {"id": str(snowflake()), "channel_id": str(channel_id), "timestamp": now_iso()}
+        data |= {"author": author or self.bot_user, "flags": message_flags(body, loading=loading)}
+        data |= {key: body.get(key) or empty for key, empty in MESSAGE_BODY}
         if body.get("message_reference"):
             data["message_reference"] = {"channel_id": str(channel_id)} | body["message_reference"]
             data["type"] = 19
@@ -276,7 +258,7 @@ class Emulator(Driver):
         if msg.loading:
             self._check_leaks(msg, body, INTERACTION_DEFAULT_PARSE)
             msg.data["flags"] &= ~LOADING
-        for key, empty in (("content", ""), ("embeds", []), ("components", [])):
+        for key, empty in MESSAGE_BODY[:3]:
             if key in body:
                 msg.data[key] = body[key] or empty
         if "allowed_mentions" in body:
