@@ -60,6 +60,16 @@ class DropError(PostError):
 
 
 @dataclass(frozen=True, slots=True)
+class SweepOptions:
+    """Tune the sweep: how often it runs, how many posts are in flight, and how fast they start."""
+
+    interval: float = 30.0
+    concurrency: int = 8
+    # Posts per second. Discord allows a bot 50 requests/s in all, and 429s count towards a ban.
+    rate: float | None = 40.0
+
+
+@dataclass(frozen=True, slots=True)
 class Claim:
     """Hold one claimed guild-day, ready to post."""
 

@@ -1,0 +1,285 @@
+"""`/daily set|stop|status|preview` and the sweep that posts one takeaway a day per server.
+
+The sweep runs every `SweepOptions.interval` seconds over the schedules due in the database
+(bot/daily/sweep.py decides and claims; this module only talks to Discord). Tests and benchmarks
+move time by setting `bot.clock` (anything with `now()`), and tune the sweep with
+`bot.daily_options`; both are read on every use, so they can be set after the bot has started.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands, tasks
+
+from bot import respond
+from bot.daily import render, schedule
+from bot.daily.clock import SystemClock
+from bot.daily.service import DailyService
+from bot.daily.sweep import (
+    Claim,
+    DropError,
+    PauseError,
+    PostError,
+    RetryError,
+    Sweeper,
+    SweepOptions,
+    SweepStats,
+)
+from bot.errors import UserError
+from bot.model import Choice
+from bot.render import Reply
+from bot.tree import safe_autocomplete
+from cogs._options import kb_of
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from bot.client import EpisodeBot
+
+log = logging.getLogger(__name__)
+
+MANAGE_SERVER = discord.Permissions(manage_guild=True)
+COMMON_ZONES = (
+    "UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
+    "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata", "Asia/Tokyo",
+    "Asia/Shanghai", "Asia/Singapore", "Australia/Sydney", "Pacific/Auckland", "Africa/Lagos",
+)  # fmt: skip
+CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+
+
+@safe_autocomplete
+def zone_choices(interaction: discord.Interaction, current: str) -> list[Choice]:
+    """Suggest IANA zones containing what was typed (common ones first when nothing was)."""
+    needle = current.strip().casefold().replace(" ", "_")
+    if not needle:
+        return [Choice(name, name) for name in COMMON_ZONES]
+    names = schedule.zone_names()
+    starts = [n for key, n in names.items() if key.startswith(needle) or f"/{needle}" in key]
+    seen = set(starts)
+    inside = [n for key, n in names.items() if needle in key and n not in seen]
+    return [Choice(name, name) for name in (starts + inside)[:25]]
+
+
+@safe_autocomplete
+def show_choices(interaction: discord.Interaction, current: str) -> list[Choice]:
+    """Suggest the shows whose name contains what was typed."""
+    needle = current.strip().casefold()
+    return [Choice(name, name) for name in kb_of(interaction).shows() if needle in name.casefold()]
+
+
+class BotClock:
+    """Read `bot.clock` when a test or benchmark set one, else the system clock."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+        self.system = SystemClock()
+
+    def now(self) -> dt.datetime:
+        """Return the current time in UTC."""
+        return (getattr(self.bot, "clock", None) or self.system).now()
+
+
+class Daily(commands.Cog):
+    """Post one takeaway a day to a channel, at the server's local time."""
+
+    daily = app_commands.Group(
+        name="daily",
+        description="Post one takeaway a day to a channel (needs Manage Server)",
+        guild_only=True,
+        default_permissions=MANAGE_SERVER,
+    )
+
+    def __init__(self, bot: EpisodeBot) -> None:
+        self.bot = bot
+        clock = BotClock(bot)
+        self.service = DailyService(bot.db, bot.kb.all_takeaways, clock)
+        self.sweeper = Sweeper(
+            bot.db,
+            bot.kb.all_takeaways,
+            self.post,
+            clock,
+            visible=lambda guild_id: bot.get_guild(guild_id) is not None,
+        )
+
+    @property
+    def options(self) -> SweepOptions:
+        """Return the sweep settings (`bot.daily_options` when set)."""
+        return getattr(self.bot, "daily_options", None) or SweepOptions()
+
+    async def cog_load(self) -> None:
+        """Start the sweep."""
+        self.sweep.change_interval(seconds=self.options.interval)
+        self.sweep.start()
+
+    async def cog_unload(self) -> None:
+        """Stop the sweep."""
+        self.sweep.cancel()
+
+    @tasks.loop(seconds=30)
+    async def sweep(self) -> None:
+        """Run one sweep; never raise, since an exception would end tasks.loop for good."""
+        try:
+            await self.sweep_now()
+        except Exception:
+            log.exception("daily sweep failed; the next one runs as usual")
+        if self.sweep.seconds != self.options.interval:
+            self.sweep.change_interval(seconds=self.options.interval)
+
+    @sweep.before_loop
+    async def _before_sweep(self) -> None:
+        await self.bot.wait_until_ready()
+
+    async def sweep_now(self) -> SweepStats:
+        """Post for every schedule due now and return the sweep's counts."""
+        options = self.options
+        self.sweeper.concurrency, self.sweeper.rate = options.concurrency, options.rate
+        return await self.sweeper.run_once()
+
+    async def post(self, claim: Claim) -> int:
+        """Send a claimed day's takeaway; raise a PostError saying what to do when it fails."""
+        guild = self.bot.get_guild(claim.schedule.guild_id)
+        if guild is None:
+            raise RetryError("the server is unavailable")
+        channel = guild.get_channel_or_thread(claim.schedule.channel_id)
+        if channel is None:
+            raise PauseError("the channel no longer exists")
+        missing = missing_permissions(channel, guild.me)
+        if missing:
+            raise PauseError(f"I am missing {missing} in <#{channel.id}>")
+        embed = render.daily_post(claim.pick.takeaway)
+        try:
+            message = await channel.send(  # type: ignore[union-attr]
+                embed=embed, allowed_mentions=discord.AllowedMentions.none(), nonce=claim.nonce
+            )
+        except (
+            discord.HTTPException,
+            discord.RateLimited,
+            aiohttp.ClientError,
+            OSError,
+            TimeoutError,
+        ) as exc:
+            raise classify(exc) from exc
+        return message.id
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Forget a server the bot left."""
+        await self.service.forget(guild.id)
+
+    @daily.command(name="set")
+    @app_commands.describe(
+        channel="Where to post",
+        time="Local time, 24-hour HH:MM, e.g. 09:00 or 18:30",
+        timezone="IANA time zone, e.g. Europe/Paris (default UTC)",
+        show="Only takeaways from this show (default: every show)",
+    )
+    @app_commands.autocomplete(timezone=zone_choices, show=show_choices)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def set_(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        time: str,
+        timezone: str | None = None,
+        show: str | None = None,
+    ) -> None:
+        """Post one takeaway every day in a channel at a local time (also resumes a paused one)."""
+
+        async def work() -> Reply:
+            guild = _guild(interaction)
+            target = guild.get_channel(channel.id)
+            if target is None or not isinstance(target, discord.TextChannel):
+                raise UserError("I can't find that channel; pick a text channel of this server.")
+            missing = missing_permissions(target, guild.me)
+            if missing:
+                raise UserError(f"I can't post in <#{target.id}>: I am missing {missing} there.")
+            saved, when = await self.service.set(guild.id, target.id, time, timezone, self._show(show))
+            return Reply(content=render.set_reply(saved, when), ephemeral=True)
+
+        await respond.answer(interaction, work())
+
+    @daily.command(name="stop")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def stop(self, interaction: discord.Interaction) -> None:
+        """Stop the daily takeaway in this server."""
+        stopped = await self.service.stop(_guild(interaction).id)
+        text = "Daily takeaways stopped." if stopped else "No daily takeaway was set up here."
+        await respond.send(interaction, Reply(content=text, ephemeral=True))
+
+    @daily.command(name="status")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Show the channel, time, next and last post, and why posting is paused if it is."""
+        guild_id = _guild(interaction).id
+        text = render.status_reply(await self.service.status(guild_id), guild_id)
+        await respond.send(interaction, Reply(content=text, ephemeral=True))
+
+    @daily.command(name="preview")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def preview(self, interaction: discord.Interaction) -> None:
+        """Show exactly what the next daily post will be (only you see it)."""
+
+        async def work() -> Reply:
+            guild_id = _guild(interaction).id
+            status = await self.service.status(guild_id)
+            chosen = await self.service.preview(guild_id, status.schedule.show if status else None)
+            if chosen is None:
+                return Reply(content="There are no takeaways to post yet.", ephemeral=True)
+            intro = "The next daily post will be:" if status else "Not set up yet; the first post would be:"
+            return Reply(content=intro, embeds=[render.daily_post(chosen.takeaway)], ephemeral=True)
+
+        await respond.answer(interaction, work())
+
+    def _show(self, text: str | None) -> str | None:
+        """Return the show's stored name for what was typed, or raise UserError."""
+        if not text or not text.strip():
+            return None
+        shows = self.bot.kb.shows()
+        found = next((s for s in shows if s.casefold() == text.strip().casefold()), None)
+        if found is None:
+            known = ", ".join(shows[:10]) or "none yet"
+            raise UserError(f"There is no show called “{text.strip()}”. Shows: {known}.")
+        return found
+
+
+def missing_permissions(channel: object, me: discord.Member) -> str:
+    """Name what the bot lacks to post an embed in `channel` ("" when nothing is missing)."""
+    perms = channel.permissions_for(me)  # type: ignore[attr-defined]
+    needed = list(CHANNEL_PERMISSIONS)
+    if isinstance(channel, discord.Thread):
+        needed[1] = "send_messages_in_threads"
+    missing = [name for name in needed if not getattr(perms, name)]
+    return ", ".join(name.replace("_", " ").title() for name in missing)
+
+
+def classify(exc: BaseException) -> PostError:
+    """Say what a failed send means for the schedule: pause, retry later today, or give up today."""
+    if isinstance(exc, discord.NotFound) and exc.code == 10003:
+        return PauseError("the channel was deleted (Unknown Channel)")
+    if isinstance(exc, discord.Forbidden):
+        what = "I can't see the channel" if exc.code == 50001 else "I may not post in the channel"
+        return PauseError(f"{what} (Discord code {exc.code})")
+    if isinstance(exc, discord.RateLimited):
+        return RetryError("rate limited by Discord", retry_after=exc.retry_after)
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429 or exc.status >= 500:
+            return RetryError(f"Discord answered {exc.status}")
+        # Resending the same rejected payload would fail the same way (and 404s count as invalid).
+        return DropError(f"Discord rejected the post ({exc.status}, code {exc.code})")
+    return RetryError(f"network error ({type(exc).__name__})")
+
+
+def _guild(interaction: discord.Interaction) -> discord.Guild:
+    if interaction.guild is None:
+        raise UserError("This command only works in a server.")
+    return interaction.guild
+
+
+async def setup(bot: EpisodeBot) -> None:
+    """Add the cog."""
+    await bot.add_cog(Daily(bot))
