@@ -70,12 +70,12 @@ class Rest:
 
     def routes(self) -> list[web.RouteDef]:
         """List every route, REST under /api/v10 plus the gateway socket."""
-        r, p, e = web, PREFIX, self.emu
+        r, p = web, PREFIX
         return [
-            r.get(p + "/users/@me", lambda _: reply(e.bot_user)),
-            r.get(p + "/oauth2/applications/@me", lambda _: reply(e.app_info())),
-            r.get(p + "/gateway", lambda _: reply({"url": e.gateway_url})),
-            r.get(p + "/gateway/bot", lambda _: reply(e.gateway_bot())),
+            r.get(p + "/users/@me", self.fixed(lambda: self.emu.bot_user)),
+            r.get(p + "/oauth2/applications/@me", self.fixed(self.emu.app_info)),
+            r.get(p + "/gateway", self.fixed(lambda: {"url": self.emu.gateway_url})),
+            r.get(p + "/gateway/bot", self.fixed(self.emu.gateway_bot)),
             r.get(p + "/applications/{application_id}/commands", self.get_commands),
             r.put(p + "/applications/{application_id}/commands", self.put_commands),
             r.get(p + "/applications/{application_id}/guilds/{guild_id}/commands", self.get_commands),
@@ -89,11 +89,19 @@ class Rest:
             r.get(p + "/channels/{channel_id}/messages/{message_id}", self.channel_message),
             r.patch(p + "/channels/{channel_id}/messages/{message_id}", self.channel_message),
             r.delete(p + "/channels/{channel_id}/messages/{message_id}", self.channel_message),
-            r.post(p + "/channels/{channel_id}/typing", lambda _: reply(None, 204)),
+            r.post(p + "/channels/{channel_id}/typing", self.fixed(lambda: None, 204)),
             r.delete(p + "/users/@me/guilds/{guild_id}", self.leave_guild),
             r.get("/gateway", self.emu.gateway_handler),
             r.route("*", "/{tail:.*}", self.unknown),
         ]
+
+    def fixed(self, build: Any, status: int = 200) -> Any:
+        """Make a handler that answers `build()` whatever the request."""
+
+        async def handler(_: web.Request) -> web.Response:
+            return reply(build(), status)
+
+        return handler
 
     async def unknown(self, request: web.Request) -> web.Response:
         """Answer a route the emulator lacks with Discord's 404, loudly, so the gap is seen."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import logging
 import secrets
@@ -39,6 +40,7 @@ FAULT_MESSAGES = {
     10008: "Unknown Message",
     0: "500: Internal Server Error",
 }
+POLL_S = 0.02
 UNAUTHENTICATED = ("/interactions/", "/webhooks/")  # these carry their own token in the URL
 MESSAGE_BODY = (("content", ""), ("embeds", []), ("components", []), ("mentions", []))
 
@@ -151,10 +153,9 @@ class Emulator(World, Driver):
             remaining = end - loop.time()
             if remaining <= 0:
                 raise AssertionError(f"timed out after {within} s waiting for {what}")
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                continue
+            # Also poll: the predicate may read the bot's state, which changes without telling us.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), min(remaining, POLL_S))
         return result
 
     def record_violation(self, where: str, code: int, errors: dict[str, Any], body: Any) -> None:
@@ -173,10 +174,13 @@ class Emulator(World, Driver):
         return taken
 
     def assert_clean(self) -> None:
-        """Fail if any violation, mention leak or unknown route was recorded."""
-        problems = [f"violation: {v['where']} code {v['code']}: {v['errors']}" for v in self.violations]
-        problems += [f"mention leak ({', '.join(x['kinds'])}): {x['content']!r}" for x in self.leaks]
+        """Fail if any violation, mention leak or unknown route was recorded (and forget them)."""
+        problems = [
+            f"violation: {v['where']} code {v['code']}: {v['errors']}" for v in self.take_violations()
+        ]
+        problems += [f"mention leak ({', '.join(x['kinds'])}): {x['content']!r}" for x in self.take_leaks()]
         problems += [f"route the emulator lacks: {r}" for r in self.unknown_routes]
+        self.unknown_routes = []
         assert not problems, "the emulator recorded problems:\n" + "\n".join(problems)
 
     # -- faults --------------------------------------------------------------------------------
@@ -230,7 +234,8 @@ class Emulator(World, Driver):
         data |= {"author": author or self.bot_user, "flags": message_flags(body, loading=loading)}
         data |= {key: body.get(key) or empty for key, empty in MESSAGE_BODY}
         if body.get("message_reference"):
-            data["message_reference"] = {"channel_id": str(channel_id)} | body["message_reference"]
+            ref = {"channel_id": channel_id} | body["message_reference"]
+            data["message_reference"] = {k: str(v) for k, v in ref.items() if k.endswith("_id")} | {"type": 0}
             data["type"] = 19
         if ix is not None:
             data |= {"webhook_id": str(self.app_id), "application_id": str(self.app_id)}
