@@ -52,6 +52,7 @@ class EpisodeBot(commands.Bot):
         self.sync_mode: SyncMode = sync
         # Shared by a slash command and the mention reply, so both count against one budget.
         self.cooldowns = {"ask": UserCooldown(), "search": UserCooldown()}
+        self.connected = asyncio.Event()  # set once READY arrived: interactions are served from here
 
     async def login(self, token: str) -> None:
         """Log in at the configured API, then take the gateway address from that same API."""
@@ -83,6 +84,10 @@ class EpisodeBot(commands.Bot):
 
     async def on_message(self, message: discord.Message, /) -> None:
         """Ignore messages here; the ask cog answers mentions and there are no prefix commands."""
+
+    async def on_connect(self) -> None:
+        """Note that the gateway session is up (READY received)."""
+        self.connected.set()
 
     async def on_ready(self) -> None:
         """Log who we are once connected (this fires again after every reconnect)."""
