@@ -45,14 +45,14 @@ class Driver:
 
     async def autocomplete(self, path: str, focused: str, value: str, *, member: Member | None = None,
                            channel: Channel | None = None, options: dict[str, Any] | None = None,
-                           **values: Any) -> Interaction:  # fmt: skip
+                           wait: bool = True, **values: Any) -> Interaction:  # fmt: skip
         """Type `value` into option `focused`; the returned interaction's `.choices` is the bot's answer."""
         member, channel = member or self.member, channel or self.channel
         values = {**(options or {}), **values, focused: value}
         _, data = Invocation(self.guilds[channel.guild_id], member, channel).data(
             self.commands, path, values, focused
         )
-        return await self._interact(4, data, member, channel, settle=False)
+        return await self._interact(4, data, member, channel, wait=wait, settle=False)
 
     async def invoke_message_command(self, name: str, message: Message, *, member: Member | None = None,
                                      settle: bool = True) -> Interaction:  # fmt: skip

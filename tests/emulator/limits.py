@@ -124,8 +124,8 @@ def check_message(msg: dict[str, Any]) -> dict[str, Any]:
     for i, embed in enumerate(embeds):
         _check_embed(err, ("embeds", i), embed)
     if sum(embed_size(e) for e in embeds) > MAX_EMBED_TOTAL:
-        msg = f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}"
-        err.add(("embeds",), "MAX_EMBED_SIZE_EXCEEDED", msg)
+        too_big = f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}"
+        err.add(("embeds",), "MAX_EMBED_SIZE_EXCEEDED", too_big)
     _check_components(err, msg.get("components") or [])
     return err.tree
 

@@ -105,7 +105,7 @@ class Rest:
 
     async def unknown(self, request: web.Request) -> web.Response:
         """Answer a route the emulator lacks with Discord's 404, loudly, so the gap is seen."""
-        self.emu.unknown_routes.append(f"{request.method} {request.path}")
+        self.emu.gaps.append(f"no route for {request.method} {request.path}")
         log.error("EMULATOR GAP: no route for %s %s; answering 404", request.method, request.path)
         return error(404, 0, "404: Not Found")
 

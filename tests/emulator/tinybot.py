@@ -181,7 +181,8 @@ def add_commands(bot: TinyBot) -> None:
 
     @tree.command(description="Send too much text")
     async def too_long(interaction: discord.Interaction) -> None:
-        await bot.attempt(interaction.response.send_message(LONG))
+        if await bot.attempt(interaction.response.send_message(LONG)) is None:
+            await interaction.response.send_message("too long")
 
     @tree.command(description="Ping everyone")
     async def shout(interaction: discord.Interaction) -> None:
