@@ -60,13 +60,14 @@ class Session:
         self.encoder: Encoder | None = None
         self.lock = asyncio.Lock()  # the zlib stream and sequence numbers must stay in order
 
-    async def attach(self, ws: web.WebSocketResponse, encoder: Encoder, after_seq: int | None) -> None:
+    async def attach(self, ws: web.WebSocketResponse, encoder: Encoder, after_seq: int | None) -> int:
         """Bind a (re)connected socket, replaying what it missed after `after_seq`."""
         async with self.lock:
             self.ws, self.encoder = ws, encoder
-            for frame in self.sent:
-                if after_seq is not None and frame["s"] > after_seq:
-                    await encoder.send(ws, frame)
+            missed = [f for f in self.sent if after_seq is not None and f["s"] > after_seq]
+            for frame in missed:
+                await encoder.send(ws, frame)
+        return len(missed)
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send (or keep for a RESUME) one DISPATCH event with the next sequence number."""
@@ -151,6 +152,6 @@ async def _resume(emu: Emulator, ws: web.WebSocketResponse, encoder: Encoder, da
     if session is None or data.get("token") != emu.token:
         await encoder.send(ws, {"op": INVALID_SESSION, "d": False, "s": None, "t": None})
         return None
-    await session.attach(ws, encoder, data.get("seq"))
+    emu.gateway_log.append(("replayed", await session.attach(ws, encoder, data.get("seq"))))
     await session.dispatch("RESUMED", {})
     return session

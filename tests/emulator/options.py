@@ -81,6 +81,7 @@ class Invocation:
             self.resolved.setdefault("members", {})[str(value.id)] = as_member
             return str(value.id)
         if kind == 7 and isinstance(value, Channel):
+            assert value.id in self.guild.channels, f"#{value.name} was deleted; no one can pick it"
             perms = str(self.guild.permissions(self.member, value))
             self.resolved.setdefault("channels", {})[str(value.id)] = value.payload() | {"permissions": perms}
             return str(value.id)

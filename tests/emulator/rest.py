@@ -194,7 +194,7 @@ class Rest:
         errors = limits.check_message(body)
         if errors:
             return self.invalid(request, errors, body)
-        if ix.original is not None and ix.original.loading:
+        if ix.original is not None and ix.original.loading and not ix.original.deleted:
             return reply((await self.emu.edit_message(ix.original, body, ix)).data)
         msg = await self.emu.new_message(ix.payload["channel_id"], body, ix, INTERACTION_DEFAULT_PARSE)
         ix.followups.append(msg)

@@ -162,7 +162,7 @@ def add_commands(bot: TinyBot) -> None:
     @tree.command(description="Post to a channel")
     async def post(interaction: discord.Interaction, where: discord.TextChannel, text: str) -> None:
         await interaction.response.defer(thinking=True)
-        sent = await bot.attempt(bot.get_channel(where.id).send(text))
+        sent = await bot.attempt(bot.get_partial_messageable(where.id).send(text))
         await interaction.followup.send("posted" if sent else f"failed: {bot.errors[-1].code}")
 
     @tree.command(description="Answer after a pause")
