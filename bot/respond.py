@@ -45,10 +45,25 @@ def message_kwargs(reply: Reply) -> dict[str, Any]:
 async def send(interaction: discord.Interaction, reply: Reply) -> None:
     """Answer the interaction with `reply`, as the initial response or as a followup."""
     kwargs = message_kwargs(reply)
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral, wait=False)
-    else:
+    if not interaction.response.is_done():
         await interaction.response.send_message(**kwargs, ephemeral=reply.ephemeral)
+        return
+    if reply.ephemeral and _public_defer_pending(interaction):
+        # The first followup would fill the public "thinking…" message and ignore the ephemeral
+        # flag; remove that placeholder so a note meant for one member stays private.
+        with contextlib.suppress(discord.NotFound):
+            await interaction.delete_original_response()
+    interaction.extras["followed_up"] = True
+    await interaction.followup.send(**kwargs, ephemeral=reply.ephemeral, wait=False)
+
+
+def _public_defer_pending(interaction: discord.Interaction) -> bool:
+    deferred = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
+    return (
+        deferred
+        and not interaction.extras.get("followed_up")
+        and not interaction.extras.get("defer_ephemeral")
+    )
 
 
 async def answer(interaction: discord.Interaction, work: Awaitable[Reply]) -> None:

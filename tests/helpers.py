@@ -102,6 +102,9 @@ def mock_interaction(*, done: bool = False, user_id: int = 42) -> mock.MagicMock
     interaction.command = None
     interaction.response = mock.MagicMock(spec=discord.InteractionResponse)
     interaction.response.is_done.return_value = done
+    interaction.response.type = None
+    interaction.extras = {}
+    interaction.delete_original_response = mock.AsyncMock()
     interaction.response.send_message = mock.AsyncMock()
     interaction.response.edit_message = mock.AsyncMock()
     interaction.response.defer = mock.AsyncMock()

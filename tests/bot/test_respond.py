@@ -50,6 +50,7 @@ async def test_slow_work_is_deferred_then_followed_up(monkeypatch):
 
     async def deferred(**_kwargs):
         interaction.response.is_done.return_value = True
+        interaction.response.type = discord.InteractionResponseType.deferred_channel_message
         release.set()
 
     interaction.response.defer.side_effect = deferred
@@ -62,3 +63,29 @@ async def test_slow_work_is_deferred_then_followed_up(monkeypatch):
     interaction.response.defer.assert_awaited_once_with(thinking=True)
     interaction.followup.send.assert_awaited_once()
     assert interaction.followup.send.await_args.kwargs["content"] == "done"
+
+
+def deferred_interaction():
+    interaction = mock_interaction(done=True)
+    interaction.response.type = discord.InteractionResponseType.deferred_channel_message
+    return interaction
+
+
+async def test_a_private_note_after_a_public_defer_replaces_the_placeholder():
+    interaction = deferred_interaction()
+    await respond.send(interaction, Reply(content="No episode matches.", ephemeral=True))
+    interaction.delete_original_response.assert_awaited_once()
+    assert interaction.followup.send.await_args.kwargs["ephemeral"] is True
+
+
+async def test_a_public_answer_after_a_defer_fills_the_placeholder():
+    interaction = deferred_interaction()
+    await respond.send(interaction, Reply(content="Here."))
+    interaction.delete_original_response.assert_not_awaited()
+
+
+async def test_only_the_first_followup_can_replace_the_placeholder():
+    interaction = deferred_interaction()
+    await respond.send(interaction, Reply(content="Here."))
+    await respond.send(interaction, Reply(content="Oops.", ephemeral=True))
+    interaction.delete_original_response.assert_not_awaited()
