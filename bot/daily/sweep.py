@@ -36,6 +36,9 @@ MAX_RETRY_S = 30 * 60
 EMPTY_POOL_RETRY_S = 15 * 60
 LEDGER_DAYS_KEPT = 8
 PRUNE_EVERY_S = 3600
+# How long a post already on its way may take to finish when the bot shuts down (the bot's
+# close waits 2 s for its loops).
+FINISH_ON_STOP_S = 1.5
 
 
 class PostError(Exception):
@@ -158,11 +161,24 @@ class Sweeper:
                 claim = await self.claim(schedule.guild_id, pools)
                 if claim is not None:
                     stats.claimed += 1
-                    outcome = await self.deliver(claim)
+                    outcome = await self._deliver_through_shutdown(claim)
                     setattr(stats, outcome, getattr(stats, outcome) + 1)
             except Exception:
                 stats.errors += 1
                 log.exception("daily post for guild %s failed unexpectedly", schedule.guild_id)
+
+    async def _deliver_through_shutdown(self, claim: Claim) -> str:
+        """Deliver; if the sweep is cancelled meanwhile, give the post a moment to finish first.
+
+        A post cut off mid-send would leave its day 'sending', which is never sent again; letting
+        it finish (it takes milliseconds) records it as sent instead. No new day is claimed.
+        """
+        task = asyncio.ensure_future(self.deliver(claim))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            await asyncio.wait({task}, timeout=FINISH_ON_STOP_S)
+            raise
 
     async def _load_pools(self, shows: set[str | None]) -> dict[str | None, Pool]:
         return {show: Pool(await self.pools(show)) for show in shows}

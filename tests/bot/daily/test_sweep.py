@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+import pytest
+
 from bot.daily import schedule as sched
 from bot.daily.clock import ManualClock
 from bot.daily.rotation import Pool
@@ -327,3 +329,27 @@ async def test_two_weeks_across_dst_changes_post_once_a_day_within_a_minute(db, 
 
 def sweeper_epoch(clock: ManualClock) -> int:
     return int(clock.now().timestamp())
+
+
+async def test_shutdown_lets_a_post_in_flight_finish_and_claims_nothing_new(db, pools, clock, discord_fake):
+    for guild_id in (1, 2, 3):
+        await add(db, pools, clock, guild_id)
+    clock.set(START.replace(hour=9))
+    release, started = asyncio.Event(), asyncio.Event()
+
+    async def slow_post(claim):
+        started.set()
+        await release.wait()
+        return await discord_fake.post(claim)
+
+    sweep = asyncio.ensure_future(Sweeper(db, pools, slow_post, clock, concurrency=1).run_once())
+    await started.wait()
+    sweep.cancel()
+    await asyncio.sleep(0)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await sweep
+    [posted] = discord_fake.posts
+    assert (await entry(db, posted.schedule.guild_id, START.date())).state == "sent"
+    await Sweeper(db, pools, discord_fake.post, clock).run_once()  # after the restart
+    assert discord_fake.by_guild() == {1: 1, 2: 1, 3: 1}
