@@ -111,7 +111,8 @@ async def handle(emu: Emulator, request: web.Request) -> web.WebSocketResponse:
     emu.sockets.discard(ws)
     if session is not None and session.ws is ws:
         session.ws = None
-        if ws.close_code in (1000, 1001):  # a client's clean close ends the session, as on Discord
+        clean = ws.close_code in (1000, 1001) and ws not in emu.dropped
+        if clean and session in emu.sessions:  # a client's clean close ends its session, as on Discord
             emu.sessions.remove(session)
     emu.notify()
     return ws

@@ -9,6 +9,7 @@ import functools
 import logging
 import secrets
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -82,6 +83,7 @@ class Emulator(World, Driver):
         self.gateway_log: list[tuple[str, Any]] = []
         self.sessions: list[gateway.Session] = []
         self.sockets: set[web.WebSocketResponse] = set()
+        self.dropped: weakref.WeakSet[web.WebSocketResponse] = weakref.WeakSet()  # closed by us
         self.gateway_handler = functools.partial(gateway.handle, self)
         self._changed = asyncio.Event()
         self._timers: dict[int, asyncio.TimerHandle] = {}

@@ -123,6 +123,7 @@ class World:
     async def drop_connection(self, code: int = 4000) -> None:
         """Close every gateway socket from the server side; the sessions stay resumable."""
         for ws in list(self.sockets):
+            self.dropped.add(ws)
             await ws.close(code=code)
 
     async def invalidate_session(self) -> None:
