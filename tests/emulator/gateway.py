@@ -59,6 +59,7 @@ class Session:
         self.ws: web.WebSocketResponse | None = None
         self.encoder: Encoder | None = None
         self.lock = asyncio.Lock()  # the zlib stream and sequence numbers must stay in order
+        self.ready = False  # READY and every GUILD_CREATE were sent
 
     async def attach(self, ws: web.WebSocketResponse, encoder: Encoder, after_seq: int | None) -> int:
         """Bind a (re)connected socket, replaying what it missed after `after_seq`."""
@@ -145,6 +146,7 @@ async def _identify(emu: Emulator, ws: web.WebSocketResponse, encoder: Encoder, 
     await session.dispatch("READY", ready)
     for guild in emu.guilds.values():
         await session.dispatch("GUILD_CREATE", guild.payload(emu.bot_user_id))
+    session.ready = True
     return session
 
 

@@ -120,6 +120,12 @@ class World:
         """Count the opcodes clients sent (2 IDENTIFY, 6 RESUME, 1 HEARTBEAT)."""
         return sum(1 for kind, value in self.gateway_log if kind == "op" and value == op)
 
+    async def wait_for_bot(self, within: float = 30.0) -> None:
+        """Wait until a bot has identified and been sent READY and its guilds (e.g. a subprocess bot)."""
+        await self.wait_until(
+            lambda: any(s.ready and s.ws for s in self.sessions), within, "a bot to connect"
+        )
+
     async def drop_connection(self, code: int = 4000) -> None:
         """Close every gateway socket from the server side; the sessions stay resumable."""
         for ws in list(self.sockets):
