@@ -1,0 +1,203 @@
+"""The knowledge base: every question the bot and the CLI ask about episodes, without Discord."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import answers
+from bot.catalog import Catalogue
+from bot.errors import NotFoundError
+from bot.ingest import ingest
+from bot.links import timestamp_url
+from bot.model import (
+    Choice,
+    EpisodeCard,
+    EpisodeRef,
+    IngestReport,
+    Passage,
+    Person,
+    QuoteHit,
+    RelatedItem,
+    Takeaway,
+)
+from bot.search import Vocabulary, content_words, plan_query
+from bot.storage import Database
+from bot.storage import queries as q
+from bot.text import normalize
+
+log = logging.getLogger(__name__)
+SEARCH_CANDIDATES = 60
+
+
+class KnowledgeBase:
+    """Answer questions from the database, keeping titles and names in memory for instant lookups."""
+
+    def __init__(self, db: Database, rng: random.Random | None = None) -> None:
+        self.db = db
+        self._cat = Catalogue()
+        self._vocab = Vocabulary(())
+        self._rng = rng or random.Random()  # noqa: S311 (picking a quote to show, not security)
+        self._loaded = False
+
+    async def refresh(self) -> None:
+        """Reload the in-memory indexes from the database."""
+        conn = self.db.conn
+        episodes, people = await q.load_episodes(conn), await q.load_people(conn)
+        links, terms = await q.load_episode_people(conn), await q.load_terms(conn)
+        # Built in a worker thread so a large catalogue does not stall the event loop.
+        self._cat = await asyncio.to_thread(Catalogue.build, episodes, people, links)
+        self._vocab = await asyncio.to_thread(Vocabulary, terms)
+        self._loaded = True
+
+    async def ingest(self, paths: Sequence[Path]) -> IngestReport:
+        """Load episode files, then refresh the indexes when anything changed."""
+        report = await ingest(self.db, paths)
+        if report.loaded or report.removed or not self._loaded:
+            await self.refresh()
+        return report
+
+    async def latest_episode(self) -> EpisodeRef | None:
+        """Return the newest episode by date (then number), or None when there is none."""
+        latest = self._cat.latest
+        return self._cat.episodes[latest[0]] if latest else None
+
+    async def resolve_episode(self, text: str | None) -> EpisodeRef:
+        """Return the episode a user means by `text` (number, title, key); blank means the latest."""
+        return self._cat.resolve_episode(text)
+
+    def resolve_speaker(self, text: str) -> Person:
+        """Return the person a user means by `text`; raise NotFoundError with suggestions."""
+        return self._cat.resolve_speaker(text)
+
+    def autocomplete_episodes(self, text: str, limit: int = 25) -> list[Choice]:
+        """Return episode choices for what is typed so far."""
+        return self._cat.autocomplete_episodes(text, limit)
+
+    def autocomplete_speakers(self, text: str, limit: int = 25) -> list[Choice]:
+        """Return speaker choices for what is typed so far."""
+        return self._cat.autocomplete_speakers(text, limit)
+
+    def shows(self) -> list[str]:
+        """Return the names of the shows in the data."""
+        return self._cat.shows()
+
+    async def episode_card(self, ep: EpisodeRef) -> EpisodeCard:
+        """Return what `/episode` shows about one episode."""
+        facts = await q.card_facts(self.db.conn, ep.id)
+        return EpisodeCard(episode=ep, **facts)
+
+    async def takeaways(self, ep: EpisodeRef) -> list[Takeaway]:
+        """Return an episode's key takeaways in page order."""
+        rows = await q.segments_of(self.db.conn, ep.id, "takeaway")
+        return [Takeaway(r.id, r.position, r.text, ep) for r in rows]
+
+    async def all_takeaways(self, show: str | None = None) -> list[Takeaway]:
+        """Return every takeaway (of one show, when given), oldest episode first."""
+        rows = await q.takeaways_of_show(self.db.conn, normalize(show) if show else None)
+        await self._know(rows)
+        return [Takeaway(r.id, r.position, r.text, self._cat.episodes[r.episode_id]) for r in rows]
+
+    async def takeaway(self, takeaway_id: int) -> Takeaway | None:
+        """Return one takeaway by id, or None when it no longer exists."""
+        row = await q.segment(self.db.conn, takeaway_id, "takeaway")
+        if row is None:
+            return None
+        await self._know([row])
+        return Takeaway(row.id, row.position, row.text, self._cat.episodes[row.episode_id])
+
+    async def quotes_by_speaker(
+        self, person: Person, ep: EpisodeRef | None = None, *, limit: int | None = None
+    ) -> list[QuoteHit]:
+        """Return a person's quotes (within one episode, when given) in time order."""
+        rows = await q.quotes_by_person(self.db.conn, person.id, ep.id if ep else None, limit)
+        return await self._hits(rows)
+
+    async def random_quote(self, person: Person | None = None, ep: EpisodeRef | None = None) -> QuoteHit:
+        """Return a random quote, optionally by one person and/or from one episode."""
+        row = await q.random_quote(
+            self.db.conn, person.id if person else None, ep.id if ep else None, self._rng
+        )
+        if row is None:
+            what = " in ".join(x for x in (person.name if person else "", ep.label if ep else "") if x)
+            raise NotFoundError("quote", what)
+        return (await self._hits([row]))[0]
+
+    async def search_quotes(self, text: str, limit: int = 10) -> list[QuoteHit]:
+        """Return quotes matching `text`, best first, tolerating typos; [] when nothing is close."""
+        query = plan_query(content_words(text), self._vocab)
+        rows = await self._search(query.match(), ("quote",), SEARCH_CANDIDATES)
+        ranked = answers.rank(rows, query)
+        return await self._hits([row for _, row in ranked[:limit]])
+
+    async def ask(self, question: str, limit: int = 5) -> list[Passage]:
+        """Return passages answering `question`, best first; [] means nothing found."""
+        plan = answers.plan_question(question, self._cat, self._vocab)
+        kinds = ("description", "takeaway", "quote")
+        rows = await self._search(plan.query.match(), kinds, SEARCH_CANDIDATES)
+        if plan.people:
+            people = sorted(plan.people)
+            if plan.query.groups:
+                rows += await self._search(plan.query.match(), ("quote",), 20, people)
+            else:
+                rows = [r for p in people for r in await q.quotes_by_person(self.db.conn, p, None, limit)]
+        await self._know(rows)
+        return answers.passages(rows, plan, self._cat, limit)
+
+    async def related(self, ep: EpisodeRef) -> list[RelatedItem]:
+        """Return the page's related episodes, then neighbours sharing people, mentions or topics."""
+        conn = self.db.conn
+        listed = await q.listed_related(conn, ep.id)
+        people = await q.shared_people(conn, ep.id, answers.NEIGHBOURS)
+        mentions = await q.shared_mentions(conn, ep.id, answers.NEIGHBOURS)
+        similar_query = answers.similarity_match(ep)
+        similar = await self._search(similar_query, ("description", "takeaway"), 30)
+        await self._know(similar)
+        await self._know_ids({i for _, i in listed if i} | {i for i, _ in people} | {i for i, _ in mentions})
+        return answers.related(
+            ep, listed=listed, people=people, mentions=mentions, similar=similar, cat=self._cat
+        )
+
+    async def stats(self) -> dict[str, int]:
+        """Count what the knowledge base holds."""
+        return await q.stats(self.db.conn)
+
+    async def _search(
+        self, match: str | None, kinds: Sequence[str], limit: int, people: Sequence[int] = ()
+    ) -> list[q.SegmentRow]:
+        if not match:
+            return []
+        try:
+            return await q.search_segments(self.db.conn, match, kinds, limit, people)
+        except sqlite3.OperationalError:
+            # Escaping makes this unreachable; if it ever happens, answer "nothing found", not a crash.
+            log.exception("full-text query failed: %r", match)
+            return []
+
+    async def _hits(self, rows: Sequence[q.SegmentRow]) -> list[QuoteHit]:
+        await self._know(rows)
+        cat = self._cat
+        return [
+            QuoteHit(
+                r.id,
+                r.text,
+                r.truncated,
+                cat.people.get(r.person_id or 0) or Person(r.person_id or 0, "?"),
+                r.seconds or 0,
+                cat.episodes[r.episode_id],
+                timestamp_url(cat.episodes[r.episode_id].url, r.seconds or 0),
+            )
+            for r in rows
+        ]
+
+    async def _know(self, rows: Sequence[q.SegmentRow]) -> None:
+        """Refresh when rows mention episodes or people newer than the in-memory indexes."""
+        await self._know_ids({r.episode_id for r in rows}, {r.person_id for r in rows if r.person_id})
+
+    async def _know_ids(self, episode_ids: set[int], person_ids: set[int] = frozenset()) -> None:
+        if not (episode_ids <= self._cat.episodes.keys() and person_ids <= self._cat.people.keys()):
+            await self.refresh()

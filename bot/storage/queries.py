@@ -1,0 +1,289 @@
+"""Read the knowledge base: every SELECT the queries need, parameterized, returning plain rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aiosqlite
+
+# Quote order across episodes: oldest episode first, then by second within it.
+_EPISODE_ORDER = "e.published IS NULL, e.published, e.number IS NULL, e.number, e.id"
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeRow:
+    """Hold what the in-memory indexes keep per episode."""
+
+    id: int
+    key: str
+    title: str
+    show: str | None
+    number: int | None
+    url: str | None
+    published: dt.date | None
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """Hold what the in-memory indexes keep per person."""
+
+    id: int
+    name: str
+    aliases: tuple[str, ...]
+    quotes: int
+    episodes: int
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRow:
+    """Hold one piece of stored text with where it comes from."""
+
+    id: int
+    kind: str
+    position: int
+    text: str
+    person_id: int | None
+    seconds: int | None
+    truncated: bool
+    episode_id: int
+    rank: float = 0.0
+
+
+_SEGMENT_COLUMNS = "s.id, s.kind, s.position, s.text, s.person_id, s.seconds, s.truncated, s.episode_id"
+_SELECT_SEGMENTS = f"SELECT {_SEGMENT_COLUMNS} FROM segments s "  # noqa: S608 (constant text)
+
+
+async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    async with conn.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+def _segment(row: tuple) -> SegmentRow:
+    return SegmentRow(*row[:6], bool(row[6]), *row[7:])
+
+
+async def load_episodes(conn: aiosqlite.Connection) -> list[EpisodeRow]:
+    """Return every episode with its show name and aliases."""
+    aliases: dict[int, list[str]] = {}
+    for episode_id, alias in await _all(conn, "SELECT episode_id, alias FROM episode_aliases"):
+        aliases.setdefault(episode_id, []).append(alias)
+    rows = await _all(
+        conn,
+        "SELECT e.id, e.key, e.title, s.name, e.number, e.url, e.published "
+        "FROM episodes e LEFT JOIN shows s ON s.id = e.show_id",
+    )
+    return [
+        EpisodeRow(
+            *row[:6], dt.date.fromisoformat(row[6]) if row[6] else None, tuple(aliases.get(row[0], ()))
+        )
+        for row in rows
+    ]
+
+
+async def load_people(conn: aiosqlite.Connection) -> list[PersonRow]:
+    """Return every person with aliases, quote count and episode count."""
+    aliases: dict[int, list[str]] = {}
+    for person_id, alias in await _all(conn, "SELECT DISTINCT person_id, alias FROM person_aliases"):
+        aliases.setdefault(person_id, []).append(alias)
+    quotes = dict(
+        await _all(conn, "SELECT person_id, count(*) FROM segments WHERE person_id IS NOT NULL GROUP BY 1")
+    )
+    rows = await _all(
+        conn,
+        "SELECT p.id, p.name, (SELECT count(DISTINCT episode_id) FROM episode_people ep "
+        "WHERE ep.person_id = p.id) FROM people p",
+    )
+    return [
+        PersonRow(pid, name, tuple(aliases.get(pid, ())), quotes.get(pid, 0), eps) for pid, name, eps in rows
+    ]
+
+
+async def load_terms(conn: aiosqlite.Connection) -> list[str]:
+    """Return the full-text index's terms (stems), for typo correction."""
+    return [row[0] for row in await _all(conn, "SELECT term FROM segments_vocab")]
+
+
+async def segments_of(conn: aiosqlite.Connection, episode_id: int, kind: str) -> list[SegmentRow]:
+    """Return an episode's segments of one kind in page order."""
+    rows = await _all(
+        conn,
+        _SELECT_SEGMENTS + "WHERE s.episode_id = ? AND s.kind = ? ORDER BY s.position",
+        (episode_id, kind),
+    )
+    return [_segment(row) for row in rows]
+
+
+async def takeaways_of_show(conn: aiosqlite.Connection, show_norm: str | None) -> list[SegmentRow]:
+    """Return every takeaway, or those of one show, by episode then position."""
+    where = "" if show_norm is None else "AND e.show_id = (SELECT id FROM shows WHERE name_norm = ?)"
+    rows = await _all(
+        conn,
+        f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN episodes e ON e.id = s.episode_id "  # noqa: S608
+        f"WHERE s.kind = 'takeaway' {where} ORDER BY {_EPISODE_ORDER}, s.position",
+        () if show_norm is None else (show_norm,),
+    )
+    return [_segment(row) for row in rows]
+
+
+async def segment(conn: aiosqlite.Connection, segment_id: int, kind: str) -> SegmentRow | None:
+    """Return one segment of `kind` by id."""
+    rows = await _all(
+        conn,
+        _SELECT_SEGMENTS + "WHERE s.id = ? AND s.kind = ?",
+        (segment_id, kind),
+    )
+    return _segment(rows[0]) if rows else None
+
+
+async def quotes_by_person(
+    conn: aiosqlite.Connection, person_id: int, episode_id: int | None, limit: int | None
+) -> list[SegmentRow]:
+    """Return a person's quotes, oldest episode first and in time order within each."""
+    where = "" if episode_id is None else "AND s.episode_id = ?"
+    params: list[object] = [person_id] + ([] if episode_id is None else [episode_id])
+    rows = await _all(
+        conn,
+        f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN episodes e ON e.id = s.episode_id "  # noqa: S608
+        f"WHERE s.person_id = ? AND s.kind = 'quote' {where} ORDER BY {_EPISODE_ORDER}, s.seconds "
+        "LIMIT ?",
+        [*params, -1 if limit is None else limit],
+    )
+    return [_segment(row) for row in rows]
+
+
+async def random_quote(
+    conn: aiosqlite.Connection, person_id: int | None, episode_id: int | None, rng: random.Random
+) -> SegmentRow | None:
+    """Return one quote chosen uniformly among those matching the filters."""
+    where, params = ["s.kind = 'quote'"], []
+    if person_id is not None:
+        where.append("s.person_id = ?")
+        params.append(person_id)
+    if episode_id is not None:
+        where.append("s.episode_id = ?")
+        params.append(episode_id)
+    clause = " AND ".join(where)
+    count = (await _all(conn, f"SELECT count(*) FROM segments s WHERE {clause}", params))[0][0]  # noqa: S608
+    if not count:
+        return None
+    rows = await _all(
+        conn,
+        f"SELECT {_SEGMENT_COLUMNS} FROM segments s WHERE {clause} ORDER BY s.id LIMIT 1 OFFSET ?",  # noqa: S608
+        [*params, rng.randrange(count)],
+    )
+    return _segment(rows[0])
+
+
+async def search_segments(
+    conn: aiosqlite.Connection,
+    match: str,
+    kinds: Sequence[str],
+    limit: int,
+    person_ids: Sequence[int] = (),
+) -> list[SegmentRow]:
+    """Return segments of `kinds` matching an already escaped FTS5 expression, best BM25 first."""
+    marks = ",".join("?" * len(kinds))
+    people = f"AND s.person_id IN ({','.join('?' * len(person_ids))})" if person_ids else ""
+    rows = await _all(
+        conn,
+        f"SELECT {_SEGMENT_COLUMNS}, f.rank FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
+        f"WHERE segments_fts MATCH ? AND s.kind IN ({marks}) {people} ORDER BY f.rank LIMIT ?",
+        [match, *kinds, *person_ids, limit],
+    )
+    return [_segment(row) for row in rows]
+
+
+async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> dict[str, object]:
+    """Return the description, people and counts an episode card shows."""
+    rows = await _all(
+        conn,
+        "SELECT e.duration_seconds, e.quotes_declared, e.mentions_declared,"
+        " (SELECT text FROM segments WHERE episode_id = e.id AND kind = 'description'),"
+        " (SELECT count(*) FROM segments WHERE episode_id = e.id AND kind = 'takeaway'),"
+        " (SELECT count(*) FROM segments WHERE episode_id = e.id AND kind = 'quote'),"
+        " (SELECT count(*) FROM mentions WHERE episode_id = e.id),"
+        " (SELECT count(*) FROM related WHERE episode_id = e.id) FROM episodes e WHERE e.id = ?",
+        (episode_id,),
+    )
+    people = await _all(
+        conn,
+        "SELECT p.name, ep.role FROM episode_people ep JOIN people p ON p.id = ep.person_id "
+        "WHERE ep.episode_id = ? AND ep.role IN ('host', 'guest') ORDER BY p.id",
+        (episode_id,),
+    )
+    duration, quotes_declared, mentions_declared, description, takeaways, quotes, mentions, related = rows[0]
+    return {
+        "duration_seconds": duration,
+        "quotes_declared": quotes_declared,
+        "mentions_declared": mentions_declared,
+        "description": description or "",
+        "takeaway_count": takeaways,
+        "quote_count": quotes,
+        "mention_count": mentions,
+        "related_count": related,
+        "hosts": tuple(name for name, role in people if role == "host"),
+        "guests": tuple(name for name, role in people if role == "guest"),
+    }
+
+
+async def listed_related(conn: aiosqlite.Connection, episode_id: int) -> list[tuple[str, int | None]]:
+    """Return the page's related titles in order, with the episode each resolves to."""
+    return await _all(
+        conn, "SELECT title, target_id FROM related WHERE episode_id = ? ORDER BY position", (episode_id,)
+    )
+
+
+async def shared_people(conn: aiosqlite.Connection, episode_id: int, limit: int) -> list[tuple[int, str]]:
+    """Return (episode, person name) for other episodes sharing a guest or speaker who is not a host."""
+    return await _all(
+        conn,
+        "WITH mine AS (SELECT DISTINCT person_id FROM episode_people WHERE episode_id = :ep"
+        "  AND person_id NOT IN"
+        "  (SELECT person_id FROM episode_people WHERE episode_id = :ep AND role = 'host')),"
+        " other AS (SELECT DISTINCT ep.episode_id, ep.person_id FROM episode_people ep"
+        "  JOIN mine USING (person_id)"
+        "  WHERE ep.episode_id != :ep AND NOT EXISTS (SELECT 1 FROM episode_people h"
+        "  WHERE h.episode_id = ep.episode_id AND h.person_id = ep.person_id AND h.role = 'host')),"
+        " top AS (SELECT episode_id, count(*) AS n FROM other GROUP BY episode_id"
+        "  ORDER BY n DESC, episode_id DESC LIMIT :limit)"
+        " SELECT other.episode_id, p.name FROM top JOIN other USING (episode_id)"
+        " JOIN people p ON p.id = other.person_id ORDER BY top.n DESC, top.episode_id DESC, p.name",
+        {"ep": episode_id, "limit": limit},
+    )
+
+
+async def shared_mentions(conn: aiosqlite.Connection, episode_id: int, limit: int) -> list[tuple[int, str]]:
+    """Return (episode, mention) for other episodes that mention the same thing."""
+    return await _all(
+        conn,
+        "SELECT o.episode_id, min(o.text) FROM mentions m JOIN mentions o ON o.text_norm = m.text_norm "
+        "WHERE m.episode_id = ? AND o.episode_id != m.episode_id "
+        "GROUP BY o.episode_id ORDER BY count(*) DESC, o.episode_id DESC LIMIT ?",
+        (episode_id, limit),
+    )
+
+
+async def stats(conn: aiosqlite.Connection) -> dict[str, int]:
+    """Count what the knowledge base holds."""
+    row = (
+        await _all(
+            conn,
+            "SELECT (SELECT count(*) FROM shows), (SELECT count(*) FROM episodes),"
+            " (SELECT count(*) FROM people),"
+            " (SELECT count(*) FROM segments WHERE kind = 'takeaway'),"
+            " (SELECT count(*) FROM segments WHERE kind = 'quote'),"
+            " (SELECT count(*) FROM mentions), (SELECT count(*) FROM related),"
+            " (SELECT count(*) FROM related WHERE target_id IS NOT NULL)",
+        )
+    )[0]
+    names = ("shows", "episodes", "people", "takeaways", "quotes", "mentions", "related", "related_resolved")
+    return dict(zip(names, row, strict=True))
+
+
+async def load_episode_people(conn: aiosqlite.Connection) -> list[tuple[int, int]]:
+    """Return (episode, person) for every host, guest and speaker."""
+    return await _all(conn, "SELECT DISTINCT episode_id, person_id FROM episode_people")
