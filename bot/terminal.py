@@ -1,0 +1,174 @@
+"""The offline CLI: load episode files and ask the knowledge base questions from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import sys
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import NotFoundError, UserError
+from bot.knowledge import KnowledgeBase
+from bot.links import format_offset
+from bot.model import IngestReport, Passage, QuoteHit
+from bot.storage import Database
+
+LISTED_FILES = 10  # longer lists of loaded or unchanged files are summarised
+
+
+def main(settings: Settings, command: str, args: argparse.Namespace) -> int:
+    """Run one offline subcommand and return the process exit code."""
+    try:
+        # Checked here, outside the event loop: a missing DATA_DIR just means "use what is stored".
+        load = command != "ingest" and settings.data_dir.exists()
+        return asyncio.run(_run(settings, command, args, load))
+    except NotFoundError as exc:
+        print(f"episode-bot: {exc.message}", file=sys.stderr)
+        if exc.suggestions:
+            print(f"Did you mean: {'; '.join(exc.suggestions)}?", file=sys.stderr)
+        return 1
+    except UserError as exc:
+        print(f"episode-bot: {exc.message}", file=sys.stderr)
+        return 1
+
+
+async def _run(settings: Settings, command: str, args: argparse.Namespace, load: bool) -> int:
+    db = await Database.open(settings.database_path)
+    try:
+        kb = KnowledgeBase(db)
+        if command == "ingest":
+            paths = [Path(p) for p in args.paths] or [settings.data_dir]
+            return _print_report(await kb.ingest(paths), paths)
+        if load:
+            await _load_quietly(kb, settings.data_dir)
+        else:
+            await kb.refresh()
+        return await COMMANDS[command](kb, args)
+    finally:
+        await db.close()
+
+
+async def _load_quietly(kb: KnowledgeBase, data_dir: Path) -> None:
+    """Bring the database up to date with DATA_DIR first, so a fresh checkout needs one command."""
+    report = await kb.ingest([data_dir])
+    if report.failed:
+        print(
+            f"note: {len(report.failed)} file(s) in {data_dir} did not load; "
+            "run `python -m bot ingest` for the reasons",
+            file=sys.stderr,
+        )
+
+
+def _print_report(report: IngestReport, paths: Sequence[Path]) -> int:
+    where = ", ".join(str(p) for p in paths)
+    print(
+        f"{where}: {len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed, {len(report.failed)} failed"
+    )
+    for label, items in (("loaded", report.loaded), ("unchanged", report.unchanged)):
+        for line in items[:LISTED_FILES]:
+            print(f"  {label:<9} {line}")
+        if len(items) > LISTED_FILES:
+            print(f"  {label:<9} ... and {len(items) - LISTED_FILES} more")
+    for line in report.removed:
+        print(f"  {'removed':<9} {line}")
+    for line in report.warnings:
+        print(f"  {'warning':<9} {line}")
+    for line in report.failed:
+        print(f"  {'FAILED':<9} {line}")
+    return 1 if report.failed else 0
+
+
+async def _quote(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    person = kb.resolve_speaker(args.speaker)
+    ep = await kb.resolve_episode(args.episode) if args.episode else None
+    hits = await kb.quotes_by_speaker(person, ep)
+    if not hits:
+        raise NotFoundError("quote", person.name + (f" in {ep.label}" if ep else ""))
+    print(f"{person.name}: {len(hits)} quote{'s' if len(hits) != 1 else ''}")
+    episode_id = None
+    for hit in hits:
+        if hit.episode.id != episode_id:
+            episode_id = hit.episode.id
+            print(f"\n{hit.episode.label}")
+        _print_quote(hit)
+    return 0
+
+
+def _print_quote(hit: QuoteHit) -> None:
+    stamp = format_offset(hit.seconds)
+    print(_wrap(f"“{hit.text}”", f"  {stamp:>8}  ", " " * 12))
+    print(" " * 12 + (hit.link or f"▶ {stamp}"))
+
+
+async def _ask(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    passages = await kb.ask(args.question)
+    if not passages:
+        print("Nothing in the episodes answers that; try other words or a speaker's name.")
+        return 1
+    for number, passage in enumerate(passages, 1):
+        _print_passage(number, passage)
+    return 0
+
+
+def _print_passage(number: int, passage: Passage) -> None:
+    who = f"{passage.speaker.name}, " if passage.speaker else ""
+    where = f" at {format_offset(passage.seconds)}" if passage.seconds is not None else ""
+    print(f"{number}. {passage.kind}: {who}{passage.episode.label}{where}")
+    text = f"“{passage.text}”" if passage.kind == "quote" else passage.text
+    print(_wrap(text, "   ", "   "))
+    if passage.link:
+        print(f"   {passage.link}")
+
+
+async def _takeaways(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    ep = await kb.resolve_episode(args.episode)
+    items = await kb.takeaways(ep)
+    print(ep.label)
+    if not items:
+        print("  (this episode lists no key takeaways)")
+    for item in items:
+        print(_wrap(item.text, f"  {item.position}. ", "     "))
+    return 0
+
+
+async def _related(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    ep = await kb.resolve_episode(args.episode)
+    items = await kb.related(ep)
+    print(f"Related to {ep.label}")
+    if not items:
+        print("  (nothing related found)")
+    for item in items:
+        known = "" if item.episode else " (not in the data)"
+        print(_wrap(f"{item.title}{known}", "  - ", "    "))
+        print(f"    why: {item.reason}")
+    return 0
+
+
+async def _stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    counts = await kb.stats()
+    width = max(len(name) for name in counts)
+    for name, value in counts.items():
+        print(f"{name.replace('_', ' '):<{width}}  {value:>8}")
+    shows = kb.shows()
+    if shows:
+        print(f"shows: {', '.join(shows)}")
+    return 0
+
+
+def _wrap(text: str, first: str, rest: str) -> str:
+    width = max(40, min(100, shutil.get_terminal_size((100, 20)).columns))
+    return textwrap.fill(text, width=width, initial_indent=first, subsequent_indent=rest)
+
+
+COMMANDS = {
+    "ask": _ask,
+    "quote": _quote,
+    "takeaways": _takeaways,
+    "related": _related,
+    "stats": _stats,
+}
