@@ -85,6 +85,7 @@ class Rest:
             r.get(p + "/webhooks/{application_id}/{token}/messages/{message_id}", self.webhook_message),
             r.patch(p + "/webhooks/{application_id}/{token}/messages/{message_id}", self.webhook_message),
             r.delete(p + "/webhooks/{application_id}/{token}/messages/{message_id}", self.webhook_message),
+            r.get(p + "/channels/{channel_id}", self.get_channel),
             r.post(p + "/channels/{channel_id}/messages", self.create_message),
             r.get(p + "/channels/{channel_id}/messages/{message_id}", self.channel_message),
             r.patch(p + "/channels/{channel_id}/messages/{message_id}", self.channel_message),
@@ -200,7 +201,9 @@ class Rest:
         ix.followups.append(msg)
         ix.completed = True
         self.emu.notify()
-        return reply(msg.data)
+        return (
+            reply(msg.data) if request.query.get("wait", "1") in ("1", "true", "True") else reply(None, 204)
+        )
 
     async def webhook_message(self, request: web.Request) -> web.Response:
         """GET, PATCH or DELETE the original response or a followup."""
@@ -226,16 +229,28 @@ class Rest:
             return self.invalid(request, errors, body)
         return reply((await self.emu.edit_message(msg, body, ix)).data)
 
-    async def create_message(self, request: web.Request) -> web.Response:
-        """Post to a channel, checking the bot's permissions there, then limits."""
+    def _channel(self, request: web.Request, *, send: bool = False) -> tuple[Any, web.Response | None]:
+        """Find the route's channel as the bot sees it, or the error Discord answers."""
         channel = self.emu.find_channel(int(request.match_info["channel_id"]))
         if channel is None:
-            return error(404, 10003, "Unknown Channel")
+            return None, error(404, 10003, "Unknown Channel")
         perms = self.emu.bot_permissions(channel)
         if not perms & VIEW_CHANNEL:
-            return error(403, 50001, "Missing Access")
-        if not perms & SEND_MESSAGES:
-            return error(403, 50013, "Missing Permissions")
+            return None, error(403, 50001, "Missing Access")
+        if send and not perms & SEND_MESSAGES:
+            return None, error(403, 50013, "Missing Permissions")
+        return channel, None
+
+    async def get_channel(self, request: web.Request) -> web.Response:
+        """Return a channel the bot can see."""
+        channel, refused = self._channel(request)
+        return refused or reply(channel.payload())
+
+    async def create_message(self, request: web.Request) -> web.Response:
+        """Post to a channel, checking the bot's permissions there, then limits; honour enforce_nonce."""
+        channel, refused = self._channel(request, send=True)
+        if refused:
+            return refused
         body = await read_body(request)
         if not any(body.get(k) for k in ("content", "embeds", "components", "attachments", "sticker_ids")):
             self.emu.record_violation(f"POST {request.path}", 50006, {}, body)
@@ -243,6 +258,12 @@ class Rest:
         errors = limits.check_message(body)
         if errors:
             return self.invalid(request, errors, body)
+        nonce = body.get("nonce") if body.get("enforce_nonce") else None
+        earlier = next(
+            (m for m in self.emu.posts_in(channel) if nonce and m.data.get("nonce") == nonce), None
+        )
+        if earlier is not None:  # Discord answers with the first message instead of posting a duplicate
+            return reply(earlier.data)
         msg = await self.emu.new_message(channel.id, body, None, limits.ALL_MENTIONS)
         self.emu.posts.append(msg)
         self.emu.notify()

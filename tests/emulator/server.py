@@ -56,7 +56,14 @@ class Fault:
     retry_after: float = 0.0
     times: int = 1
     params: dict[str, str] = field(default_factory=dict)
+    after: bool = False  # the request takes effect, yet the answer is the error (a lost response)
     hits: int = 0
+
+    def response(self) -> web.Response:
+        """Build the error answer."""
+        if self.status == 429:
+            return rate_limited(self.retry_after)
+        return error(self.status, self.code, FAULT_MESSAGES.get(self.code, f"{self.status} error"))
 
 
 class Emulator(World, Driver):
@@ -186,9 +193,16 @@ class Emulator(World, Driver):
         assert not problems, "the emulator recorded problems:\n" + "\n".join(problems)
 
     # -- faults --------------------------------------------------------------------------------
-    def fail(self, route: str, status: int, code: int = 0, *, times: int = 1, **params: Any) -> Fault:
-        """Answer `route` (e.g. "POST /channels/{channel_id}/messages") with an error `times` times."""
-        fault = Fault(route, status, code, times=times, params={k: str(v) for k, v in params.items()})
+    def fail(self, route: str, status: int, code: int = 0, *, times: int = 1, after: bool = False,
+             **params: Any) -> Fault:  # fmt: skip
+        """Answer `route` (e.g. "POST /channels/{channel_id}/messages") with an error `times` times.
+
+        `params` narrow it to some ids (channel_id=...). With `after`, the request still takes
+        effect and only the answer is lost, as when Discord times out after writing.
+        """
+        fault = Fault(
+            route, status, code, times=times, after=after, params={k: str(v) for k, v in params.items()}
+        )
         self.faults.append(fault)
         return fault
 
@@ -202,25 +216,25 @@ class Emulator(World, Driver):
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         resource = request.match_info.route.resource
         route = f"{request.method} {(resource.canonical if resource else request.path).removeprefix(PREFIX)}"
-        response = self._injected(route, request) or self._unauthorized(request)
+        fault = self._fault(route, request)
+        response = self._unauthorized(request) or (fault.response() if fault and not fault.after else None)
         try:
             response = response or await handler(request)
         except Exception as exc:  # an emulator bug: answer 400, since discord.py retries a 500 for 25 s
             log.exception("EMULATOR BUG on %s", route)
             self.gaps.append(f"emulator error on {route}: {exc!r}")
             response = error(400, 0, f"emulator error: {exc!r}")
+        if fault and fault.after:
+            response = fault.response()
         self.requests.append((route, response.status))
         return response
 
-    def _injected(self, route: str, request: web.Request) -> web.Response | None:
+    def _fault(self, route: str, request: web.Request) -> Fault | None:
         for fault in self.faults:
             params_match = all(request.match_info.get(k) == v for k, v in fault.params.items())
             if fault.route == route and fault.hits < fault.times and params_match:
                 fault.hits += 1
-                if fault.status == 429:
-                    return rate_limited(fault.retry_after)
-                message = FAULT_MESSAGES.get(fault.code, f"{fault.status} error")
-                return error(fault.status, fault.code, message)
+                return fault
         return None
 
     def _unauthorized(self, request: web.Request) -> web.Response | None:
@@ -239,6 +253,8 @@ class Emulator(World, Driver):
         data = MESSAGE | {"id": str(snowflake()), "channel_id": str(channel_id), "timestamp": now_iso()}
         data |= {"author": author or self.bot_user, "flags": message_flags(body, loading=loading)}
         data |= {key: body.get(key) or empty for key, empty in MESSAGE_BODY}
+        if body.get("nonce"):
+            data["nonce"] = body["nonce"]
         if body.get("message_reference"):
             ref = {"channel_id": channel_id} | body["message_reference"]
             data["message_reference"] = {k: str(v) for k, v in ref.items() if k.endswith("_id")} | {"type": 0}
@@ -302,6 +318,7 @@ class Emulator(World, Driver):
 
     def expire(self, ix: Interaction) -> None:
         """Invalidate an interaction nobody answered in time, as Discord does after 3 s."""
+        self._timers.pop(ix.id, None)
         if ix.response_type is None:
             ix.expired = True
             where = f"interaction {ix.payload['data'].get('name') or ix.payload['data'].get('custom_id')}"

@@ -89,3 +89,20 @@ async def test_a_deleted_channel_answers_10003(emu: Emulator, tiny: TinyBot) -> 
     assert caught.value.code == 10003
     with pytest.raises(AssertionError, match="deleted"):
         await emu.invoke("/post", where=room, text="hi")
+
+
+async def test_a_lost_answer_retried_with_the_same_nonce_posts_once(emu: Emulator, tiny: TinyBot) -> None:
+    emu.fail(POST, 500, after=True)  # Discord wrote the message but the answer was a 500
+    before = len(emu.posts_in(emu.channel))
+    sent = await tiny.get_channel(emu.channel.id).send("once", nonce=4242)  # discord.py retries the 500
+    posts = emu.posts_in(emu.channel)[before:]
+    assert [p.content for p in posts] == ["once"]
+    assert sent.id == posts[0].id
+
+
+async def test_fetching_a_channel_respects_its_visibility(emu: Emulator, tiny: TinyBot) -> None:
+    assert (await tiny.fetch_channel(emu.channel.id)).name == "general"
+    room = await emu.create_channel(emu.guild, "staff")
+    await emu.set_permissions(room, emu.guild, deny=VIEW_CHANNEL)
+    with pytest.raises(discord.Forbidden):
+        await tiny.fetch_channel(room.id)
