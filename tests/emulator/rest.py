@@ -50,7 +50,7 @@ def rate_limited(retry_after: float) -> web.Response:
 
 
 async def read_body(request: web.Request) -> dict[str, Any]:
-    """Read a JSON body or a multipart body's `payload_json` (file parts are counted, not kept)."""
+    """Read a JSON body, or a multipart body's `payload_json` (file contents are read and dropped)."""
     if request.content_type.startswith("multipart/"):
         payload: dict[str, Any] = {}
         reader = await request.multipart()
@@ -149,7 +149,7 @@ class Rest:
         if ix is None or ix.token != request.match_info["token"] or ix.expired:
             return error(404, 10062, "Unknown interaction")
         body = await read_body(request)
-        if ix.response_type is not None:
+        if ix.latency is not None:
             self.emu.record_violation("second initial response", 40060, {}, body)
             return error(400, 40060, "Interaction has already been acknowledged.")
         kind, data = body.get("type"), body.get("data") or {}
@@ -184,7 +184,7 @@ class Rest:
         ix = self.emu.by_token.get(request.match_info["token"])
         if request.match_info["application_id"] != str(self.emu.app_id) or ix is None:
             return None
-        return ix if ix.response_type is not None else None
+        return ix if ix.latency is not None else None
 
     async def followup(self, request: web.Request) -> web.Response:
         """Create a followup (or, right after a defer, fill in the loading message)."""

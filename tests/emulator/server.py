@@ -299,7 +299,7 @@ class Emulator(World, Driver):
 
     async def answer(self, ix: Interaction, kind: int, data: dict[str, Any]) -> Message | None:
         """Apply an accepted initial response; return the message it created or updated."""
-        ix.response_type, ix.latency = kind, time.monotonic() - ix.created
+        ix.latency = time.monotonic() - ix.created  # set first: it marks the interaction acknowledged
         self._timers.pop(ix.id).cancel()
         channel_id, msg = ix.payload["channel_id"], None
         if kind == 4:
@@ -313,13 +313,14 @@ class Emulator(World, Driver):
                 msg = await self.edit_message(ix.original, data, None)
         elif kind == 8:
             ix.choices = data.get("choices") or []
+        ix.response_type = kind  # last: waiters read the answer once this is set
         self.notify()
         return msg
 
     def expire(self, ix: Interaction) -> None:
         """Invalidate an interaction nobody answered in time, as Discord does after 3 s."""
         self._timers.pop(ix.id, None)
-        if ix.response_type is None:
+        if ix.latency is None:
             ix.expired = True
             where = f"interaction {ix.payload['data'].get('name') or ix.payload['data'].get('custom_id')}"
             late = {"deadline": f"no initial response within {self.deadline} s"}

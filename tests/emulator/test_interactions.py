@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import discord
 import pytest
 
@@ -136,3 +138,10 @@ async def test_without_content_intent_other_messages_arrive_empty(emu: Emulator,
     seen = await emu.wait_until(lambda: next((m for m in tiny.seen if m.id == said.id), None))
     assert seen.content == ""
     assert isinstance(seen.author, discord.Member)
+
+
+async def test_a_multipart_message_is_read_from_payload_json(emu: Emulator, tiny: TinyBot) -> None:
+    note = discord.File(io.BytesIO(b"transcript"), filename="quote.txt")
+    sent = await tiny.get_channel(emu.channel.id).send("with a file", file=note)
+    assert emu.posts_in(emu.channel)[-1].content == "with a file"
+    assert sent.id == emu.posts_in(emu.channel)[-1].id
