@@ -14,7 +14,7 @@ import discord
 
 from bot import limits
 from bot.errors import NotFoundError
-from bot.render import Reply, messages
+from bot.render import PageInfo, Reply, messages
 from bot.respond import message_kwargs, send
 from bot.tree import reply_error
 
@@ -28,9 +28,12 @@ PREFIX = "ep:pg:"
 # kind : owner : page : "=" inline argument | "#" digest of an argument kept in bot_state
 _STATE = re.compile(r"(?s)(?P<kind>[a-z]):(?P<user>\d{1,20}):(?P<page>\d{1,6}):(?P<ref>[=#].*)")
 _ARG_KEY = "page_arg:"
+# Lists stop here: a prolific speaker has thousands of quotes, and nobody pages through them;
+# loading one item more than this tells the footer to say "100+".
+LIST_CAP = 100
 
-Loader = Callable[["KnowledgeBase", str], Awaitable[tuple[Any, Sequence[Any]]]]
-Renderer = Callable[[Any, Sequence[Any], int, int, int], Reply]
+Loader = Callable[["KnowledgeBase", str, int], Awaitable[tuple[Any, Sequence[Any]]]]
+Renderer = Callable[[Any, Sequence[Any], PageInfo], Reply]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,8 +42,8 @@ class Listing:
 
     kind: str  # one lowercase letter, stored in every button's custom_id
     per_page: int
-    load: Loader  # (kb, arg) -> (context for the renderer, all items); NotFoundError when gone
-    render: Renderer  # (context, items on the page, page, pages, total) -> Reply
+    load: Loader  # (kb, arg, limit) -> (context for the renderer, items); NotFoundError when gone
+    render: Renderer  # (context, items on the page, which page) -> Reply
     empty: Callable[[Any], Reply]  # (context) -> what to say when the list is empty
 
 
@@ -63,10 +66,12 @@ async def page_reply(
 ) -> Reply:
     """Return page `page` of `items`, with Previous/Next buttons when there is more than one page."""
     context, items = loaded
+    capped = len(items) > LIST_CAP
+    items = items[:LIST_CAP]
     pages = page_count(len(items), listing.per_page)
     page = min(max(page, 0), pages - 1)
     shown = items[page * listing.per_page : (page + 1) * listing.per_page]
-    reply = listing.render(context, shown, page, pages, len(items))
+    reply = listing.render(context, shown, PageInfo(page, pages, len(items), capped))
     if pages > 1:
         ref = await _arg_ref(db, listing.kind, user_id, arg)
         reply.controls = [
@@ -80,7 +85,7 @@ async def page_reply(
 
 async def first_page(client: Any, user_id: int, listing: Listing, arg: str) -> Reply:
     """Load a list for member `user_id` and return its first page (or the listing's empty reply)."""
-    context, items = await listing.load(client.kb, arg)
+    context, items = await listing.load(client.kb, arg, LIST_CAP + 1)
     if not items:
         return listing.empty(context)
     return await page_reply(client.db, listing, arg, (context, items), page=0, user_id=user_id)
@@ -140,7 +145,7 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?s)ep:pg
 
 async def _load(listing: Listing, kb: KnowledgeBase, arg: str) -> tuple[Any, Sequence[Any]] | None:
     try:
-        return await listing.load(kb, arg)
+        return await listing.load(kb, arg, LIST_CAP + 1)
     except NotFoundError:  # the episode or person left the data since the list was sent
         return None
 

@@ -27,8 +27,8 @@ QUESTION_MAX_CHARS = 300
 EMPTY_MENTION = "Ask me something after the mention, for example: what does Nathan use for coding?"
 
 
-async def _load(kb: KnowledgeBase, question: str) -> tuple[Any, list[Any]]:
-    return question, await kb.ask(question, limit=PASSAGES)
+async def _load(kb: KnowledgeBase, question: str, limit: int) -> tuple[Any, list[Any]]:
+    return question, await kb.ask(question, limit=min(limit, PASSAGES))
 
 
 ASK = paging.register(

@@ -22,16 +22,16 @@ SEARCH_RESULTS = 15
 SEARCH_MAX_CHARS = 300
 
 
-async def _speaker_load(kb: KnowledgeBase, arg: str) -> tuple[Any, list[Any]]:
+async def _speaker_load(kb: KnowledgeBase, arg: str, limit: int) -> tuple[Any, list[Any]]:
     name, _, key = arg.rpartition("|")
     person = kb.resolve_speaker(name)
     episode = await kb.resolve_episode(key) if key else None
     title = f"Quotes by {person.name}" + (f" in {episode.label}" if episode else "")
-    return title, await kb.quotes_by_speaker(person, episode)
+    return title, await kb.quotes_by_speaker(person, episode, limit=limit)
 
 
-async def _search_load(kb: KnowledgeBase, text: str) -> tuple[Any, list[Any]]:
-    return text, await kb.search_quotes(text, limit=SEARCH_RESULTS)
+async def _search_load(kb: KnowledgeBase, text: str, limit: int) -> tuple[Any, list[Any]]:
+    return text, await kb.search_quotes(text, limit=min(limit, SEARCH_RESULTS))
 
 
 BY_SPEAKER = paging.register(

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
 
 
-async def _load(kb: KnowledgeBase, key: str) -> tuple[Any, list[Any]]:
+async def _load(kb: KnowledgeBase, key: str, limit: int) -> tuple[Any, list[Any]]:
     episode = await kb.resolve_episode(key)
-    return episode, await kb.takeaways(episode)
+    return episode, (await kb.takeaways(episode))[:limit]
 
 
 TAKEAWAYS = paging.register(

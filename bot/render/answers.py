@@ -6,16 +6,16 @@ from collections.abc import Sequence
 
 from bot import limits
 from bot.model import Passage
-from bot.render.common import Link, Reply, embed, episode_name, moment, moment_link, page_footer, share
+from bot.render.common import Link, PageInfo, Reply, embed, episode_name, moment, moment_link, share
 
 KIND_NAMES = {"takeaway": "Key takeaway", "quote": "Quote", "description": "Episode description"}
 NOTHING_FOUND = "I found nothing about that. Try other words, or `/quote search` for a line you remember."
 
 
-def ask_page(question: str, passages: Sequence[Passage], page: int, pages: int, total: int) -> Reply:
+def ask_page(question: str, passages: Sequence[Passage], info: PageInfo) -> Reply:
     """Return one page of passages answering `question`, best first."""
     body = embed(f"“{question}”")
-    body.set_footer(text=page_footer(page, pages, total, "passage"))
+    body.set_footer(text=info.footer("passage"))
     names = [limits.fit(_heading(p), limits.FIELD_NAME) for p in passages]
     fixed = len(body.title or "") + len(body.footer.text or "") + sum(map(len, names))
     budget = min(limits.FIELD_VALUE, share(limits.EMBED_TOTAL - fixed, len(passages)))

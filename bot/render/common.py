@@ -69,10 +69,20 @@ def episode_name(episode: EpisodeRef, limit: int = LABEL_IN_CITATION) -> str:
     return limits.fit(episode.label, limit)
 
 
-def page_footer(page: int, pages: int, total: int, noun: str) -> str:
-    """Return `Page 2/5 · 23 quotes` (just the count when everything fits one page)."""
-    count = f"{total} {noun}{'' if total == 1 else 's'}"
-    return f"Page {page + 1}/{pages} · {count}" if pages > 1 else count
+@dataclass(frozen=True, slots=True)
+class PageInfo:
+    """Say which page of a list is shown: index from 0, page count, items, and if the list was capped."""
+
+    index: int = 0
+    count: int = 1
+    total: int = 0
+    capped: bool = False  # more items exist than were loaded
+
+    def footer(self, noun: str) -> str:
+        """Return `Page 2/5 · 23 quotes` (just the count on a single page; `100+` when capped)."""
+        plural = "" if self.total == 1 and not self.capped else "s"
+        count = f"{self.total}{'+' if self.capped else ''} {noun}{plural}"
+        return f"Page {self.index + 1}/{self.count} · {count}" if self.count > 1 else count
 
 
 def share(budget: int, parts: int) -> int:

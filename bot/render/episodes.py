@@ -9,7 +9,7 @@ import discord
 from bot import limits
 from bot.links import format_offset
 from bot.model import EpisodeCard, EpisodeRef, RelatedItem, Takeaway
-from bot.render.common import Link, Reply, embed, episode_link, page_footer, safe_url, share
+from bot.render.common import Link, PageInfo, Reply, embed, episode_link, safe_url, share
 
 # A card's description is a summary; the full text stays on the episode page.
 CARD_DESCRIPTION = 1500
@@ -34,24 +34,20 @@ def episode_card(card: EpisodeCard) -> Reply:
     return Reply(embeds=[body], links=[link] if link else [])
 
 
-def takeaways_page(
-    episode: EpisodeRef, items: Sequence[Takeaway], page: int, pages: int, total: int
-) -> Reply:
+def takeaways_page(episode: EpisodeRef, items: Sequence[Takeaway], info: PageInfo) -> Reply:
     """Return one page of an episode's key takeaways as a numbered list."""
     body = embed(f"Key takeaways · {episode.label}", url=episode.url)
-    body.set_footer(text=page_footer(page, pages, total, "takeaway"))
+    body.set_footer(text=info.footer("takeaway"))
     budget = min(limits.EMBED_DESCRIPTION, limits.EMBED_TOTAL - len(body.title or "") - 100)
     each = share(budget, len(items)) - 8  # room for "12. " and the blank line between items
     body.description = "\n\n".join(f"{t.position}. {limits.fit(t.text, each)}" for t in items)
     return Reply(embeds=[body], links=_episode_links(episode))
 
 
-def related_page(
-    episode: EpisodeRef, items: Sequence[RelatedItem], page: int, pages: int, total: int
-) -> Reply:
+def related_page(episode: EpisodeRef, items: Sequence[RelatedItem], info: PageInfo) -> Reply:
     """Return one page of related episodes, each with the reason and a link when known."""
     body = embed(f"Related to {episode.label}", url=episode.url)
-    body.set_footer(text=page_footer(page, pages, total, "related episode"))
+    body.set_footer(text=info.footer("related episode"))
     each = share(min(limits.EMBED_DESCRIPTION, limits.EMBED_TOTAL - len(body.title or "") - 100), len(items))
     body.description = "\n".join(_related_line(item, each) for item in items)
     return Reply(embeds=[body], links=_episode_links(episode))

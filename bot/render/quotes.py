@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot import limits
 from bot.model import QuoteHit
-from bot.render.common import Link, Reply, embed, episode_name, moment, moment_link, page_footer, share
+from bot.render.common import Link, PageInfo, Reply, embed, episode_name, moment, moment_link, share
 
 
 def quote_card(hit: QuoteHit, heading: str | None = None) -> Reply:
@@ -19,10 +19,10 @@ def quote_card(hit: QuoteHit, heading: str | None = None) -> Reply:
     return Reply(embeds=[card], links=_links([hit], with_speaker=False))
 
 
-def quotes_page(title: str, hits: Sequence[QuoteHit], page: int, pages: int, total: int) -> Reply:
+def quotes_page(title: str, hits: Sequence[QuoteHit], info: PageInfo) -> Reply:
     """Return one page of quotes: a field per quote and a moment button per quote."""
     page_embed = embed(title)
-    page_embed.set_footer(text=page_footer(page, pages, total, "quote"))
+    page_embed.set_footer(text=info.footer("quote"))
     names = [limits.fit(hit.speaker.name, limits.FIELD_NAME) for hit in hits]
     fixed = len(page_embed.title or "") + len(page_embed.footer.text or "") + sum(map(len, names))
     budget = min(limits.FIELD_VALUE, share(limits.EMBED_TOTAL - fixed, len(hits)))
@@ -45,6 +45,6 @@ def _links(hits: Sequence[QuoteHit], *, with_speaker: bool) -> list[Link]:
     return [link for link in links if link][: limits.BUTTONS_PER_ROW]
 
 
-def search_page(text: str, hits: Sequence[QuoteHit], page: int, pages: int, total: int) -> Reply:
+def search_page(text: str, hits: Sequence[QuoteHit], info: PageInfo) -> Reply:
     """Return one page of quotes matching the searched words, best first."""
-    return quotes_page(f"Quotes matching “{text}”", hits, page, pages, total)
+    return quotes_page(f"Quotes matching “{text}”", hits, info)

@@ -9,18 +9,23 @@ from bot.storage.database import Database
 from tests.helpers import mock_interaction
 
 
-def render(context, items, page, pages, total):
-    return Reply(content=f"{context}: {','.join(items)} ({page + 1}/{pages} of {total})")
+def render(context, items, info):
+    more = "+" if info.capped else ""
+    return Reply(
+        content=f"{context}: {','.join(items)} ({info.index + 1}/{info.count} of {info.total}{more})"
+    )
 
 
 ITEMS = [f"i{n}" for n in range(7)]
 
 
-async def load(kb, arg):
+async def load(kb, arg, limit):
     if arg == "gone":
         raise NotFoundError("episode", arg)
     if arg == "bug":
         raise RuntimeError("broken loader")
+    if arg == "huge":
+        return arg.upper(), [f"i{n}" for n in range(limit)]
     return arg.upper(), ITEMS
 
 
@@ -127,9 +132,14 @@ async def test_a_bug_while_paging_is_reported_with_an_error_id(db):
 
 
 async def test_first_page_uses_the_empty_reply_for_an_empty_list(db):
-    async def nothing(kb, arg):
+    async def nothing(kb, arg, limit):
         return arg, []
 
     empty = paging.Listing(kind="e", per_page=3, load=nothing, render=render, empty=messages.plain)
     reply = await paging.first_page(client(db), 42, empty, "nothing here")
     assert reply.content == "nothing here"
+
+
+async def test_a_huge_list_is_capped_and_says_so(db):
+    reply = await paging.first_page(client(db), 42, LISTING, "huge")
+    assert reply.content == f"HUGE: i0,i1,i2 (1/34 of {paging.LIST_CAP}+)"

@@ -1,4 +1,5 @@
 from bot import limits
+from bot.render import PageInfo
 from bot.render.answers import NOTHING_FOUND, ask_page, nothing_found
 from tests.helpers import SEED_URL, passage
 
@@ -7,9 +8,7 @@ def test_each_passage_is_cited_with_episode_speaker_and_moment():
     reply = ask_page(
         "what does nathan use for coding",
         [passage(), passage("takeaway", "Tool use is a major unlock.")],
-        0,
-        1,
-        2,
+        PageInfo(0, 1, 2),
     )
     (embed,) = reply.embeds
     assert embed.title == "“what does nathan use for coding”"
@@ -25,7 +24,7 @@ def test_each_passage_is_cited_with_episode_speaker_and_moment():
 
 def test_long_passages_fit():
     passages = [passage(text="p" * 5000) for _ in range(5)]
-    (embed,) = ask_page("q" * 400, passages, 0, 2, 10).embeds
+    (embed,) = ask_page("q" * 400, passages, PageInfo(0, 2, 10)).embeds
     assert limits.check_embed(embed) == []
 
 

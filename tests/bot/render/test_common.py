@@ -34,9 +34,10 @@ def test_episode_link_only_for_http_urls():
 
 
 def test_page_footer():
-    assert common.page_footer(0, 1, 3, "quote") == "3 quotes"
-    assert common.page_footer(1, 3, 11, "quote") == "Page 2/3 · 11 quotes"
-    assert common.page_footer(0, 1, 1, "quote") == "1 quote"
+    assert common.PageInfo(0, 1, 3).footer("quote") == "3 quotes"
+    assert common.PageInfo(1, 3, 11).footer("quote") == "Page 2/3 · 11 quotes"
+    assert common.PageInfo(0, 1, 1).footer("quote") == "1 quote"
+    assert common.PageInfo(0, 20, 100, capped=True).footer("quote") == "Page 1/20 · 100+ quotes"
 
 
 def test_embed_title_is_escaped_and_fitted():

@@ -1,4 +1,5 @@
 from bot import limits
+from bot.render import PageInfo
 from bot.render.episodes import episode_card, related_page, takeaways_page
 from tests.helpers import SEED_URL, card, embed_text, episode, related, takeaway
 
@@ -38,7 +39,9 @@ def test_episode_card_long_description_is_shortened():
 
 
 def test_takeaways_are_numbered_by_position():
-    reply = takeaways_page(episode(), [takeaway(1, "First."), takeaway(2, "Second **bold**.")], 0, 1, 2)
+    reply = takeaways_page(
+        episode(), [takeaway(1, "First."), takeaway(2, "Second **bold**.")], PageInfo(0, 1, 2)
+    )
     (embed,) = reply.embeds
     assert embed.description == "1. First.\n\n2. Second \\*\\*bold\\*\\*."
     assert embed.title.startswith("Key takeaways · State of AI")
@@ -46,7 +49,7 @@ def test_takeaways_are_numbered_by_position():
 
 def test_takeaways_page_of_long_items_fits():
     items = [takeaway(i, "t" * 3000) for i in range(1, 9)]
-    (embed,) = takeaways_page(episode(), items, 0, 2, 16).embeds
+    (embed,) = takeaways_page(episode(), items, PageInfo(0, 2, 16)).embeds
     assert limits.check_embed(embed) == []
     assert embed.description.count("…") == 8
 
@@ -56,7 +59,7 @@ def test_related_lines_link_known_episodes_and_give_the_reason():
         related("OpenClaw | Lex Fridman Podcast #491"),
         related("Khabib vs Lex", "listed on the page", known=False),
     ]
-    (embed,) = related_page(episode(), items, 0, 1, 2).embeds
+    (embed,) = related_page(episode(), items, PageInfo(0, 1, 2)).embeds
     lines = embed.description.split("\n")
     assert (
         lines[0]

@@ -1,4 +1,5 @@
 from bot import limits
+from bot.render import PageInfo
 from bot.render.quotes import quote_card, quotes_page, search_page
 from tests.helpers import NATHAN, SEED_URL, embed_text, quote
 
@@ -14,7 +15,7 @@ NATHAN_QUOTES = [
 
 
 def test_quotes_page_shows_each_quote_with_speaker_episode_and_moment_link():
-    reply = quotes_page("Quotes by Nathan Lambert", NATHAN_QUOTES, 0, 1, 3)
+    reply = quotes_page("Quotes by Nathan Lambert", NATHAN_QUOTES, PageInfo(0, 1, 3))
     (embed,) = reply.embeds
     assert embed.title == "Quotes by Nathan Lambert"
     assert [f.name for f in embed.fields] == ["Nathan Lambert"] * 3
@@ -27,7 +28,7 @@ def test_quotes_page_shows_each_quote_with_speaker_episode_and_moment_link():
 
 
 def test_quotes_page_has_a_link_button_per_quote():
-    reply = quotes_page("Quotes by Nathan Lambert", NATHAN_QUOTES, 0, 1, 3)
+    reply = quotes_page("Quotes by Nathan Lambert", NATHAN_QUOTES, PageInfo(0, 1, 3))
     assert [(link.label, link.url) for link in reply.links] == [
         ("▶ 15:32", f"{SEED_URL}&t=932s"),
         ("▶ 17:05", f"{SEED_URL}&t=1025s"),
@@ -37,14 +38,14 @@ def test_quotes_page_has_a_link_button_per_quote():
 
 def test_quote_text_with_markdown_and_mentions_shows_literally():
     hit = quote("@everyone look **here** [click](https://evil.example)")
-    (embed,) = quotes_page("Quotes", [hit], 0, 1, 1).embeds
+    (embed,) = quotes_page("Quotes", [hit], PageInfo(0, 1, 1)).embeds
     value = embed.fields[0].value
     assert "@everyone look \\*\\*here\\*\\* \\[click](https://evil.example)" in value
 
 
 def test_over_long_quote_is_shortened_with_an_ellipsis_and_keeps_its_link():
     hits = [quote("word " * 2000, 60 * i) for i in range(5)]
-    (embed,) = quotes_page("Quotes", hits, 0, 1, 5).embeds
+    (embed,) = quotes_page("Quotes", hits, PageInfo(0, 1, 5)).embeds
     assert limits.check_embed(embed) == []
     for field in embed.fields:
         assert "…”" in field.value
@@ -52,13 +53,13 @@ def test_over_long_quote_is_shortened_with_an_ellipsis_and_keeps_its_link():
 
 
 def test_quote_without_a_link_shows_a_plain_moment_and_no_button():
-    reply = quotes_page("Quotes", [quote(link=None)], 0, 1, 1)
+    reply = quotes_page("Quotes", [quote(link=None)], PageInfo(0, 1, 1))
     assert "▶ 2:46:45 ·" in reply.embeds[0].fields[0].value
     assert reply.links == []
 
 
 def test_quotes_from_several_speakers_name_the_speaker_on_each_button():
-    reply = quotes_page("Quotes", [NATHAN_QUOTES[0], quote()], 0, 1, 2)
+    reply = quotes_page("Quotes", [NATHAN_QUOTES[0], quote()], PageInfo(0, 1, 2))
     assert [link.label for link in reply.links] == [
         "▶ 15:32 · Nathan Lambert",
         "▶ 2:46:45 · Sebastian Raschka",
@@ -66,7 +67,7 @@ def test_quotes_from_several_speakers_name_the_speaker_on_each_button():
 
 
 def test_paged_footer():
-    (embed,) = quotes_page("Quotes", NATHAN_QUOTES, 1, 3, 13).embeds
+    (embed,) = quotes_page("Quotes", NATHAN_QUOTES, PageInfo(1, 3, 13)).embeds
     assert embed.footer.text == "Page 2/3 · 13 quotes"
 
 
@@ -89,5 +90,5 @@ def test_quote_card_of_a_huge_quote_fits():
 
 
 def test_search_page_titles_with_the_words():
-    (embed,) = search_page("recursive languag", [quote()], 0, 1, 1).embeds
+    (embed,) = search_page("recursive languag", [quote()], PageInfo(0, 1, 1)).embeds
     assert embed.title == "Quotes matching “recursive languag”"
