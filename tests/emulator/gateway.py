@@ -130,17 +130,10 @@ async def _identify(emu: Emulator, ws: web.WebSocketResponse, encoder: Encoder, 
     session = Session(intents)
     emu.sessions.append(session)
     await session.attach(ws, encoder, None)
-    ready = {
-        "v": 10,
-        "user": emu.bot_user | {"verified": True, "mfa_enabled": False},
-        "guilds": [{"id": str(g), "unavailable": True} for g in emu.guilds],
-        "session_id": session.id,
-        "resume_gateway_url": emu.gateway_url,
-        "application": {"id": str(emu.app_id), "flags": 0},
-        "private_channels": [],
-        "relationships": [],
-        "user_settings": {},
-    }
+    ready = {"v": 10, "user": emu.bot_user | {"verified": True, "mfa_enabled": False},
+             "session_id": session.id, "guilds": [{"id": str(g), "unavailable": True} for g in emu.guilds],
+             "resume_gateway_url": emu.gateway_url, "application": {"id": str(emu.app_id), "flags": 0},
+             "private_channels": [], "relationships": [], "user_settings": {}}  # fmt: skip
     if "shard" in data:
         ready["shard"] = data["shard"]
     await session.dispatch("READY", ready)

@@ -78,11 +78,8 @@ def _check_node(err: Errors, path: tuple[Any, ...], node: dict[str, Any]) -> Non
             continue
         _check_option(err, here, opt)
         if opt.get("required") and optional_seen:
-            err.add(
-                (*path, "options"),
-                "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID",
-                "Required options must be placed before non-required options",
-            )
+            order = "Required options must be placed before non-required options"
+            err.add((*path, "options"), "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", order)
         optional_seen = optional_seen or not opt.get("required")
 
 

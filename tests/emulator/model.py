@@ -111,13 +111,8 @@ class Channel:
             {"id": str(k), "type": t, "allow": str(a), "deny": str(d)}
             for k, (t, a, d) in self.overwrites.items()
         ]
-        data = {
-            "id": str(self.id),
-            "guild_id": str(self.guild_id),
-            "name": self.name,
-            "position": self.position,
-        }
-        return CHANNEL | data | {"permission_overwrites": ows}
+        data = {"id": str(self.id), "guild_id": str(self.guild_id), "name": self.name}
+        return CHANNEL | data | {"position": self.position, "permission_overwrites": ows}
 
 
 @dataclass(eq=False)
@@ -134,12 +129,8 @@ class Guild:
     def role_payload(self, role_id: int) -> dict[str, Any]:
         """Build a role object."""
         name, perms = self.roles[role_id]
-        return ROLE | {
-            "id": str(role_id),
-            "name": name,
-            "permissions": str(perms),
-            "position": int(role_id != self.id),
-        }
+        data = {"id": str(role_id), "name": name, "permissions": str(perms)}
+        return ROLE | data | {"position": int(role_id != self.id)}
 
     def payload(self, bot_id: int) -> dict[str, Any]:
         """Build GUILD_CREATE data; without the members intent only the bot's own member is listed."""

@@ -41,11 +41,7 @@ def rate_limited(retry_after: float) -> web.Response:
     """Answer 429 with the Via header that tells discord.py it came from Discord, not Cloudflare."""
     body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
     # Via marks a 429 as Discord's own; without it discord.py assumes a Cloudflare ban and gives up.
-    headers = {
-        "Via": "1.1 google",
-        "Retry-After": str(max(1, round(retry_after))),
-        "X-RateLimit-Scope": "user",
-    }
+    headers = {"Via": "1.1 google", "Retry-After": str(max(1, round(retry_after)))}
     return reply(body, 429, headers)
 
 
@@ -133,12 +129,8 @@ class Rest:
             cid = old.get((cmd["name"], cmd.get("type", 1))) or str(snowflake())
             extra = {"guild_id": str(key)} if key else {}
             base = {"description": "", "type": 1, "default_member_permissions": None, "nsfw": False}
-            stored.append(
-                base
-                | cmd
-                | extra
-                | {"id": cid, "application_id": str(self.emu.app_id), "version": str(snowflake())}
-            )
+            ids = {"id": cid, "application_id": str(self.emu.app_id), "version": str(snowflake())}
+            stored.append(base | cmd | extra | ids)
         self.emu.commands[key] = stored
         self.emu.notify()
         return reply(stored)
@@ -155,11 +147,7 @@ class Rest:
         kind, data = body.get("type"), body.get("data") or {}
         if kind not in CALLBACK_TYPES.get(ix.type, set()):
             bad = limits.Errors()
-            bad.add(
-                ("type",),
-                "BASE_TYPE_CHOICES",
-                f"Callback type {kind} does not fit interaction type {ix.type}.",
-            )
+            bad.add(("type",), "BASE_TYPE_CHOICES", f"Callback type {kind} does not fit this interaction.")
             return self.invalid(request, bad.tree, body)
         errors = limits.check_choices(data) if kind == 8 else limits.check_message(data)
         if errors:
@@ -167,12 +155,8 @@ class Rest:
         message = await self.emu.answer(ix, kind, data)
         if request.query.get("with_response") not in ("1", "true", "True"):
             return reply(None, 204)
-        info = {
-            "id": str(ix.id),
-            "type": ix.type,
-            "response_message_loading": kind == 5,
-            "response_message_ephemeral": bool(message and message.ephemeral),
-        }
+        info = {"id": str(ix.id), "type": ix.type, "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(message and message.ephemeral)}  # fmt: skip
         resource: dict[str, Any] = {"type": kind}
         if message is not None:
             info["response_message_id"] = str(message.id)

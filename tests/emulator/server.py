@@ -17,30 +17,15 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from tests.emulator import gateway, limits
+from tests.emulator import model as m
 from tests.emulator.driver import Driver
-from tests.emulator.model import (
-    APPLICATION,
-    EPHEMERAL,
-    LOADING,
-    MESSAGE,
-    Interaction,
-    Message,
-    now_iso,
-    snowflake,
-    user_payload,
-)
 from tests.emulator.rest import INTERACTION_DEFAULT_PARSE, PREFIX, Rest, error, message_flags, rate_limited
 from tests.emulator.world import World
 
 log = logging.getLogger("emulator")
 T = TypeVar("T")
-FAULT_MESSAGES = {
-    50013: "Missing Permissions",
-    50001: "Missing Access",
-    10003: "Unknown Channel",
-    10008: "Unknown Message",
-    0: "500: Internal Server Error",
-}
+FAULT_MESSAGES = {50013: "Missing Permissions", 50001: "Missing Access", 10003: "Unknown Channel",
+                  10008: "Unknown Message", 0: "500: Internal Server Error"}  # fmt: skip
 POLL_S = 0.02
 UNAUTHENTICATED = ("/interactions/", "/webhooks/")  # these carry their own token in the URL
 MESSAGE_BODY = (("content", ""), ("embeds", []), ("components", []), ("mentions", []))
@@ -70,17 +55,17 @@ class Emulator(World, Driver):
     """A local Discord for tests: REST v10 and the gateway for one bot application."""
 
     def __init__(self, *, privileged_intents: int = 0, deadline: float = 3.0) -> None:
-        self.app_id = self.bot_user_id = snowflake()
-        self.bot_user = user_payload(self.bot_user_id, "episode-bot", bot=True)
-        self.owner_user = user_payload(snowflake(), "server-owner")
+        self.app_id = self.bot_user_id = m.snowflake()
+        self.bot_user = m.user_payload(self.bot_user_id, "episode-bot", bot=True)
+        self.owner_user = m.user_payload(m.snowflake(), "server-owner")
         user_part = base64.urlsafe_b64encode(str(self.bot_user_id).encode()).decode().rstrip("=")
         self.token = f"{user_part}.Emu{secrets.token_hex(2)}.{secrets.token_urlsafe(27)}"
         self.privileged_intents, self.deadline = privileged_intents, deadline
         self.guilds: dict[int, Any] = {}
-        self.messages: dict[int, Message] = {}
-        self.posts: list[Message] = []  # messages the bot created with POST /channels/{id}/messages
-        self.interactions: dict[int, Interaction] = {}
-        self.by_token: dict[str, Interaction] = {}
+        self.messages: dict[int, m.Message] = {}
+        self.posts: list[m.Message] = []  # messages the bot created with POST /channels/{id}/messages
+        self.interactions: dict[int, m.Interaction] = {}
+        self.by_token: dict[str, m.Interaction] = {}
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.violations: list[dict[str, Any]] = []
         self.leaks: list[dict[str, Any]] = []
@@ -139,12 +124,8 @@ class Emulator(World, Driver):
 
     def app_info(self) -> dict[str, Any]:
         """Build the GET /oauth2/applications/@me answer."""
-        return APPLICATION | {
-            "id": str(self.app_id),
-            "name": "episode-bot",
-            "owner": self.owner_user,
-            "bot": self.bot_user,
-        }
+        app = {"id": str(self.app_id), "name": "episode-bot", "owner": self.owner_user, "bot": self.bot_user}
+        return m.APPLICATION | app
 
     # -- records -------------------------------------------------------------------------------
     def notify(self) -> None:
@@ -152,9 +133,8 @@ class Emulator(World, Driver):
         self._changed.set()
         self._changed = asyncio.Event()
 
-    async def wait_until(
-        self, predicate: Callable[[], T], within: float = 5.0, what: str = "a condition"
-    ) -> T:
+    async def wait_until(self, predicate: Callable[[], T], within: float = 5.0, what: str = "a condition",
+                         ) -> T:  # fmt: skip
         """Return predicate()'s first truthy value, re-checked on every change; fail after `within` s."""
         loop = asyncio.get_running_loop()
         end = loop.time() + within
@@ -184,9 +164,7 @@ class Emulator(World, Driver):
 
     def assert_clean(self) -> None:
         """Fail if any violation, mention leak or unknown route was recorded (and forget them)."""
-        problems = [
-            f"violation: {v['where']} code {v['code']}: {v['errors']}" for v in self.take_violations()
-        ]
+        problems = [f"{v['where']}: code {v['code']}: {v['errors']}" for v in self.take_violations()]
         problems += [f"mention leak ({', '.join(x['kinds'])}): {x['content']!r}" for x in self.take_leaks()]
         problems += [f"emulator gap: {gap}" for gap in self.gaps]
         self.gaps = []
@@ -200,9 +178,8 @@ class Emulator(World, Driver):
         `params` narrow it to some ids (channel_id=...). With `after`, the request still takes
         effect and only the answer is lost, as when Discord times out after writing.
         """
-        fault = Fault(
-            route, status, code, times=times, after=after, params={k: str(v) for k, v in params.items()}
-        )
+        narrowed = {k: str(v) for k, v in params.items()}
+        fault = Fault(route, status, code, times=times, after=after, params=narrowed)
         self.faults.append(fault)
         return fault
 
@@ -246,11 +223,11 @@ class Emulator(World, Driver):
         return None
 
     # -- messages and interaction answers ------------------------------------------------------
-    async def new_message(self, channel_id: Any, body: dict[str, Any], ix: Interaction | None,
+    async def new_message(self, channel_id: Any, body: dict[str, Any], ix: m.Interaction | None,
                           default_parse: tuple[str, ...] | None, *, author: dict[str, Any] | None = None,
-                          loading: bool = False) -> Message:  # fmt: skip
+                          loading: bool = False) -> m.Message:  # fmt: skip
         """Store a new message and tell the bot about it (unless only one user can see it)."""
-        data = MESSAGE | {"id": str(snowflake()), "channel_id": str(channel_id), "timestamp": now_iso()}
+        data = m.MESSAGE | {"id": str(m.snowflake()), "channel_id": str(channel_id), "timestamp": m.now_iso()}
         data |= {"author": author or self.bot_user, "flags": message_flags(body, loading=loading)}
         data |= {key: body.get(key) or empty for key, empty in MESSAGE_BODY}
         if body.get("nonce"):
@@ -265,7 +242,7 @@ class Emulator(World, Driver):
             data["interaction_metadata"] = {"id": str(ix.id), "type": ix.type, "user": user}
             if ix.original is None and ix.type == 2:  # the initial response names its command type
                 data["type"] = 20 if ix.payload["data"].get("type", 1) == 1 else 23
-        msg = Message(data, body.get("allowed_mentions"), ix.id if ix else None)
+        msg = m.Message(data, body.get("allowed_mentions"), ix.id if ix else None)
         self.messages[msg.id] = msg
         if default_parse is not None and not loading:
             self._check_leaks(msg, body, default_parse)
@@ -274,30 +251,30 @@ class Emulator(World, Driver):
         self.notify()
         return msg
 
-    def _check_leaks(self, msg: Message, body: dict[str, Any], default_parse: tuple[str, ...]) -> None:
+    def _check_leaks(self, msg: m.Message, body: dict[str, Any], default_parse: tuple[str, ...]) -> None:
         kinds = limits.mention_leaks(body, default_parse)
         if kinds:
             log.warning("message %s could ping %s", msg.id, kinds)
             self.leaks.append({"message": msg.id, "kinds": kinds, "content": msg.content})
 
-    async def edit_message(self, msg: Message, body: dict[str, Any], ix: Interaction | None) -> Message:
+    async def edit_message(self, msg: m.Message, body: dict[str, Any], ix: m.Interaction | None) -> m.Message:
         """Apply an edit; filling in a deferred (loading) response counts as sending it."""
         if msg.loading:
             self._check_leaks(msg, body, INTERACTION_DEFAULT_PARSE)
-            msg.data["flags"] &= ~LOADING
+            msg.data["flags"] &= ~m.LOADING
         for key, empty in MESSAGE_BODY[:3]:
             if key in body:
                 msg.data[key] = body[key] or empty
         if "allowed_mentions" in body:
             msg.allowed_mentions = body["allowed_mentions"]
-        msg.data["edited_timestamp"] = now_iso()
+        msg.data["edited_timestamp"] = m.now_iso()
         msg.edits += 1
         if ix is not None:
             ix.completed = True
         self.notify()
         return msg
 
-    async def answer(self, ix: Interaction, kind: int, data: dict[str, Any]) -> Message | None:
+    async def answer(self, ix: m.Interaction, kind: int, data: dict[str, Any]) -> m.Message | None:
         """Apply an accepted initial response; return the message it created or updated."""
         ix.latency = time.monotonic() - ix.created  # set first: it marks the interaction acknowledged
         self._timers.pop(ix.id).cancel()
@@ -305,7 +282,7 @@ class Emulator(World, Driver):
         if kind == 4:
             msg = ix.original = await self.new_message(channel_id, data, ix, INTERACTION_DEFAULT_PARSE)
         elif kind == 5:
-            body = {"flags": int(data.get("flags") or 0) & EPHEMERAL}
+            body = {"flags": int(data.get("flags") or 0) & m.EPHEMERAL}
             msg = ix.original = await self.new_message(channel_id, body, ix, None, loading=True)
         elif kind in (6, 7):
             ix.original = self.messages[int(ix.payload["message"]["id"])]
@@ -317,7 +294,7 @@ class Emulator(World, Driver):
         self.notify()
         return msg
 
-    def expire(self, ix: Interaction) -> None:
+    def expire(self, ix: m.Interaction) -> None:
         """Invalidate an interaction nobody answered in time, as Discord does after 3 s."""
         self._timers.pop(ix.id, None)
         if ix.latency is None:
