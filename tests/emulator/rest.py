@@ -242,14 +242,13 @@ class Rest:
         errors = limits.check_message(body)
         if errors:
             return self.invalid(request, errors, body)
-        nonce = body.get("nonce") if body.get("enforce_nonce") else None
-        earlier = next(
-            (m for m in self.emu.posts_in(channel) if nonce and m.data.get("nonce") == nonce), None
-        )
-        if earlier is not None:  # Discord answers with the first message instead of posting a duplicate
-            return reply(earlier.data)
+        nonce = (channel.id, str(body.get("nonce")))
+        if body.get("enforce_nonce") and nonce in self.emu.nonces:  # Discord returns the first message
+            return reply(self.emu.nonces[nonce].data)
         msg = await self.emu.new_message(channel.id, body, None, limits.ALL_MENTIONS)
         self.emu.posts.append(msg)
+        if body.get("nonce") is not None:
+            self.emu.nonces[nonce] = msg
         self.emu.notify()
         return reply(msg.data)
 

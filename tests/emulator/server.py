@@ -62,6 +62,8 @@ class Emulator(World, Driver):
         self.token = f"{user_part}.Emu{secrets.token_hex(2)}.{secrets.token_urlsafe(27)}"
         self.privileged_intents, self.deadline = privileged_intents, deadline
         self.guilds: dict[int, Any] = {}
+        self.channels: dict[int, m.Channel] = {}  # every guild's channels by id
+        self.nonces: dict[tuple[int, str], m.Message] = {}  # (channel id, nonce) of the bot's posts
         self.messages: dict[int, m.Message] = {}
         self.posts: list[m.Message] = []  # messages the bot created with POST /channels/{id}/messages
         self.interactions: dict[int, m.Interaction] = {}

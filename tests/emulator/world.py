@@ -33,7 +33,7 @@ class World:
     async def create_channel(self, guild: m.Guild, name: str = "general") -> m.Channel:
         """Add a text channel."""
         channel = m.Channel(m.snowflake(), guild.id, name, position=len(guild.channels))
-        guild.channels[channel.id] = channel
+        guild.channels[channel.id] = self.channels[channel.id] = channel
         await self.dispatch("CHANNEL_CREATE", channel.payload())
         return channel
 
@@ -63,12 +63,14 @@ class World:
 
     async def delete_channel(self, channel: m.Channel) -> None:
         """Delete a channel (posting to it then answers 404, code 10003)."""
-        del self.guilds[channel.guild_id].channels[channel.id]
+        del self.guilds[channel.guild_id].channels[channel.id], self.channels[channel.id]
         await self.dispatch("CHANNEL_DELETE", channel.payload())
 
     async def remove_bot(self, guild: m.Guild) -> None:
         """Remove the bot from a guild (kicked, or it left): the bot receives GUILD_DELETE."""
         del self.guilds[guild.id]
+        for channel_id in guild.channels:
+            del self.channels[channel_id]
         await self.dispatch("GUILD_DELETE", {"id": str(guild.id)})
 
     async def setup_world(self) -> None:
@@ -80,7 +82,7 @@ class World:
 
     def find_channel(self, channel_id: int) -> m.Channel | None:
         """Look a channel up by id in any guild."""
-        return next((g.channels[channel_id] for g in self.guilds.values() if channel_id in g.channels), None)
+        return self.channels.get(channel_id)
 
     def bot_permissions(self, channel: m.Channel) -> int:
         """Compute the bot's permissions in a channel."""
