@@ -1,0 +1,147 @@
+"""Start the bot: settings checked, logging redacted, data loaded, signals handled, clean exit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+
+import discord
+
+from bot import logs
+from bot.client import EpisodeBot
+from bot.config import Settings
+from bot.errors import ConfigError
+from bot.knowledge import KnowledgeBase
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_S = 4.0  # SIGTERM to exit within 5 s, database included
+
+
+def main(settings: Settings, command: str) -> int:
+    """Run the bot (`run`) or register its commands and exit (`sync`); return the exit code."""
+    token = settings.require_token()  # ConfigError: the CLI prints it as one line, exit code 2
+    logs.configure(settings.log_level, secrets=[token])
+    work = _sync(settings, token) if command == "sync" else _serve(settings, token)
+    try:
+        return asyncio.run(work)
+    except discord.LoginFailure as exc:
+        raise ConfigError(
+            "Discord rejected DISCORD_TOKEN (401): reset it in the developer portal "
+            "(your application > Bot > Reset Token) and update .env."
+        ) from exc
+    except discord.Forbidden as exc:
+        raise ConfigError(
+            "Discord refused to register the commands (403): invite the bot with the "
+            "applications.commands scope (see the README), or unset DEV_GUILD_ID."
+        ) from exc
+    except discord.HTTPException as exc:
+        log.error("Discord answered %s %s; giving up", exc.status, exc.text)
+        return 1
+
+
+@contextlib.asynccontextmanager
+async def knowledge(settings: Settings) -> AsyncIterator[tuple[Database, KnowledgeBase]]:
+    """Open the database and knowledge base and load DATA_DIR; close the database on exit."""
+    db = await Database.open(settings.database_path)
+    try:
+        kb = KnowledgeBase(db)
+        await load_data(kb, settings)
+        yield db, kb
+    finally:
+        await db.close()
+
+
+async def load_data(kb: KnowledgeBase, settings: Settings) -> None:
+    """Ingest DATA_DIR incrementally and log what happened; bad files never stop the bot."""
+    if settings.data_dir.is_dir():
+        report_dir = settings.data_dir
+        report = await kb.ingest([report_dir])
+        counts = (len(report.loaded), len(report.unchanged), len(report.removed), len(report.failed))
+        log.info("Loaded %s: %d new or changed, %d unchanged, %d removed, %d failed", report_dir, *counts)
+        for line in report.failed:
+            log.warning("Not loaded: %s", line)
+        for line in report.warnings:
+            log.info("Data warning: %s", line)
+        return  # ingest refreshed the in-memory indexes
+    # Ingesting a missing directory would count every stored episode as removed.
+    log.warning("DATA_DIR %s is not a directory; serving what the database already holds", settings.data_dir)
+    await kb.refresh()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings) -> AsyncIterator[EpisodeBot]:
+    """Yield a started bot that is connected and serving; close it, then the database, on exit.
+
+    "Serving" means commands are synced (when needed) and the gateway session is up (READY).
+    discord.py's own on_ready comes a further `guild_ready_timeout` (2 s) later, after the last
+    GUILD_CREATE; nothing here depends on it, so waiting for it would only slow every start.
+    """
+    token = settings.require_token()
+    async with knowledge(settings) as (db, kb):
+        bot = EpisodeBot(settings, db, kb)
+        async with bot:
+            runner = asyncio.create_task(bot.start(token), name="episode-bot")
+            try:
+                await _until_ready(bot, runner)
+                yield bot
+            finally:
+                await bot.close()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait_for(runner, SHUTDOWN_TIMEOUT_S)
+
+
+async def _until_ready(bot: EpisodeBot, runner: asyncio.Task[None]) -> None:
+    """Wait for the gateway session; raise what start() raised if it ended first."""
+    ready = asyncio.create_task(bot.connected.wait())
+    try:
+        await asyncio.wait({runner, ready}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        ready.cancel()
+    if runner.done():
+        runner.result()  # raises the login or connection error
+        raise RuntimeError("the bot stopped before it was ready")
+
+
+async def _serve(settings: Settings, token: str) -> int:
+    async with knowledge(settings) as (db, kb):
+        bot = EpisodeBot(settings, db, kb)
+        async with bot:
+            _stop_on_signals(bot)
+            await bot.start(token)
+    log.info("Stopped cleanly")
+    return 0
+
+
+async def _sync(settings: Settings, token: str) -> int:
+    async with knowledge(settings) as (db, kb):
+        bot = EpisodeBot(settings, db, kb, sync="force")
+        async with bot:
+            await bot.login(token)  # setup_hook syncs; no gateway connection is needed
+    return 0
+
+
+def _stop_on_signals(bot: EpisodeBot) -> None:
+    """Close the bot on SIGINT or SIGTERM (discord.py handles neither when not using run())."""
+    loop = asyncio.get_running_loop()
+    pending: set[asyncio.Task[None]] = set()
+
+    def stop(sig: signal.Signals) -> None:
+        log.info("Received %s; shutting down", sig.name)
+        task = loop.create_task(_close(bot))
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop, sig)
+
+
+async def _close(bot: EpisodeBot) -> None:
+    try:
+        await asyncio.wait_for(bot.close(), SHUTDOWN_TIMEOUT_S)
+    except TimeoutError:
+        log.warning("Closing the connection took over %.0f s; exiting anyway", SHUTDOWN_TIMEOUT_S)

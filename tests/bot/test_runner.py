@@ -1,0 +1,149 @@
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.knowledge import KnowledgeBase
+from bot.runner import load_data
+from bot.storage.database import Database
+
+REPO = Path(__file__).resolve().parents[2]
+SEED = REPO / "data"
+
+
+def run_bot(tmp_path: Path, **env: str) -> tuple[int, str]:
+    """Run `python -m bot` in an empty directory (no .env) with only `env` set."""
+
+    clean = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), **env}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stderr
+
+
+def test_missing_token_is_one_clear_line_and_exit_code_2(tmp_path):
+    code, stderr = run_bot(tmp_path)
+    assert code == 2
+    assert stderr.count("\n") == 1
+    assert stderr.startswith("episode-bot: DISCORD_TOKEN is not set")
+    assert "developers/applications" in stderr
+
+
+def test_malformed_token_is_one_clear_line_and_exit_code_2(tmp_path):
+    code, stderr = run_bot(tmp_path, DISCORD_TOKEN='"not a token"')
+    assert code == 2
+    assert stderr.count("\n") == 1
+    assert "does not look like a bot token" in stderr
+    assert "not a token" not in stderr
+
+
+async def test_a_token_discord_rejects_is_one_line_and_exit_code_2(tmp_path):
+    from tests.emulator import Emulator
+
+    async with Emulator() as emu:
+        wrong = emu.token[:-4] + "AAAA"
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(REPO),
+            "DISCORD_TOKEN": wrong,
+            "DISCORD_API_BASE_URL": emu.api_url,
+            "DATA_DIR": str(SEED),
+            "DATABASE_PATH": str(tmp_path / "bot.db"),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        _, stderr = await asyncio.wait_for(proc.communicate(), 60)
+    text = stderr.decode()
+    assert proc.returncode == 2
+    assert text.splitlines()[-1].startswith("episode-bot: Discord rejected DISCORD_TOKEN (401)")
+    assert "Traceback" not in text
+    assert wrong not in text
+
+
+@pytest.fixture
+async def kb(tmp_path):
+    db = await Database.open(tmp_path / "runner.db")
+    yield KnowledgeBase(db)
+    await db.close()
+
+
+async def test_load_data_ingests_the_data_directory(kb, tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="bot.runner"):
+        await load_data(kb, Settings(data_dir=SEED, database_path=tmp_path / "x.db"))
+    assert "1 new or changed" in caplog.text
+    assert (await kb.resolve_episode("490")).number == 490
+
+
+async def test_a_bad_file_is_a_warning_and_the_rest_loads(kb, tmp_path, caplog):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.txt").write_bytes((SEED / "episodes" / "lex-fridman-490.txt").read_bytes())
+    (data / "bad.txt").write_text("")
+    with caplog.at_level(logging.INFO, logger="bot.runner"):
+        await load_data(kb, Settings(data_dir=data))
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "bad.txt" in warnings[0].getMessage()
+    assert (await kb.resolve_episode("490")).number == 490
+
+
+async def test_a_missing_data_directory_keeps_what_the_database_holds(kb, tmp_path, caplog):
+    await load_data(kb, Settings(data_dir=SEED))
+    with caplog.at_level(logging.WARNING, logger="bot.runner"):
+        await load_data(kb, Settings(data_dir=tmp_path / "nowhere"))
+    assert "is not a directory" in caplog.text
+    assert (await kb.resolve_episode("490")).number == 490
+
+
+async def until(condition, within: float = 30.0) -> None:
+    """Poll `condition` until it holds (the emulator signals no event for a new session)."""
+    for _ in range(int(within / 0.02)):
+        if condition():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not true within {within} s")
+
+
+async def test_sigterm_stops_the_bot_cleanly_within_five_seconds(tmp_path):
+    from tests.emulator import Emulator
+
+    async with Emulator() as emu:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(REPO),
+            "DISCORD_TOKEN": emu.token,
+            "DISCORD_API_BASE_URL": emu.api_url,
+            "DATA_DIR": str(SEED),
+            "DATABASE_PATH": str(tmp_path / "bot.db"),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        try:
+            await until(lambda: any(s.ws is not None for s in emu.sessions))
+            await emu.setup_world()
+            ix = await emu.invoke("/quote speaker", name="nathan lamber")
+            assert "[▶ 2:28:05]" in ix.message.text
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(proc.communicate(), 5)
+        finally:
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+    assert proc.returncode == 0
+    assert "Stopped cleanly" in stderr.decode()
+    assert emu.token not in stderr.decode()
+    assert not (tmp_path / "bot.db-wal").exists()  # SQLite removes it when the last connection closes
