@@ -1,0 +1,91 @@
+from unittest import mock
+
+import discord
+import pytest
+from discord import app_commands
+
+import cogs
+from bot.client import EpisodeBot
+from bot.config import Settings
+from bot.knowledge import KnowledgeBase
+from bot.storage.database import Database
+from bot.sync import sync_commands, target_key
+
+API = "https://discord.com/api/v10"
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = await Database.open(tmp_path / "sync.db")
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def bot(db):
+    bot = EpisodeBot(Settings(), db, KnowledgeBase(db), sync="never")
+    async with bot:
+        for name in cogs.EXTENSIONS:
+            await bot.load_extension(name)
+        bot._connection.application_id = 1234
+        with mock.patch.object(bot.tree, "sync", mock.AsyncMock(return_value=[])):
+            yield bot
+
+
+async def test_first_start_syncs_then_unchanged_starts_do_not(bot, db):
+    assert await sync_commands(bot.tree, db, None, API) is True
+    assert await sync_commands(bot.tree, db, None, API) is False
+    bot.tree.sync.assert_awaited_once_with(guild=None)
+    assert await db.get_state(target_key(None))
+
+
+async def test_a_changed_tree_syncs_again(bot, db):
+    await sync_commands(bot.tree, db, None, API)
+
+    @app_commands.command(name="extra")
+    async def extra(interaction: discord.Interaction) -> None:
+        """Say nothing."""
+
+    bot.tree.add_command(extra)
+    assert await sync_commands(bot.tree, db, None, API) is True
+    assert bot.tree.sync.await_count == 2
+
+
+async def test_forced_sync_always_syncs(bot, db):
+    await sync_commands(bot.tree, db, None, API)
+    assert await sync_commands(bot.tree, db, None, API, force=True) is True
+
+
+async def test_a_failed_sync_is_not_recorded(bot, db):
+    response = mock.Mock(status=500, reason="Server Error")
+    bot.tree.sync.side_effect = discord.HTTPException(response, "boom")
+    with pytest.raises(discord.HTTPException):
+        await sync_commands(bot.tree, db, None, API)
+    assert await db.get_state(target_key(None)) is None
+    bot.tree.sync.side_effect = None
+    assert await sync_commands(bot.tree, db, None, API) is True
+
+
+async def test_dev_guild_gets_the_global_commands_copied(bot, db):
+    assert await sync_commands(bot.tree, db, 555, API) is True
+    (call,) = bot.tree.sync.await_args_list
+    assert call.kwargs["guild"].id == 555
+    names = {c.name for c in bot.tree.get_commands(guild=discord.Object(555))}
+    assert {"episode", "quote", "ask"} <= names
+    assert await db.get_state(target_key(555))
+    assert await db.get_state(target_key(None)) is None
+
+
+async def test_another_application_syncs_again(bot, db):
+    await sync_commands(bot.tree, db, None, API)
+    bot._connection.application_id = 999
+    assert await sync_commands(bot.tree, db, None, API) is True
+
+
+async def test_bot_logs_and_continues_when_an_automatic_sync_fails(bot, caplog):
+    response = mock.Mock(status=403, reason="Forbidden")
+    bot.tree.sync.side_effect = discord.Forbidden(response, "Missing Access")
+    assert await bot.sync_commands() is False
+    assert "Could not sync slash commands" in caplog.text
+    with pytest.raises(discord.Forbidden):
+        await bot.sync_commands(force=True)
