@@ -1,0 +1,14 @@
+"""`/help` end to end through the emulator."""
+
+from __future__ import annotations
+
+
+async def test_help_lists_every_command_with_an_example(emulator, live_bot):
+    ix = await emulator.invoke("/help")
+    assert ix.ephemeral
+    text = ix.message.text
+    for command in ("/episode", "/takeaways", "/quote speaker", "/quote search", "/quote random", "/related"):
+        assert command in text
+    assert "/ask question:" in text
+    assert "Find quote" in text
+    assert text.count("Example: `") == 8
