@@ -138,3 +138,13 @@ async def test_zstd_stream_when_zstandard_is_installed(emu: Emulator) -> None:
     async with aiohttp.ClientSession() as http, http.ws_connect(url) as ws:
         hello = await ws.receive_bytes()
     assert json.loads(unpack.decompress(hello))["op"] == 10
+
+
+async def test_json_answers_say_exactly_application_json(emu: Emulator) -> None:
+    headers = {"Authorization": f"Bot {emu.token}"}
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(emu.api_url + "/gateway/bot", headers=headers) as got,
+    ):
+        assert got.headers["Content-Type"] == "application/json"
+        assert (await got.json())["url"] == emu.gateway_url

@@ -145,3 +145,11 @@ async def test_a_multipart_message_is_read_from_payload_json(emu: Emulator, tiny
     sent = await tiny.get_channel(emu.channel.id).send("with a file", file=note)
     assert emu.posts_in(emu.channel)[-1].content == "with a file"
     assert sent.id == emu.posts_in(emu.channel)[-1].id
+
+
+async def test_original_and_followups_can_be_read_edited_and_deleted(emu: Emulator, tiny: TinyBot) -> None:
+    ix = await emu.invoke("/lifecycle")
+    await emu.wait_until(lambda: ix.message.deleted, what="the original to be deleted")
+    assert tiny.read[-1] == "v1"
+    assert [(f.content, f.edits) for f in ix.followups] == [("f2", 1)]
+    assert ix.message not in emu.messages_in(emu.channel)

@@ -221,3 +221,12 @@ async def test_mentions_that_could_ping_are_recorded_as_leaks(emu: Emulator, tin
     kinds = [leak["kinds"] for leak in emu.take_leaks()]
     everything = ["@everyone/@here", "roles", "users"]
     assert kinds == [everything, everything, ["replied user"]]
+
+
+async def test_recorded_problems_fail_the_check_once(emu: Emulator) -> None:
+    emu.record_violation("POST /somewhere", 50035, {"content": {}}, {})
+    emu.gaps.append("no route for GET /nowhere")
+    with pytest.raises(AssertionError, match="50035") as caught:
+        emu.assert_clean()
+    assert "GET /nowhere" in str(caught.value)
+    emu.assert_clean()  # forgotten once reported, so the next test starts clean

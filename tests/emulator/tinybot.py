@@ -63,6 +63,7 @@ class TinyBot(discord.Client):
         self.errors: list[Exception] = []
         self.seen: list[discord.Message] = []
         self.events: list[str] = []
+        self.read: list[str] = []  # message contents the bot fetched back
         self.slow_for = 0.0
         add_commands(self)
 
@@ -133,6 +134,14 @@ def add_commands(bot: TinyBot) -> None:
     async def followup(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("first")
         await interaction.followup.send("second", ephemeral=True)
+
+    @tree.command(description="Read, edit and delete answers")
+    async def lifecycle(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("v1")
+        bot.read.append((await interaction.original_response()).content)
+        note = await interaction.followup.send("f1", wait=True)
+        await note.edit(content="f2")
+        await interaction.delete_original_response()
 
     @tree.command(description="Show page 1")
     async def pages(interaction: discord.Interaction) -> None:
