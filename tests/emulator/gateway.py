@@ -28,6 +28,7 @@ class Encoder:
 
     def __init__(self, compress: str | None) -> None:
         self.kind = compress
+        self.lock = asyncio.Lock()  # frames must reach the socket in the order they were compressed
         if compress == "zlib-stream":  # one stream per connection, each frame ends in a sync flush
             zobj = zlib.compressobj()
             self._encode = lambda raw: zobj.compress(raw) + zobj.flush(zlib.Z_SYNC_FLUSH)
@@ -42,10 +43,11 @@ class Encoder:
     async def send(self, ws: web.WebSocketResponse, frame: dict[str, Any]) -> None:
         """Write one gateway frame."""
         raw = json.dumps(frame)
-        if self.kind:
-            await ws.send_bytes(self._encode(raw.encode()))
-        else:
-            await ws.send_str(raw)
+        async with self.lock:
+            if self.kind:
+                await ws.send_bytes(self._encode(raw.encode()))
+            else:
+                await ws.send_str(raw)
 
 
 class Session:
@@ -58,7 +60,7 @@ class Session:
         self.sent: collections.deque[dict[str, Any]] = collections.deque(maxlen=BUFFERED_EVENTS)
         self.ws: web.WebSocketResponse | None = None
         self.encoder: Encoder | None = None
-        self.lock = asyncio.Lock()  # the zlib stream and sequence numbers must stay in order
+        self.lock = asyncio.Lock()  # sequence numbers must reach the client in order
         self.ready = False  # READY and every GUILD_CREATE were sent
 
     async def attach(self, ws: web.WebSocketResponse, encoder: Encoder, after_seq: int | None) -> int:
