@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import os
 import signal
 import subprocess
@@ -12,7 +11,7 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pytest
 import pytest_asyncio
@@ -21,6 +20,9 @@ from discord.http import Route
 
 from bot.config import Settings
 from tests.emulator.server import Emulator
+
+if TYPE_CHECKING:
+    from bot.client import EpisodeBot
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,10 +47,11 @@ def bot_settings(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 @pytest_asyncio.fixture
-async def live_bot(emulator: Emulator, bot_settings: Settings) -> AsyncIterator[Any]:
+async def live_bot(emulator: Emulator, bot_settings: Settings) -> AsyncIterator[EpisodeBot]:
     """Run the real bot in-process (bot.runner.running_bot) against the emulator, ready for commands."""
-    runner = importlib.import_module("bot.runner")
-    async with runner.running_bot(bot_settings) as bot:
+    from bot.runner import running_bot  # imported here so unit tests never depend on the bot's core
+
+    async with running_bot(bot_settings) as bot:
         yield bot
 
 

@@ -5,18 +5,13 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-import pytest
-
+from bot.client import EpisodeBot
 from bot.config import Settings
 from tests.emulator import Emulator
 from tests.emulator.fixtures import bot_process
 
-pytest.importorskip(
-    "bot.runner", reason="bot.runner (the bot's core, another change) is not in this checkout yet"
-)
 
-
-async def test_the_real_bot_syncs_and_answers_in_process(emulator: Emulator, live_bot: object) -> None:
+async def test_the_real_bot_syncs_and_answers_in_process(emulator: Emulator, live_bot: EpisodeBot) -> None:
     names = {c["name"] for c in emulator.commands[None]}
     assert {"episode", "quote", "ask", "help", "Find quote"} <= names
     answer = await emulator.invoke("/help")
