@@ -128,7 +128,7 @@ class Sweeper:
         clock: Clock,
         *,
         visible: Callable[[int], bool] = lambda _guild_id: True,
-        concurrency: int = 16,
+        concurrency: int = 8,
         rate: float | None = None,
     ) -> None:
         self.db, self.pools, self.poster, self.clock = db, pools, poster, clock
