@@ -98,13 +98,12 @@ class Daily(commands.Cog):
         self.bot = bot
         clock = BotClock(bot)
         self.service = DailyService(bot.db, bot.kb.all_takeaways, clock)
-        self.sweeper = Sweeper(
-            bot.db,
-            bot.kb.all_takeaways,
-            self.post,
-            clock,
-            visible=lambda guild_id: bot.get_guild(guild_id) is not None,
-        )
+        self.sweeper = Sweeper(bot.db, bot.kb.all_takeaways, self.post, clock, visible=self.serves)
+
+    def serves(self, guild_id: int) -> bool:
+        """Tell whether this process sees the server, with its channels (not cut off by an outage)."""
+        guild = self.bot.get_guild(guild_id)
+        return guild is not None and not guild.unavailable
 
     @property
     def options(self) -> SweepOptions:
@@ -143,7 +142,7 @@ class Daily(commands.Cog):
     async def post(self, claim: Claim) -> int:
         """Send a claimed day's takeaway; raise a PostError saying what to do when it fails."""
         guild = self.bot.get_guild(claim.schedule.guild_id)
-        if guild is None:
+        if guild is None or guild.unavailable:  # an outage empties the cache; the channel is not gone
             raise RetryError("the server is unavailable")
         channel = guild.get_channel_or_thread(claim.schedule.channel_id)
         if channel is None:

@@ -203,6 +203,24 @@ async def test_losing_the_channel_pauses_without_calling_discord(emu, settings, 
     assert post_requests(emu) == []
 
 
+async def test_an_outage_neither_pauses_nor_deletes_the_schedule(emu, settings, clock):
+    async with started(settings, clock, emu) as bot:
+        await set_daily(emu)
+        await emu.dispatch("GUILD_DELETE", {"id": str(emu.guild.id), "unavailable": True})
+        await emu.wait_until(
+            lambda: bot.get_guild(emu.guild.id).unavailable, what="the outage to reach the bot"
+        )
+        clock.set(AT_NINE)
+        assert (await sweep(bot)).due == 0
+        schedule = await store.get_schedule(bot.db.conn, emu.guild.id)
+        assert schedule.paused_reason is None
+        await emu.dispatch("GUILD_CREATE", emu.guild.payload(emu.bot_user_id))
+        await emu.wait_until(lambda: not bot.get_guild(emu.guild.id).unavailable, what="the server back")
+        clock.advance(dt.timedelta(minutes=5))
+        assert (await sweep(bot)).sent == 1
+    assert len(emu.posts_in(emu.channel)) == 1
+
+
 async def test_bad_time_is_refused_with_the_expected_format(emu, settings, clock):
     async with started(settings, clock, emu):
         ix = await set_daily(emu, time="9am")
