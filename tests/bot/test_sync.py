@@ -1,3 +1,4 @@
+import dataclasses
 from unittest import mock
 
 import discord
@@ -8,6 +9,7 @@ import cogs
 from bot.client import EpisodeBot
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
+from bot.runner import running_bot
 from bot.storage.database import Database
 from bot.sync import sync_commands, target_key
 
@@ -89,3 +91,35 @@ async def test_bot_logs_and_continues_when_an_automatic_sync_fails(bot, caplog):
     assert "Could not sync slash commands" in caplog.text
     with pytest.raises(discord.Forbidden):
         await bot.sync_commands(force=True)
+
+
+def puts(emulator, scope: str) -> int:
+    route = {"global": "PUT /applications/{application_id}/commands",
+             "guild": "PUT /applications/{application_id}/guilds/{guild_id}/commands"}[scope]  # fmt: skip
+    return sum(1 for r, status in emulator.requests if r == route and status == 200)
+
+
+async def test_a_restart_with_unchanged_commands_does_not_sync_again(emulator, bot_settings):
+    async with running_bot(bot_settings):
+        pass
+    async with running_bot(bot_settings):
+        ix = await emulator.invoke("/quote speaker", name="nathan lamber")
+    assert puts(emulator, "global") == 1
+    assert ix.message.embeds[0]["title"] == "Quotes by Nathan Lambert"
+
+
+async def test_a_reconnect_does_not_sync(emulator, live_bot):
+    await emulator.drop_connection()
+    ix = await emulator.invoke("/help")
+    assert ix.ephemeral
+    assert puts(emulator, "global") == 1
+
+
+async def test_dev_guild_gets_the_commands_instantly_and_global_stays_empty(emulator, bot_settings):
+    settings = dataclasses.replace(bot_settings, dev_guild_id=emulator.guild.id)
+    async with running_bot(settings):
+        ix = await emulator.invoke("/episode", episode="490")
+    assert puts(emulator, "guild") == 1
+    assert puts(emulator, "global") == 0
+    assert {c["name"] for c in emulator.commands[emulator.guild.id]} >= {"episode", "quote", "Find quote"}
+    assert ix.message.embeds[0]["title"].startswith("State of AI in 2026")
