@@ -43,6 +43,7 @@ class Sample:
     """Collect the latencies of one interaction kind in one mode."""
 
     latencies: list[float] = field(default_factory=list)
+    refused: int = 0  # answered with "No ... matches" or "Something went wrong"
     missing: int = 0  # no answer seen: late (expired) or lost
     late: int = 0
     deferred: int = 0
@@ -59,13 +60,15 @@ class Sample:
         else:
             self.latencies.append(ix.latency)
             self.deferred += ix.response_type == 5
+            content = ix.message.content if ix.message else ""
+            self.refused += content.startswith(("No ", "Something went wrong"))
 
 
 @dataclass
 class Facts:
     """What the generated corpus holds, to type realistic option values."""
 
-    numbers: list[int]
+    episodes: list[str]  # keys: unambiguous, unlike a bare number shared by several shows
     speakers: list[str]
     phrases: list[str]
     questions: list[str]
@@ -84,13 +87,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def read_facts(data: Path, rng: random.Random) -> Facts:
     """Collect numbers, speakers and quote phrases from the generated pages."""
-    numbers, speakers, phrases = [], set(), []
+    keys, speakers, phrases = [], set(), []
     for files in find_sources([data]):
         if files.page is None:
             continue
         source = parse_page(files.page.read_text(encoding="utf-8"), files.page)
-        if source.number:
-            numbers.append(source.number)
+        keys.append(files.key)
         for quote in source.quotes:
             speakers.add(quote.speaker)
             words = quote.text.strip('."…').split()
@@ -99,17 +101,17 @@ def read_facts(data: Path, rng: random.Random) -> Facts:
                 phrases.append(" ".join(words[start : start + 4]))
     questions = [f"what does {name.split()[0]} say about {p.split()[-1]}" for name, p in
                  zip(sorted(speakers), itertools.cycle(phrases), strict=False)]  # fmt: skip
-    return Facts(numbers, sorted(speakers), phrases, questions)
+    return Facts(keys, sorted(speakers), phrases, questions)
 
 
 def commands(emu: Emulator, facts: Facts, rng: random.Random) -> dict[str, Callable[[Member], Awaitable]]:
     """Return one coroutine factory per measured interaction, each typing a realistic value."""
 
     def ep() -> str:
-        return rng.choice(["{}", "#{}"]).format(rng.choice(facts.numbers))
+        return rng.choice(facts.episodes)
 
     def who() -> str:
-        return rng.choice(facts.speakers).split()[-1].lower()
+        return rng.choice(facts.speakers).lower()
 
     def slash(path: str, **values: Callable[[], str]) -> Callable[[Member], Awaitable]:
         def make(member: Member) -> Awaitable:
@@ -131,7 +133,7 @@ def commands(emu: Emulator, facts: Facts, rng: random.Random) -> dict[str, Calla
         "/ask": slash("/ask", question=lambda: rng.choice(facts.questions)),
         "/help": slash("/help"),
         "autocomplete episode": typing("/episode", "episode", lambda: rng.choice(["ai", "19", "#2", "the"])),
-        "autocomplete speaker": typing("/quote speaker", "name", lambda: who()[:4]),
+        "autocomplete speaker": typing("/quote speaker", "name", lambda: who()[:5]),
     }
 
 
@@ -263,13 +265,15 @@ def pct(values: list[float], q: float) -> float:
 def table(r: dict[str, object], args: argparse.Namespace) -> str:
     """Format the figures as a Markdown table."""
     head = (f"| Interaction ({args.episodes:,} episodes) | p50 / p99, one at a time | "
-            f"p50 / p99, {args.inflight} in flight | deferred | lost | late |")  # fmt: skip
-    lines = [head, "|---|---|---|---|---|---|"]
+            f"p50 / p99, {args.inflight} in flight | deferred | not found | lost | late |")  # fmt: skip
+    lines = [head, "|---|---|---|---|---|---|---|"]
     for name, (single, burst) in r["results"].items():  # type: ignore[union-attr]
         lines.append(row(name, single, burst))
-    lines.append(f"| Bot process peak RSS | {r['rss']:.0f} MB | | | | |")
-    lines.append(f"| Start-up (ingest {args.episodes:,} episodes, connect) | {r['startup']:.1f} s | | | | |")
-    lines.append(f"| Rejected payloads; mention leaks | {r['violations']}; {r['leaks']} | | | | |")
+    lines.append(f"| Bot process peak RSS | {r['rss']:.0f} MB | | | | | |")
+    lines.append(
+        f"| Start-up (ingest {args.episodes:,} episodes, connect) | {r['startup']:.1f} s | | | | | |"
+    )
+    lines.append(f"| Rejected payloads; mention leaks | {r['violations']}; {r['leaks']} | | | | | |")
     return "\n".join(lines)
 
 
@@ -277,7 +281,7 @@ def row(name: str, single: Sample, burst: Sample) -> str:
     """Format one interaction's figures."""
     one = f"{pct(single.latencies, 50):.1f} / {pct(single.latencies, 99):.1f} ms"
     many = f"{pct(burst.latencies, 50):.1f} / {pct(burst.latencies, 99):.1f} ms"
-    counts = (single.deferred + burst.deferred, single.lost + burst.lost, single.late + burst.late)
+    counts = [getattr(single, k) + getattr(burst, k) for k in ("deferred", "refused", "lost", "late")]
     return f"| `{name}` | {one} | {many} | {' | '.join(map(str, counts))} |"
 
 
