@@ -8,6 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 
+import aiohttp
 import discord
 
 from bot import logs
@@ -41,6 +42,9 @@ def main(settings: Settings, command: str) -> int:
         ) from exc
     except discord.HTTPException as exc:
         log.error("Discord answered %s %s; giving up", exc.status, exc.text)
+        return 1
+    except (aiohttp.ClientError, OSError) as exc:
+        log.error("Cannot reach Discord at %s: %s", settings.api_base_url, exc)
         return 1
 
 

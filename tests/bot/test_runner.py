@@ -2,6 +2,7 @@ import asyncio
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from bot.storage.database import Database
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "data"
+TOKEN_SHAPED = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 
 
 def run_bot(tmp_path: Path, **env: str) -> tuple[int, str]:
@@ -147,3 +149,20 @@ async def test_sigterm_stops_the_bot_cleanly_within_five_seconds(tmp_path):
     assert "Stopped cleanly" in stderr.decode()
     assert emu.token not in stderr.decode()
     assert not (tmp_path / "bot.db-wal").exists()  # SQLite removes it when the last connection closes
+
+
+def test_an_unreachable_api_is_one_logged_line_and_exit_code_1(tmp_path):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    code, stderr = run_bot(
+        tmp_path,
+        DISCORD_TOKEN=TOKEN_SHAPED,
+        DISCORD_API_BASE_URL=f"http://127.0.0.1:{port}/api/v10",
+        DATA_DIR=str(SEED),
+        DATABASE_PATH=str(tmp_path / "bot.db"),
+    )
+    assert code == 1
+    assert f"Cannot reach Discord at http://127.0.0.1:{port}/api/v10" in stderr
+    assert "Traceback" not in stderr
+    assert TOKEN_SHAPED not in stderr
