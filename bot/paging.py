@@ -15,7 +15,7 @@ import discord
 from bot import limits
 from bot.errors import NotFoundError
 from bot.render import PageInfo, Reply, messages
-from bot.respond import message_kwargs, send
+from bot.respond import update
 from bot.tree import reply_error
 
 if TYPE_CHECKING:
@@ -117,30 +117,25 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?s)ep:pg
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         """Turn the page for its owner; explain instead when the list is gone or not theirs."""
         try:
-            await self._turn(interaction)
+            await update(interaction, self._turn(interaction))
         except Exception as exc:  # discord.py would only log it, leaving the member with a failure
             await reply_error(interaction, exc, f"paging {self.custom_id!r}")
 
-    async def _turn(self, interaction: discord.Interaction) -> None:
+    async def _turn(self, interaction: discord.Interaction) -> Reply:
+        """Return the requested page, or an ephemeral note saying why there is none."""
         client: Any = interaction.client
         match = _STATE.fullmatch(self.state)
         listing = LISTINGS.get(match["kind"]) if match else None
         if match is None or listing is None:
-            await send(interaction, messages.plain(messages.EXPIRED))
-            return
+            return messages.plain(messages.EXPIRED)
         if int(match["user"]) != interaction.user.id:
-            await send(interaction, messages.plain(messages.NOT_YOURS))
-            return
+            return messages.plain(messages.NOT_YOURS)
         arg = await _arg_from_ref(client.db, match["ref"])
         loaded = await _load(listing, client.kb, arg) if arg is not None else None
         page = int(match["page"])
-        if loaded is None or page >= page_count(len(loaded[1]), listing.per_page) or not loaded[1]:
-            await send(interaction, messages.plain(messages.EXPIRED))
-            return
-        reply = await page_reply(
-            client.db, listing, arg or "", loaded, page=page, user_id=interaction.user.id
-        )
-        await interaction.response.edit_message(**message_kwargs(reply))
+        if loaded is None or not loaded[1] or page >= page_count(len(loaded[1]), listing.per_page):
+            return messages.plain(messages.EXPIRED)
+        return await page_reply(client.db, listing, arg or "", loaded, page=page, user_id=interaction.user.id)
 
 
 async def _load(listing: Listing, kb: KnowledgeBase, arg: str) -> tuple[Any, Sequence[Any]] | None:

@@ -59,24 +59,37 @@ async def send(interaction: discord.Interaction, reply: Reply) -> None:
 
 def _public_defer_pending(interaction: discord.Interaction) -> bool:
     deferred = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
-    return (
-        deferred
-        and not interaction.extras.get("followed_up")
-        and not interaction.extras.get("defer_ephemeral")
-    )
+    return deferred and not interaction.extras.get("followed_up")
 
 
 async def answer(interaction: discord.Interaction, work: Awaitable[Reply]) -> None:
     """Run `work` and send its reply; defer if it has not finished well before the 3 s deadline."""
+    await send(interaction, await _within_deadline(interaction, work, thinking=True))
+
+
+async def _within_deadline(
+    interaction: discord.Interaction, work: Awaitable[Reply], *, thinking: bool
+) -> Reply:
+    """Return `work`'s reply, deferring the interaction first if the work outlasts DEFER_AFTER_S."""
     task = asyncio.ensure_future(work)
     try:
         done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER_S)
         if not done:
-            await interaction.response.defer(thinking=True)
-        reply = await task
+            await interaction.response.defer(thinking=thinking)
+        return await task
     finally:
         if not task.done():
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-    await send(interaction, reply)
+
+
+async def update(interaction: discord.Interaction, work: Awaitable[Reply]) -> None:
+    """Redraw the pressed message with `work`'s reply (an ephemeral reply is sent apart instead)."""
+    reply = await _within_deadline(interaction, work, thinking=False)  # a deferred update: no spinner
+    if reply.ephemeral:
+        await send(interaction, reply)
+    elif interaction.response.is_done():
+        await interaction.edit_original_response(**message_kwargs(reply))
+    else:
+        await interaction.response.edit_message(**message_kwargs(reply))

@@ -1,4 +1,5 @@
 import asyncio
+from unittest import mock
 
 import discord
 
@@ -89,3 +90,47 @@ async def test_only_the_first_followup_can_replace_the_placeholder():
     await respond.send(interaction, Reply(content="Here."))
     await respond.send(interaction, Reply(content="Oops.", ephemeral=True))
     interaction.delete_original_response.assert_not_awaited()
+
+
+async def test_a_slow_update_defers_without_a_spinner_then_edits_the_message(monkeypatch):
+    monkeypatch.setattr(respond, "DEFER_AFTER_S", 0)
+    interaction = mock_interaction()
+    interaction.edit_original_response = mock.AsyncMock()
+    release = asyncio.Event()
+
+    async def deferred(**_kwargs):
+        interaction.response.is_done.return_value = True
+        interaction.response.type = discord.InteractionResponseType.deferred_message_update
+        release.set()
+
+    interaction.response.defer.side_effect = deferred
+
+    async def work() -> Reply:
+        await release.wait()
+        return Reply(content="page 2")
+
+    await respond.update(interaction, work())
+    interaction.response.defer.assert_awaited_once_with(thinking=False)
+    assert interaction.edit_original_response.await_args.kwargs["content"] == "page 2"
+
+
+async def test_a_fast_update_edits_in_the_initial_response():
+    interaction = mock_interaction()
+
+    async def work() -> Reply:
+        return Reply(content="page 2")
+
+    await respond.update(interaction, work())
+    interaction.response.edit_message.assert_awaited_once()
+    interaction.response.defer.assert_not_awaited()
+
+
+async def test_an_ephemeral_note_is_sent_apart_not_over_the_list():
+    interaction = mock_interaction()
+
+    async def work() -> Reply:
+        return Reply(content="not yours", ephemeral=True)
+
+    await respond.update(interaction, work())
+    interaction.response.edit_message.assert_not_awaited()
+    assert interaction.response.send_message.await_args.kwargs["ephemeral"] is True

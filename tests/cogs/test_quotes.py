@@ -212,3 +212,20 @@ async def test_a_not_found_after_a_defer_stays_private(emulator, live_bot, monke
     (note,) = ix.followups
     assert note.ephemeral
     assert note.content.startswith("No speaker matches")
+
+
+async def test_a_slow_page_turn_is_a_deferred_update_of_the_same_message(emulator, start_bot, monkeypatch):
+    async with start_bot({"paging": many_quotes(12)}) as bot:
+        ix = await emulator.invoke("/quote speaker", name="pat pager")
+        real = bot.kb.quotes_by_speaker
+
+        async def slow(*args, **kwargs):
+            await asyncio.sleep(0.01)
+            return await real(*args, **kwargs)
+
+        monkeypatch.setattr(respond, "DEFER_AFTER_S", 0)
+        with mock.patch.object(bot.kb, "quotes_by_speaker", slow):
+            turned = await emulator.click(ix.message, label="Next ▶")
+    assert turned.response_type == 6
+    assert "Page 2/3" in ix.message.text
+    assert turned.followups == []
