@@ -1,16 +1,26 @@
-"""Load episode files into the database: one transaction per episode, unchanged files skipped."""
+"""Load episode files into the database: each episode atomic, unchanged files skipped unread."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from bot.episode_files import SourceFiles, find_sources, read_contents, read_episode
+from bot.episode_files import SourceFiles, find_sources
 from bot.errors import DataError
+from bot.ingest_read import (
+    Prepared,
+    error_line,
+    main_file,
+    prepare_all,
+    quick_check,
+    shown_path,
+    shown_warning,
+)
 from bot.model import IngestReport
 from bot.storage import Database
 from bot.storage.episodes import (
@@ -22,153 +32,149 @@ from bot.storage.episodes import (
     update_stamp,
 )
 
+# Episodes are committed in groups: a commit per file would rewrite the same index pages to the
+# WAL thousands of times. Each episode still gets its own savepoint, so none is ever half-written.
+BATCH_EPISODES = 250
+BATCH_SECONDS = 0.25
+T = TypeVar("T")
 
-async def ingest(db: Database, paths: Sequence[Path]) -> IngestReport:
+
+async def ingest(db: Database, paths: Sequence[Path], *, workers: int | None = None) -> IngestReport:
     """Load the episodes under `paths`; a directory given here also drops episodes gone from it.
 
-    Each episode is written in its own transaction, so a failure never leaves one half-written;
-    a file that fails to parse is reported and its previously stored version stays. The work runs
-    in a worker thread so the event loop keeps serving while thousands of files load.
+    Each episode is written atomically (its own savepoint), so a failure never leaves one
+    half-written; a file that fails to parse is reported and its stored version stays. Unchanged
+    files are recognised by size and time (or, failing that, by hash) and never parsed. The work
+    runs off the event loop; large loads parse in worker processes (`workers`, default: spare cores).
     """
-    return await db.write_in_thread(lambda conn: _Run(conn, [Path(p) for p in paths]).run())
+    run = _Run([Path(p) for p in paths], workers)
+    return await db.write_in_thread(run.run)
 
 
 @dataclass
 class _Run:
-    conn: sqlite3.Connection
     paths: list[Path]
+    workers: int | None
     loaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
-    def run(self) -> IngestReport:
-        stored = load_fingerprints(self.conn)
-        writer = EpisodeWriter(self.conn)
-        seen: dict[str, SourceFiles] = {}
-        for files in self._sources():
-            if files.key in seen:
-                where = _shown(seen[files.key].page or seen[files.key].meta)
-                self.failed.append(f"{_shown(_main_file(files))}:1: expected a file name no other "
-                                   f"episode uses, got {files.key!r} again (also {where})")  # fmt: skip
-                continue
-            seen[files.key] = files
-            self._one(files, stored.get(files.key), writer)
-        gone = self._gone(stored, seen)
-        if self.loaded or gone:
-            self._finish(gone, stored)
+    def run(self, conn: sqlite3.Connection) -> IngestReport:
+        stored = load_fingerprints(conn)
+        todo = self._sources()
+        writer = EpisodeWriter(conn)
+        batch = _Batch(conn, writer)
+        to_read = []
+        for files in todo:
+            quick = quick_check(files, stored.get(files.key))
+            if quick is None:
+                to_read.append((files, stored.get(files.key)))
+            else:
+                self._store(quick, batch, writer)
+        try:
+            for item in prepare_all(to_read, self.workers):
+                self._store(item, batch, writer)
+            gone = self._gone(stored, {files.key for files in todo})
+            if self.loaded or gone:
+                batch.atomic(lambda: self._finish(conn, gone, stored))
+        finally:
+            batch.commit()
         return IngestReport(
             tuple(self.loaded), tuple(self.unchanged), tuple(self.removed), tuple(self.failed),
             tuple(self.warnings),
         )  # fmt: skip
 
     def _sources(self) -> list[SourceFiles]:
-        found: list[SourceFiles] = []
+        """Return every episode's files, reporting unreadable paths and reused file names."""
+        found: dict[str, SourceFiles] = {}
         for path in self.paths:
             try:
-                found += find_sources([path])
+                sources = find_sources([path])
             except DataError as err:
-                self.failed.append(_error_line(err))
-        return found
+                self.failed.append(error_line(err))
+                continue
+            for files in sources:
+                first = found.setdefault(files.key, files)
+                if first is not files:
+                    self.failed.append(
+                        f"{shown_path(main_file(files))}:1: expected a file name no other episode uses, "
+                        f"got {files.key!r} again (also {shown_path(main_file(first))})"
+                    )
+        return list(found.values())
 
-    def _one(self, files: SourceFiles, old: Fingerprint | None, writer: EpisodeWriter) -> None:
-        main = _main_file(files)
-        source = str(main.resolve())
-        try:
-            stamp = _stamp(files)
-            if old is not None and old.source == source and old.stamp == stamp:
-                self.unchanged.append(_shown(main))
+    def _store(self, item: Prepared, batch: _Batch, writer: EpisodeWriter) -> None:
+        if item.error:
+            self.failed.append(item.error)
+        elif item.unchanged:
+            self.unchanged.append(item.shown)
+        elif item.rows is None:  # same bytes, new stamp: remember it so next time skips reading
+            batch.atomic(lambda: update_stamp(writer.conn, item.key, item.source, item.stamp))
+            self.unchanged.append(item.shown)
+        else:
+            rows = item.rows
+            try:
+                texts = batch.atomic(
+                    lambda: writer.write(rows, item.source, item.stamp, item.digest, new=item.new)
+                )
+                batch.to_index += texts
+            except sqlite3.Error as err:
+                self.failed.append(f"{item.shown}:1: expected data the database accepts, got {err}")
                 return
-            contents = read_contents(files)
-            digest = _digest(files, contents)
-            if old is not None and old.content_hash == digest:
-                self._in_transaction(lambda: update_stamp(self.conn, files.key, source, stamp))
-                self.unchanged.append(_shown(main))
-                return
-            episode = read_episode(files, contents)
-        except DataError as err:
-            self.failed.append(_error_line(err))
-            return
-        except OSError as err:
-            self.failed.append(f"{_shown(main)}:1: expected a readable file, got {err.strerror or err}")
-            return
-        try:
-            self._in_transaction(lambda: writer.write(episode, source, stamp, digest))
-        except sqlite3.Error as err:
-            writer.forget_ids()
-            self.failed.append(f"{_shown(main)}:1: expected data the database accepts, got {err}")
-            return
-        self.loaded.append(_shown(main))
-        self.warnings += [_shown_warning(line) for line in episode.warnings]
+            self.loaded.append(item.shown)
+            self.warnings += [shown_warning(line) for line in rows.warnings]
 
-    def _in_transaction(self, work) -> None:
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
-            work()
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT")
-
-    def _gone(self, stored: dict[str, Fingerprint], seen: dict[str, SourceFiles]) -> list[str]:
+    def _gone(self, stored: dict[str, Fingerprint], seen: set[str]) -> list[str]:
         """Return keys of stored episodes whose file was under a given directory and is not any more."""
-        roots = [str(p.resolve()) + os.sep for p in self.paths if p.is_dir()]
-        return [
-            key
-            for key, old in stored.items()
-            if key not in seen and any(old.source.startswith(root) for root in roots)
-        ]
+        roots = tuple(os.path.join(os.path.abspath(p), "") for p in self.paths if p.is_dir())
+        return [key for key, old in stored.items() if key not in seen and old.source.startswith(roots)]
 
-    def _finish(self, gone: list[str], stored: dict[str, Fingerprint]) -> None:
-        def work() -> None:
-            delete_episodes(self.conn, gone)
-            finish_ingest(self.conn)
-
-        self._in_transaction(work)
-        self.removed += [_shown(Path(stored[key].source)) for key in gone]
+    def _finish(self, conn: sqlite3.Connection, gone: list[str], stored: dict[str, Fingerprint]) -> None:
+        delete_episodes(conn, gone)
+        finish_ingest(conn)
+        self.removed += [shown_path(stored[key].source) for key in gone]
 
 
-def _main_file(files: SourceFiles) -> Path:
-    path = files.page or files.meta
-    if path is None:
-        raise ValueError(f"episode {files.key!r} has no files")
-    return path
+class _Batch:
+    """Group atomic episode writes into few commits."""
 
+    def __init__(self, conn: sqlite3.Connection, writer: EpisodeWriter) -> None:
+        self.conn = conn
+        self.writer = writer
+        self.count = 0
+        self.started = 0.0
+        self.to_index: list[tuple[int, str]] = []  # stored segments awaiting the full-text index
 
-def _stamp(files: SourceFiles) -> str:
-    """Describe the files by path, size and modification time: equal stamps mean nothing to read."""
-    parts = []
-    for path in (files.page, files.meta):
-        if path is not None:
-            info = path.stat()
-            parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
-    return "|".join(parts)
+    def atomic(self, work: Callable[[], T]) -> T:
+        """Run `work` so that all of it or none of it is stored."""
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.writer.forget_ids()  # another process may have written since the last commit
+            self.started = time.monotonic()
+        self.conn.execute("SAVEPOINT episode")
+        try:
+            result = work()
+        except BaseException:
+            self.conn.execute("ROLLBACK TO episode")
+            self.conn.execute("RELEASE episode")
+            self.writer.forget_ids()  # rows they named may have been rolled back
+            raise
+        self.conn.execute("RELEASE episode")
+        self.count += 1
+        if self.count >= BATCH_EPISODES or time.monotonic() - self.started >= BATCH_SECONDS:
+            self.commit()
+        return result
 
-
-def _digest(files: SourceFiles, contents: dict[Path, bytes]) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for path in (files.page, files.meta):
-        if path is not None:
-            digest.update(f"{path.suffix}:{len(contents[path])}:".encode())
-            digest.update(contents[path])
-    return digest.hexdigest()
-
-
-def _shown(path: Path | None) -> str:
-    """Return `path` relative to the working directory when it lies under it, for shorter reports."""
-    if path is None:
-        return "?"
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def _error_line(err: DataError) -> str:
-    return f"{_shown(err.path)}:{err.line}: {err.expected}"
-
-
-def _shown_warning(line: str) -> str:
-    path, sep, rest = line.partition(":")
-    return f"{_shown(Path(path))}:{rest}" if sep else line
+    def commit(self) -> None:
+        """Index and commit what is stored so far; if indexing fails, none of the batch is kept."""
+        if self.conn.in_transaction:
+            try:
+                self.writer.index(self.to_index)
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            finally:
+                self.to_index = []
+            self.conn.execute("COMMIT")
+        self.count = 0

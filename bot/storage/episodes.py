@@ -1,24 +1,84 @@
-"""Write episodes into the knowledge base; plain sqlite3, run by ingest in a worker thread."""
+"""Write episodes into the knowledge base; plain sqlite3, run by ingest off the event loop."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from bot.model import EpisodeSource
 from bot.pages import split_title_line
 from bot.text import normalize
 
 
-@dataclass(frozen=True, slots=True)
-class Fingerprint:
+class Fingerprint(NamedTuple):
     """Say which files an episode came from and what they held, to skip unchanged ones."""
 
     id: int
     source: str
     stamp: str
     content_hash: str
+
+
+class EpisodeRows(NamedTuple):
+    """Hold one episode as plain rows: cheap to pass between processes, ready to insert.
+
+    People are still names here; the writer turns them into ids.
+    """
+
+    key: str
+    show: str | None
+    episode: tuple  # title, title_norm, number, url, published, duration, quotes_declared, mentions_declared
+    aliases: tuple[str, ...]
+    people: tuple[tuple[str, str, int], ...]  # name, role, position
+    person_aliases: tuple[tuple[str, str, str], ...]  # name, alias, normalized alias
+    segments: tuple[tuple[str, int, str | None, int | None, int, str], ...]  # kind, position, speaker, ...
+    mentions: tuple[tuple[int, str, str], ...]  # position, text, normalized
+    related: tuple[tuple[int, str, str, str | None, int | None], ...]  # position, line, title, show, number
+    warnings: tuple[str, ...]
+
+
+def episode_rows(src: EpisodeSource) -> EpisodeRows:
+    """Return the rows that store `src`, with every name and title normalized for matching."""
+    published = src.published.isoformat() if src.published else None
+    speakers = dict.fromkeys(q.speaker for q in src.quotes)
+    people = {}
+    for names, role in ((src.hosts, "host"), (src.guests, "guest"), (speakers, "speaker")):
+        for n, name in enumerate(names, 1):
+            people.setdefault((name, role), n)
+    segments = [("description", 1, None, None, 0, src.description)] if src.description.strip() else []
+    segments += [("takeaway", n, None, None, 0, text) for n, text in enumerate(src.takeaways, 1)]
+    segments += [
+        ("quote", n, q.speaker, q.seconds, int(q.truncated), q.text) for n, q in enumerate(src.quotes, 1)
+    ]
+    return EpisodeRows(
+        key=src.key,
+        show=src.show,
+        episode=(
+            src.title,
+            normalize(src.title),
+            src.number,
+            src.url,
+            published,
+            src.duration_seconds,
+            src.quotes_declared,
+            src.mentions_declared,
+        ),
+        aliases=tuple(dict.fromkeys(src.aliases)),
+        people=tuple((name, role, n) for (name, role), n in people.items()),
+        person_aliases=tuple(
+            (p.name, alias, normalize(alias)) for p in src.people for alias in p.aliases if normalize(alias)
+        ),
+        segments=tuple(segments),
+        mentions=tuple((n, text, normalize(text)) for n, text in enumerate(src.mentions, 1)),
+        related=tuple((n, line, *_related_parts(line)) for n, line in enumerate(src.related, 1)),
+        warnings=src.warnings,
+    )
+
+
+def _related_parts(line: str) -> tuple[str, str | None, int | None]:
+    title, show, number = split_title_line(line)
+    return normalize(title), normalize(show) if show else None, number
 
 
 def load_fingerprints(conn: sqlite3.Connection) -> dict[str, Fingerprint]:
@@ -37,90 +97,83 @@ def delete_episodes(conn: sqlite3.Connection, keys: Iterable[str]) -> None:
     conn.executemany("DELETE FROM episodes WHERE key = ?", [(key,) for key in keys])
 
 
+_UPSERT = (
+    "INSERT INTO episodes(key, show_id, source, stamp, content_hash, title, title_norm, number, url, "
+    "published, duration_seconds, quotes_declared, mentions_declared) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    "ON CONFLICT(key) DO UPDATE SET show_id=excluded.show_id, source=excluded.source, "
+    "stamp=excluded.stamp, content_hash=excluded.content_hash, title=excluded.title, "
+    "title_norm=excluded.title_norm, number=excluded.number, url=excluded.url, "
+    "published=excluded.published, duration_seconds=excluded.duration_seconds, "
+    "quotes_declared=excluded.quotes_declared, mentions_declared=excluded.mentions_declared RETURNING id"
+)
+_CHILD_TABLES = ("episode_aliases", "person_aliases", "episode_people", "mentions", "related")
+
+
 class EpisodeWriter:
-    """Store parsed episodes, reusing person and show ids across one ingest run."""
+    """Store episodes, remembering person and show ids within one transaction."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self._people: dict[str, int] = {}
         self._shows: dict[str, int] = {}
+        self._norms: dict[str, str] = {}  # pure, so kept across transactions
+        self._next_segment: int | None = None
 
     def forget_ids(self) -> None:
-        """Drop cached ids; call after a rollback, which may have undone their rows."""
+        """Drop cached ids; call when a transaction begins or rolls back, which may change them."""
         self._people.clear()
         self._shows.clear()
+        self._next_segment = None
 
-    def write(self, src: EpisodeSource, source: str, stamp: str, content_hash: str) -> int:
-        """Insert or replace one episode; the caller wraps this in a transaction."""
-        show_id = self._show_id(src.show) if src.show else None
-        episode_id = self._upsert_episode(src, show_id, source, stamp, content_hash)
-        self._replace_children(episode_id, src)
-        return episode_id
-
-    def _upsert_episode(
-        self, src: EpisodeSource, show_id: int | None, source: str, stamp: str, content_hash: str
+    def write(
+        self, rows: EpisodeRows, source: str, stamp: str, content_hash: str, *, new: bool = False
     ) -> int:
-        row = (
-            src.key, show_id, source, stamp, content_hash, src.title, normalize(src.title), src.number,
-            src.url, src.published.isoformat() if src.published else None, src.duration_seconds,
-            src.quotes_declared, src.mentions_declared,
-        )  # fmt: skip
-        cur = self.conn.execute(
-            "INSERT INTO episodes(key, show_id, source, stamp, content_hash, title, title_norm, number, "
-            "url, published, duration_seconds, quotes_declared, mentions_declared) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(key) DO UPDATE SET "
-            "show_id=excluded.show_id, source=excluded.source, stamp=excluded.stamp, "
-            "content_hash=excluded.content_hash, title=excluded.title, title_norm=excluded.title_norm, "
-            "number=excluded.number, url=excluded.url, published=excluded.published, "
-            "duration_seconds=excluded.duration_seconds, quotes_declared=excluded.quotes_declared, "
-            "mentions_declared=excluded.mentions_declared RETURNING id",
-            row,
-        )
-        return cur.fetchone()[0]
+        """Insert or replace one episode (`new`: known not to be stored); the caller makes it atomic."""
+        show_id = self._show_id(rows.show) if rows.show else None
+        head = (rows.key, show_id, source, stamp, content_hash, *rows.episode)
+        episode_id = self.conn.execute(_UPSERT, head).fetchone()[0]
+        if not new:
+            for table in _CHILD_TABLES:
+                self.conn.execute(f"DELETE FROM {table} WHERE episode_id = ?", (episode_id,))  # noqa: S608
+        self._write_lists(episode_id, rows)
+        return self._write_segments(episode_id, rows, new)
 
-    def _replace_children(self, episode_id: int, src: EpisodeSource) -> None:
-        conn = self.conn
-        for table in ("episode_aliases", "person_aliases", "episode_people", "mentions", "related"):
-            conn.execute(f"DELETE FROM {table} WHERE episode_id = ?", (episode_id,))  # noqa: S608
+    def index(self, texts: list[tuple[int, str]]) -> None:
+        """Add segments to the full-text index (explicitly: an insert trigger is several times slower)."""
+        self.conn.executemany("INSERT INTO segments_fts(rowid, text) VALUES (?, ?)", texts)
+
+    def _write_lists(self, episode_id: int, rows: EpisodeRows) -> None:
+        conn, person = self.conn, self._person_id
         conn.executemany(
-            "INSERT OR IGNORE INTO episode_aliases(episode_id, alias) VALUES (?, ?)",
-            [(episode_id, alias) for alias in src.aliases],
+            "INSERT INTO episode_aliases(episode_id, alias) VALUES (?, ?)",
+            [(episode_id, a) for a in rows.aliases],
         )
-        self._write_people(episode_id, src)
+        conn.executemany(
+            "INSERT OR IGNORE INTO episode_people(episode_id, person_id, role, position) VALUES (?, ?, ?, ?)",
+            [(episode_id, person(name), role, n) for name, role, n in rows.people],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO person_aliases(person_id, episode_id, alias, alias_norm) VALUES (?,?,?,?)",
+            [(person(name), episode_id, alias, norm) for name, alias, norm in rows.person_aliases],
+        )
         conn.executemany(
             "INSERT INTO mentions(episode_id, position, text, text_norm) VALUES (?, ?, ?, ?)",
-            [(episode_id, n, text, normalize(text)) for n, text in enumerate(src.mentions, 1)],
+            [(episode_id, *mention) for mention in rows.mentions],
         )
         conn.executemany(
             "INSERT INTO related(episode_id, position, title, title_norm, show_norm, number) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [(episode_id, n, *_related_parts(line)) for n, line in enumerate(src.related, 1)],
+            [(episode_id, *related) for related in rows.related],
         )
-        self._write_segments(episode_id, src)
 
-    def _write_people(self, episode_id: int, src: EpisodeSource) -> None:
-        roles = [(name, "host") for name in src.hosts] + [(name, "guest") for name in src.guests]
-        roles += [(quote.speaker, "speaker") for quote in src.quotes]
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO episode_people(episode_id, person_id, role) VALUES (?, ?, ?)",
-            [(episode_id, self._person_id(name), role) for name, role in roles],
-        )
-        aliases = [
-            (self._person_id(person.name), episode_id, alias, normalize(alias))
-            for person in src.people
-            for alias in person.aliases
-            if normalize(alias)
+    def _write_segments(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[tuple[int, str]]:
+        wanted = [
+            (kind, pos, speaker and self._person_id(speaker), *rest)
+            for kind, pos, speaker, *rest in rows.segments
         ]
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO person_aliases(person_id, episode_id, alias, alias_norm) VALUES (?,?,?,?)",
-            aliases,
-        )
-
-    def _write_segments(self, episode_id: int, src: EpisodeSource) -> None:
-        wanted = _segments(src, self._person_id)
-        old = self.conn.execute(
+        old = [] if new else self.conn.execute(
             "SELECT id, kind, person_id, seconds, text FROM segments WHERE episode_id = ?", (episode_id,)
-        ).fetchall()
+        ).fetchall()  # fmt: skip
         # Keep the id of every segment whose text, speaker and second are unchanged, so anything
         # that refers to a takeaway or quote (daily-post history) survives an edit of the page.
         reusable: dict[tuple, list[int]] = {}
@@ -133,54 +186,50 @@ class EpisodeWriter:
                 moves.append((position, truncated, ids.pop()))
             else:
                 inserts.append((episode_id, kind, position, person_id, seconds, truncated, text))
-        stale = [(id_,) for ids in reusable.values() for id_ in ids]
-        self.conn.executemany("DELETE FROM segments WHERE id = ?", stale)
-        self.conn.executemany("UPDATE segments SET position = ?, truncated = ? WHERE id = ?", moves)
         self.conn.executemany(
-            "INSERT INTO segments(episode_id, kind, position, person_id, seconds, truncated, text) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            inserts,
+            "DELETE FROM segments WHERE id = ?", [(i,) for ids in reusable.values() for i in ids]
         )
+        self.conn.executemany("UPDATE segments SET position = ?, truncated = ? WHERE id = ?", moves)
+        first = self._segment_ids(len(inserts))
+        numbered = [(first + n, *row) for n, row in enumerate(inserts)]
+        self.conn.executemany(
+            "INSERT INTO segments(id, episode_id, kind, position, person_id, seconds, truncated, text) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            numbered,
+        )
+        return [(row[0], row[-1]) for row in numbered]
+
+    def _segment_ids(self, count: int) -> int:
+        """Reserve `count` consecutive segment ids; valid while this transaction holds the write lock."""
+        if self._next_segment is None:
+            self._next_segment = self.conn.execute(
+                "SELECT coalesce(max(id), 0) + 1 FROM segments"
+            ).fetchone()[0]
+        first, self._next_segment = self._next_segment, self._next_segment + count
+        return first
 
     def _person_id(self, name: str) -> int:
-        key = normalize(name) or name
-        if key not in self._people:
-            cur = self.conn.execute(
-                "INSERT INTO people(name, name_norm) VALUES (?, ?) "
-                "ON CONFLICT(name_norm) DO UPDATE SET name = name RETURNING id",
-                (name, key),
-            )
-            self._people[key] = cur.fetchone()[0]
-        return self._people[key]
+        if name not in self._people:
+            self._people[name] = self._named_id("people", name)
+        return self._people[name]
 
     def _show_id(self, name: str) -> int:
-        key = normalize(name) or name
-        if key not in self._shows:
-            cur = self.conn.execute(
-                "INSERT INTO shows(name, name_norm) VALUES (?, ?) "
-                "ON CONFLICT(name_norm) DO UPDATE SET name = name RETURNING id",
-                (name, key),
-            )
-            self._shows[key] = cur.fetchone()[0]
-        return self._shows[key]
+        if name not in self._shows:
+            self._shows[name] = self._named_id("shows", name)
+        return self._shows[name]
 
-
-def _segments(src: EpisodeSource, person_id: Callable[[str], int]) -> list[tuple]:
-    """Return (kind, position, person_id, seconds, truncated, text) for every text of `src`."""
-    rows: list[tuple] = []
-    if src.description.strip():
-        rows.append(("description", 1, None, None, 0, src.description))
-    rows += [("takeaway", n, None, None, 0, text) for n, text in enumerate(src.takeaways, 1)]
-    rows += [
-        ("quote", n, person_id(q.speaker), q.seconds, int(q.truncated), q.text)
-        for n, q in enumerate(src.quotes, 1)
-    ]
-    return rows
-
-
-def _related_parts(line: str) -> tuple[str, str, str | None, int | None]:
-    title, show, number = split_title_line(line)
-    return line, normalize(title), normalize(show) if show else None, number
+    def _named_id(self, table: str, name: str) -> int:
+        """Return the id of the row whose normalized name matches `name`, adding it if new."""
+        if name not in self._norms:
+            self._norms[name] = normalize(name) or name
+        norm = self._norms[name]
+        # Tables are constants of this module; look up first, since most names are already stored.
+        select = f"SELECT id FROM {table} WHERE name_norm = ?"  # noqa: S608
+        found = self.conn.execute(select, (norm,)).fetchone()
+        if found is not None:
+            return found[0]
+        insert = f"INSERT INTO {table}(name, name_norm) VALUES (?, ?)"  # noqa: S608
+        return self.conn.execute(insert, (name, norm)).lastrowid
 
 
 def finish_ingest(conn: sqlite3.Connection) -> None:

@@ -212,7 +212,7 @@ async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> dict[str, o
     people = await _all(
         conn,
         "SELECT p.name, ep.role FROM episode_people ep JOIN people p ON p.id = ep.person_id "
-        "WHERE ep.episode_id = ? AND ep.role IN ('host', 'guest') ORDER BY p.id",
+        "WHERE ep.episode_id = ? AND ep.role IN ('host', 'guest') ORDER BY ep.position",
         (episode_id,),
     )
     duration, quotes_declared, mentions_declared, description, takeaways, quotes, mentions, related = rows[0]

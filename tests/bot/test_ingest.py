@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-import bot.ingest
+import bot.ingest_read
 from bot.ingest import ingest
 from bot.storage import Database
 from bot.storage.episodes import EpisodeWriter
@@ -68,7 +68,7 @@ async def test_reingest_of_unchanged_files_changes_nothing_and_skips_parsing(db,
     def no_parsing(*args):
         raise AssertionError("an unchanged file was parsed")
 
-    monkeypatch.setattr(bot.ingest, "read_episode", no_parsing)
+    monkeypatch.setattr(bot.ingest_read, "read_episode", no_parsing)
     report = await ingest(db, [data])
     assert report.loaded == ()
     assert report.failed == ()
@@ -141,8 +141,8 @@ async def test_failure_mid_episode_leaves_nothing_partial(db, tmp_path, monkeypa
     write(guest, GUEST_PAGE.replace("every single day", "every other day"))
     real = EpisodeWriter._write_segments
 
-    def crash_after_half(self, episode_id, src):
-        real(self, episode_id, src)  # the episode row, people and text are written by now
+    def crash_after_half(self, *args):
+        real(self, *args)  # the episode row, people and text are written by now
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(EpisodeWriter, "_write_segments", crash_after_half)

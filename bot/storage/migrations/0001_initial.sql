@@ -67,6 +67,7 @@ CREATE TABLE episode_people (
     episode_id INTEGER NOT NULL REFERENCES episodes(id) ON DELETE CASCADE,
     person_id  INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
     role       TEXT NOT NULL,           -- 'host', 'guest' or 'speaker' (quoted on the page)
+    position   INTEGER NOT NULL,        -- order as written within the role
     PRIMARY KEY (episode_id, person_id, role)
 ) WITHOUT ROWID;
 CREATE INDEX episode_people_person ON episode_people(person_id, episode_id);
@@ -114,15 +115,14 @@ CREATE TABLE related (
 CREATE INDEX related_unresolved ON related(target_id);
 
 -- Full-text index over every segment; porter stemming lets "coding" find "code", and
--- remove_diacritics lets "zoe" find "Zoë".
+-- remove_diacritics lets "zoe" find "Zoë". The writer (bot/storage/episodes.py) indexes new rows
+-- itself, since FTS5 fed by an insert trigger is several times slower; deletes, including the
+-- cascade from a removed episode, and text updates are kept in sync by the triggers below.
 CREATE VIRTUAL TABLE segments_fts USING fts5(
     text, content='segments', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE segments_vocab USING fts5vocab(segments_fts, 'row');
 
-CREATE TRIGGER segments_ai AFTER INSERT ON segments BEGIN
-    INSERT INTO segments_fts(rowid, text) VALUES (new.id, new.text);
-END;
 CREATE TRIGGER segments_ad AFTER DELETE ON segments BEGIN
     INSERT INTO segments_fts(segments_fts, rowid, text) VALUES ('delete', old.id, old.text);
 END;
