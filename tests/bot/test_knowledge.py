@@ -1,0 +1,206 @@
+"""KnowledgeBase queries on the seed plus a second episode, with the misspellings users type."""
+
+import pytest
+
+from bot.errors import NotFoundError
+from bot.knowledge import KnowledgeBase
+from bot.storage import Database
+from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
+
+SEED_LABEL = "State of AI in 2026: LLMs, Coding, Scaling Laws, China, Agents, GPUs, AGI | Lex Fridman Podcast #490"
+
+
+@pytest.fixture
+async def kb(tmp_path):
+    data = copy_seed(tmp_path / "data")
+    write(data / "guest.txt", GUEST_PAGE)
+    db = await Database.open(tmp_path / "kb.db")
+    knowledge = KnowledgeBase(db)
+    assert (await knowledge.ingest([data])).ok
+    yield knowledge
+    await db.close()
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["490", "#490", "lex 490", "Lex Fridman #490", "episode 490", "state of ai 2026", "stat of ai 2026",
+     "Scaling Laws China", "lex-fridman-490", "", None],
+)  # fmt: skip
+async def test_resolve_episode(kb, typed):
+    assert (await kb.resolve_episode(typed)).label == SEED_LABEL
+
+
+async def test_resolve_other_episode_and_unknowns(kb):
+    assert (await kb.resolve_episode("small modles big reasoning")).key == "guest"
+    assert (await kb.resolve_episode("#900")).key == "guest"
+    with pytest.raises(NotFoundError) as err:
+        await kb.resolve_episode("quantum gardening for cats")
+    assert err.value.suggestions == ()
+    with pytest.raises(NotFoundError):
+        await kb.resolve_episode("the")  # only filler words: no confident guess
+    with pytest.raises(NotFoundError):
+        await kb.resolve_episode("#12345")
+
+
+async def test_latest_episode_prefers_dated_then_numbered(kb):
+    assert (await kb.latest_episode()).number == 490
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [
+        ("nathan lamber", "Nathan Lambert"),
+        ("raschka", "Sebastian Raschka"),
+        ("Sebastain", "Sebastian Raschka"),
+        ("SEBASTIAN RASCHKA", "Sebastian Raschka"),
+        ("zoe angstrom", "Zoë Ångström-Okafor"),
+        ("sean o'neill", "Seán O'Neill-Kaur"),
+        ("Lex", "Lex Fridman"),
+        ("lambert nathan", "Nathan Lambert"),
+    ],
+)
+async def test_resolve_speaker(kb, typed, name):
+    assert kb.resolve_speaker(typed).name == name
+
+
+async def test_unknown_speaker_has_suggestions_and_nonsense_none(kb):
+    with pytest.raises(NotFoundError) as err:
+        kb.resolve_speaker("xqzv")
+    assert err.value.suggestions == ()
+    with pytest.raises(NotFoundError) as err:
+        kb.resolve_speaker("nate lambert")  # half right: suggested, not picked
+    assert "Nathan Lambert" in err.value.suggestions
+    assert len(err.value.suggestions) <= 3
+
+
+async def test_quotes_by_speaker_in_time_order_with_links(kb):
+    nathan = kb.resolve_speaker("nathan lamber")
+    seed = await kb.resolve_episode("490")
+    hits = await kb.quotes_by_speaker(nathan, seed)
+    assert [h.seconds for h in hits] == [932, 1025, 8885]
+    assert hits[0].link == "https://www.youtube.com/watch?v=EV7WhVT270Q&t=932s"
+    assert hits[2].truncated
+    everywhere = await kb.quotes_by_speaker(nathan)
+    assert len(everywhere) == 4
+    assert {h.episode.key for h in everywhere} == {"lex-fridman-490", "guest"}
+    assert everywhere[-1].link is None  # the second episode has no URL
+    assert len(await kb.quotes_by_speaker(nathan, limit=2)) == 2
+
+
+async def test_search_quotes_tolerates_typos(kb):
+    hits = await kb.search_quotes("recursive languag model")
+    assert hits[0].seconds == 2 * 3600 + 46 * 60 + 45
+    assert hits[0].link == "https://www.youtube.com/watch?v=EV7WhVT270Q&t=10005s"
+    assert (await kb.search_quotes("recursiv lanugage modle"))[0].seconds == 10005
+    assert (await kb.search_quotes("distilation teacher"))[0].speaker.name == "Zoë Ångström-Okafor"
+
+
+@pytest.mark.parametrize(
+    "text", ["", "a", "the", "of the", "banana bread recipe", "xkcd qwzzy", '"', "NEAR(", "-", "AND", "((("]
+)
+async def test_search_quotes_returns_nothing_for_short_or_unrelated_text(kb, text):
+    assert await kb.search_quotes(text) == []
+
+
+async def test_ask_prefers_the_named_speaker(kb):
+    passages = await kb.ask("what does nathan use for coding")
+    assert [p.kind for p in passages[:2]] == ["quote", "quote"]
+    assert [p.speaker.name for p in passages[:2]] == ["Nathan Lambert", "Nathan Lambert"]
+    seed_quote = next(p for p in passages if p.episode.number == 490)
+    assert seed_quote.seconds == 1025
+    assert seed_quote.link == "https://www.youtube.com/watch?v=EV7WhVT270Q&t=1025s"
+    assert all(p.score >= passages[-1].score for p in passages)
+
+
+async def test_ask_finds_takeaways_and_descriptions(kb):
+    passages = await kb.ask("What about mixture of experts?")
+    assert passages[0].kind == "takeaway"
+    assert "Mixture of Experts" in passages[0].text
+    described = await kb.ask("who talks about distillation")
+    assert {p.episode.key for p in described} == {"guest"}
+
+
+@pytest.mark.parametrize(
+    "question", ["what is the capital of france", "how do I bake banana bread", "?", "", "tell me something"]
+)
+async def test_ask_says_nothing_found_for_unrelated_questions(kb, question):
+    assert await kb.ask(question) == []
+
+
+async def test_ask_with_only_a_name_returns_their_quotes(kb):
+    passages = await kb.ask("what did sebastian say")
+    assert passages
+    assert {p.speaker.name for p in passages} == {"Sebastian Raschka"}
+
+
+async def test_related_lists_page_titles_and_computed_neighbours(kb, tmp_path):
+    seed = await kb.resolve_episode("490")
+    items = await kb.related(seed)
+    listed = [i for i in items if "listed on the episode page" in i.reason]
+    assert len(listed) == 6
+    assert all(i.episode is None for i in listed)
+    guest = next(i for i in items if i.episode and i.episode.key == "guest")
+    assert "also with Nathan Lambert" in guest.reason
+    assert "also with" not in " ".join(i.reason for i in listed)  # the host is not a reason
+
+    write(tmp_path / "data" / "rosolie.txt", ROSOLIE_PAGE)
+    await kb.ingest([tmp_path / "data"])
+    items = await kb.related(seed)
+    rosolie = next(i for i in items if i.title.startswith("Paul Rosolie"))
+    assert rosolie.episode is not None
+    assert rosolie.episode.key == "rosolie"
+
+
+async def test_related_of_guest_episode_mentions_the_seed(kb):
+    guest = await kb.resolve_episode("#900")
+    items = await kb.related(guest)
+    assert items[0].episode.number == 490
+    assert items[0].reason.startswith("listed on the episode page; also with Nathan Lambert")
+
+
+async def test_takeaways_and_card(kb):
+    seed = await kb.resolve_episode(None)
+    takeaways = await kb.takeaways(seed)
+    assert [t.position for t in takeaways] == [1, 2, 3, 4, 5, 6]
+    assert await kb.takeaway(takeaways[0].id) == takeaways[0]
+    assert await kb.takeaway(-1) is None
+    assert len(await kb.all_takeaways()) == 8
+    assert len(await kb.all_takeaways("lex fridman podcast")) == 8
+    assert await kb.all_takeaways("Another Show") == []
+    card = await kb.episode_card(seed)
+    assert card.hosts == ("Lex Fridman",)
+    assert card.guests == ("Sebastian Raschka", "Nathan Lambert")
+    assert (card.quote_count, card.quotes_declared, card.mentions_declared) == (9, 27, 77)
+
+
+async def test_random_quote_respects_filters(kb):
+    zoe = kb.resolve_speaker("zoe")
+    assert (await kb.random_quote(zoe)).speaker == zoe
+    seed = await kb.resolve_episode("490")
+    assert (await kb.random_quote(ep=seed)).episode == seed
+    with pytest.raises(NotFoundError):
+        await kb.random_quote(zoe, seed)
+
+
+async def test_autocomplete_values_resolve_back(kb):
+    episodes = kb.autocomplete_episodes("")
+    assert [c.value for c in episodes] == ["lex-fridman-490", "guest"]
+    for choice in episodes + kb.autocomplete_episodes("reason"):
+        assert len(choice.name) <= 100
+        assert len(choice.value) <= 100
+        assert (await kb.resolve_episode(choice.value)).key == choice.value
+    speakers = kb.autocomplete_speakers("")
+    assert {c.value for c in speakers[:2]} == {"Sebastian Raschka", "Nathan Lambert"}  # 4 quotes each
+    for choice in speakers + kb.autocomplete_speakers("zo"):
+        assert kb.resolve_speaker(choice.value).name == choice.value
+    assert kb.autocomplete_speakers("zo")[0].value == "Zoë Ångström-Okafor"
+    assert kb.autocomplete_speakers("qqqq") == []
+    assert len(kb.autocomplete_episodes("a", limit=100)) <= 25
+
+
+async def test_stats_and_shows(kb):
+    stats = await kb.stats()
+    assert stats["episodes"] == 2
+    assert stats["quotes"] == 13
+    assert stats["related_resolved"] == 1
+    assert kb.shows() == ["Lex Fridman Podcast"]
