@@ -11,6 +11,7 @@ from bot.links import timestamp_url
 from bot.model import EpisodeRef, Passage, RelatedItem
 from bot.search import QUESTION_WORDS, TextQuery, Vocabulary, content_words, fts_phrase, plan_query
 from bot.storage.queries import SegmentRow
+from bot.text import normalize
 
 SCORE_CUTOFF = 50.0  # 0-100; below it a hit shares a word or two by chance
 SPEAKER_BONUS = 25.0  # a quote by the person the question names beats a slightly better text match
@@ -85,10 +86,17 @@ def _best_sentence(row: SegmentRow, query: TextQuery) -> str:
     return max(sentences, key=query.coverage, default=row.text)
 
 
-def similarity_match(ep: EpisodeRef) -> str | None:
-    """Return an FTS5 query for passages sharing any topic word of an episode's title."""
-    words = [w for w in content_words(ep.title) if len(w) >= 3 and not w.isdigit()][:8]
-    return " OR ".join(fts_phrase(w) for w in words) or None
+def similarity_match(ep: EpisodeRef, vocab: Vocabulary) -> str | None:
+    """Return an FTS5 query for passages sharing one of the title's three most distinctive words."""
+    words = _topic_words(ep)
+    stems = vocab.stemmer.stems(words) if words else []
+    ranked = sorted((vocab.docs.get(stem, 0), word) for word, stem in zip(words, stems, strict=True))
+    rare = [word for docs, word in ranked if 0 < docs <= vocab.common_docs][:3]
+    return " OR ".join(fts_phrase(w) for w in rare) or None
+
+
+def _topic_words(ep: EpisodeRef) -> list[str]:
+    return [w for w in content_words(ep.title) if len(w) >= 3 and not w.isdigit()][:12]
 
 
 def related(
@@ -125,14 +133,14 @@ def related(
 
 
 def _add_similar(ep: EpisodeRef, similar: Sequence[SegmentRow], reasons: dict[object, list[str]]) -> None:
-    words = [w for w in content_words(ep.title) if len(w) >= 3 and not w.isdigit()]
-    query = TextQuery(tuple(words), tuple((w,) for w in words))
+    words = _topic_words(ep)
     added = 0
     for row in similar:
         if added >= NEIGHBOURS or row.episode_id == ep.id or row.episode_id in reasons:
             continue
-        shared = [w for w in words if TextQuery((w,), ((w,),)).coverage(row.text)]
-        if len(shared) >= min(2, len(words)) and query.coverage(row.text) > 0:
+        text = set(normalize(row.text).split())
+        shared = [w for w in words if w in text]
+        if shared:
             reasons[row.episode_id] = ["similar topics: " + ", ".join(shared[:3])]
             added += 1
 

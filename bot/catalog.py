@@ -123,11 +123,16 @@ class Catalogue:
         return [self._speaker_choice(self.people[i]) for i in ids]
 
     def people_named_in(self, words: Sequence[str]) -> tuple[set[int], list[str]]:
-        """Split question words into the people they name and the remaining words."""
+        """Split question words into the people they name and the remaining words.
+
+        A first name many guests share names all of them: their quotes are preferred, none is
+        picked, and the name is not searched for in the text (where typo correction would turn it
+        into some other word).
+        """
         found: set[int] = set()
         rest = []
         for word in words:
-            ids = self.name_words.get(word) if len(word) >= 3 else None
+            ids = self.name_words.get(word, ()) if len(word) >= 3 else ()
             if ids:
                 found |= ids
             else:

@@ -32,6 +32,8 @@ from bot.text import normalize
 
 log = logging.getLogger(__name__)
 SEARCH_CANDIDATES = 60
+PERSON_CANDIDATES = 40
+PROBE_QUOTES_MAX = 2400  # below this, check each of a person's quotes instead of every text match
 
 
 class KnowledgeBase:
@@ -40,7 +42,7 @@ class KnowledgeBase:
     def __init__(self, db: Database, rng: random.Random | None = None) -> None:
         self.db = db
         self._cat = Catalogue()
-        self._vocab = Vocabulary(())
+        self._vocab = Vocabulary()
         self._rng = rng or random.Random()  # noqa: S311 (picking a quote to show, not security)
         self._loaded = False
 
@@ -48,10 +50,10 @@ class KnowledgeBase:
         """Reload the in-memory indexes from the database."""
         conn = self.db.conn
         episodes, people = await q.load_episodes(conn), await q.load_people(conn)
-        links, terms = await q.load_episode_people(conn), await q.load_terms(conn)
+        links, (terms, total) = await q.load_episode_people(conn), await q.load_terms(conn)
         # Built in a worker thread so a large catalogue does not stall the event loop.
         self._cat = await asyncio.to_thread(Catalogue.build, episodes, people, links)
-        self._vocab = await asyncio.to_thread(Vocabulary, terms)
+        self._vocab = await asyncio.to_thread(Vocabulary, terms, total)
         self._loaded = True
 
     async def ingest(self, paths: Sequence[Path]) -> IngestReport:
@@ -130,7 +132,7 @@ class KnowledgeBase:
     async def search_quotes(self, text: str, limit: int = 10) -> list[QuoteHit]:
         """Return quotes matching `text`, best first, tolerating typos; [] when nothing is close."""
         query = plan_query(content_words(text), self._vocab)
-        rows = await self._search(query.match(), ("quote",), SEARCH_CANDIDATES)
+        rows = await self._search(query.match(), ("quote",), SEARCH_CANDIDATES, ranked=query.ranked)
         ranked = answers.rank(rows, query)
         return await self._hits([row for _, row in ranked[:limit]])
 
@@ -138,13 +140,14 @@ class KnowledgeBase:
         """Return passages answering `question`, best first; [] means nothing found."""
         plan = answers.plan_question(question, self._cat, self._vocab)
         kinds = ("description", "takeaway", "quote")
-        rows = await self._search(plan.query.match(), kinds, SEARCH_CANDIDATES)
+        match, ranked = plan.query.match(), plan.query.ranked
+        rows = await self._search(match, kinds, SEARCH_CANDIDATES, ranked=ranked)
         if plan.people:
             people = sorted(plan.people)
-            if plan.query.groups:
-                rows += await self._search(plan.query.match(), ("quote",), 20, people)
+            if plan.query.groups and match:
+                rows += await self._quotes_of(match, people, ranked)
             else:
-                rows = [r for p in people for r in await q.quotes_by_person(self.db.conn, p, None, limit)]
+                rows = await q.quotes_of_people(self.db.conn, people, limit)
         await self._know(rows)
         return answers.passages(rows, plan, self._cat, limit)
 
@@ -154,7 +157,7 @@ class KnowledgeBase:
         listed = await q.listed_related(conn, ep.id)
         people = await q.shared_people(conn, ep.id, answers.NEIGHBOURS)
         mentions = await q.shared_mentions(conn, ep.id, answers.NEIGHBOURS)
-        similar_query = answers.similarity_match(ep)
+        similar_query = answers.similarity_match(ep, self._vocab)
         similar = await self._search(similar_query, ("description", "takeaway"), 30)
         await self._know(similar)
         await self._know_ids({i for _, i in listed if i} | {i for i, _ in people} | {i for i, _ in mentions})
@@ -167,16 +170,35 @@ class KnowledgeBase:
         return await q.stats(self.db.conn)
 
     async def _search(
-        self, match: str | None, kinds: Sequence[str], limit: int, people: Sequence[int] = ()
+        self,
+        match: str | None,
+        kinds: Sequence[str],
+        limit: int,
+        people: Sequence[int] = (),
+        *,
+        ranked: bool = True,
     ) -> list[q.SegmentRow]:
         if not match:
             return []
         try:
-            return await q.search_segments(self.db.conn, match, kinds, limit, people)
+            return await q.search_segments(self.db.conn, match, kinds, limit, people, ranked=ranked)
         except sqlite3.OperationalError:
             # Escaping makes this unreachable; if it ever happens, answer "nothing found", not a crash.
             log.exception("full-text query failed: %r", match)
             return []
+
+    async def _quotes_of(self, match: str, people: list[int], ranked: bool) -> list[q.SegmentRow]:
+        """Return the people's quotes matching `match`, by whichever way round reads fewer rows."""
+        quotes = sum(self._cat.quote_counts.get(p, 0) for p in people)
+        # Checking each quote costs about ten times more per row than reading a word's matches,
+        # which are few when the query has a distinctive word (`ranked`).
+        if quotes <= PROBE_QUOTES_MAX // 8 or (not ranked and quotes <= PROBE_QUOTES_MAX):
+            try:
+                return await q.search_quotes_of(self.db.conn, match, people, PERSON_CANDIDATES)
+            except sqlite3.OperationalError:
+                log.exception("full-text query failed: %r", match)
+                return []
+        return await self._search(match, ("quote",), PERSON_CANDIDATES, people, ranked=ranked)
 
     async def _hits(self, rows: Sequence[q.SegmentRow]) -> list[QuoteHit]:
         await self._know(rows)

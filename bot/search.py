@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import bisect
 import math
+import sqlite3
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
@@ -32,6 +34,9 @@ _QUESTION_WORDS = (
 QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
 MAX_GROUPS = 6
 MIN_QUERY_CHARS = 3
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in migrations/0001_initial.sql
+COMMON_SHARE = 0.01  # a word in more than 1 % of passages ...
+COMMON_MIN_DOCS = 500  # ... and in more than this many is left out of MATCH when rarer words exist
 
 
 def fts_phrase(token: str, prefix: bool = False) -> str:
@@ -56,30 +61,46 @@ def content_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> l
 
 @dataclass(frozen=True, slots=True)
 class TextQuery:
-    """A search over full text: each group is a typed word and the index terms it may stand for."""
+    """A full-text search: per typed word, its stem, the index terms it may stand for, and rarity."""
 
     words: tuple[str, ...]
-    groups: tuple[tuple[str, ...], ...]
+    stems: tuple[str, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()  # per word: the word, then corrections (index terms)
+    common: tuple[bool, ...] = ()  # the word is in so many passages that ranking them all is slow
+    exprs: tuple[str, ...] = ()  # per word: its MATCH expression
 
     @property
     def need(self) -> int:
         """Return how many groups a passage must match: all of one or two, then about 60 %."""
         return max(1, math.ceil(0.6 * len(self.groups)))
 
+    @property
+    def ranked(self) -> bool:
+        """Tell whether BM25 can rank every match: some typed word is distinctive."""
+        return not all(self.common)
+
     def match(self) -> str | None:
-        """Return the MATCH expression for passages matching at least `need` groups."""
-        if not self.groups:
+        """Return the MATCH expression: distinctive words, about 60 % of them; else every word."""
+        rare = [expr for expr, common in zip(self.exprs, self.common, strict=True) if not common]
+        parts = rare or list(self.exprs)
+        if not parts:
             return None
-        parts = [_group_expr(group) for group in self.groups]
-        if self.need == len(parts):
+        need = max(1, math.ceil(0.6 * len(parts))) if rare else len(parts)
+        if need == len(parts):
             return " AND ".join(parts)
-        return " OR ".join(f"({' AND '.join(combo)})" for combo in combinations(parts, self.need))
+        return " OR ".join(f"({' AND '.join(combo)})" for combo in combinations(parts, need))
 
     def coverage(self, text: str) -> float:
-        """Return the share of groups whose word (or a correction) appears in `text`."""
-        words = normalize(text).split()
-        hits = sum(1 for group in self.groups if any(_same_stem(form, w) for form in group for w in words))
-        return hits / len(self.groups) if self.groups else 0.0
+        """Return the share of typed words that appear in `text`, inflected or corrected."""
+        if not self.groups:
+            return 0.0
+        words = set(normalize(text).split())
+        hits = 0
+        for word, stem, group in zip(self.words, self.stems, self.groups, strict=True):
+            prefixes = (stem, *group[1:]) if len(stem) >= 3 else group[1:]
+            if word in words or any(w.startswith(prefixes) for w in words):
+                hits += 1
+        return hits / len(self.groups)
 
     def similarity(self, text: str) -> float:
         """Return 0-100: how closely `text` contains the typed words as a phrase."""
@@ -87,50 +108,68 @@ class TextQuery:
 
 
 def plan_query(words: Sequence[str], vocabulary: Vocabulary) -> TextQuery:
-    """Build a TextQuery, adding index terms close to each word the index does not know."""
+    """Build a TextQuery: stem each word as the index does, and correct words it does not know."""
     words = [w for w in words if len(w) >= 2][:MAX_GROUPS]
     if sum(len(w) for w in words) < MIN_QUERY_CHARS:
-        return TextQuery((), ())
-    return TextQuery(tuple(words), tuple((w, *vocabulary.corrections(w)) for w in words))
+        return TextQuery(())
+    stems = vocabulary.stemmer.stems(words)
+    groups = tuple((w, *vocabulary.corrections(w, stem)) for w, stem in zip(words, stems, strict=True))
+    common = tuple(vocabulary.is_common(group, stem) for group, stem in zip(groups, stems, strict=True))
+    exprs = tuple(_group_expr(group, vocabulary.stemmer) for group in groups)
+    return TextQuery(tuple(words), tuple(stems), groups, common, exprs)
 
 
-def _group_expr(group: tuple[str, ...]) -> str:
+def _group_expr(group: tuple[str, ...], stemmer: Stemmer) -> str:
+    """Return `word OR correction...`; a correction is an index term, matched as typed when the
+    tokenizer leaves it as it is, else as a prefix (stemming "recurs" again gives "recur")."""
     word, *corrections = group
-    # A long word may be cut short ("languag"); corrections are stems, which the tokenizer may
-    # stem again, so they match as prefixes.
-    forms = [fts_phrase(word, prefix=len(word) >= 5)] + [fts_phrase(c, prefix=True) for c in corrections]
+    kept = stemmer.stems(corrections) if corrections else []
+    forms = [fts_phrase(word)] + [
+        fts_phrase(c, prefix=c != k) for c, k in zip(corrections, kept, strict=True)
+    ]
     return forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
 
 
-def _same_stem(form: str, word: str) -> bool:
-    """Tell whether two words plausibly share a stem ("coding"/"code", "languag"/"language")."""
-    shared = 0
-    for a, b in zip(form, word, strict=False):
-        if a != b:
-            break
-        shared += 1
-    return shared >= min(len(form), len(word), max(3, len(form) - 3))
+class Stemmer:
+    """Stem words exactly as the full-text index does, using a tiny in-memory FTS5 table."""
+
+    def __init__(self) -> None:
+        self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self._conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZER}')")
+        self._conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+        self._lock = threading.Lock()
+
+    def stems(self, words: Sequence[str]) -> list[str]:
+        """Return the index term of each normalized word (the word itself if it makes no term)."""
+        with self._lock:
+            self._conn.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", (" ".join(words),))
+            terms = [row[0] for row in self._conn.execute("SELECT term FROM v ORDER BY offset")]
+            self._conn.execute("DELETE FROM t")
+        return terms if len(terms) == len(words) else list(words)
 
 
 class Vocabulary:
-    """Hold the full-text index's terms, to correct typed words the index does not contain."""
+    """Hold the index's terms with how many passages use each, to correct typos and spot common words."""
 
-    def __init__(self, terms: Iterable[str]) -> None:
-        self.terms = sorted({t for t in terms if len(t) >= 3 and not t.isdigit()})
-        self._known = frozenset(self.terms)
+    def __init__(self, terms: Iterable[tuple[str, int]] = (), total: int = 0) -> None:
+        self.docs = {term: docs for term, docs in terms if len(term) >= 3 and not term.isdigit()}
+        self.terms = sorted(self.docs)
+        # Matching a word found in more passages than this means ranking thousands of rows.
+        self.common_docs = max(COMMON_MIN_DOCS, int(total * COMMON_SHARE))
+        self.stemmer = Stemmer()
 
-    def knows(self, word: str) -> bool:
-        """Tell whether `word` or a stem of it (at most 3 letters shorter) is an index term."""
-        shortest = max(4, len(word) - 3)
-        return word in self._known or any(word[:n] in self._known for n in range(shortest, len(word)))
-
-    def corrections(self, word: str, limit: int = 3) -> tuple[str, ...]:
-        """Return up to `limit` index terms within about one typo of an unknown `word`."""
-        if len(word) < 4 or word.isdigit() or self.knows(word):
+    def corrections(self, word: str, stem: str, limit: int = 3) -> tuple[str, ...]:
+        """Return up to `limit` index terms within about one typo of a word the index lacks."""
+        if len(word) < 4 or word.isdigit() or stem in self.docs or not self.terms:
             return ()
-        cutoff = 75 if len(word) <= 5 else 80
-        found = process.extract(word, self.terms, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
+        cutoff = 75 if len(stem) <= 5 else 80
+        found = process.extract(stem, self.terms, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
         return tuple(term for term, _, _ in found)
+
+    def is_common(self, group: tuple[str, ...], stem: str) -> bool:
+        """Tell whether a word (with its corrections) occurs in too many passages to rank them all."""
+        docs = self.docs.get(stem, 0) + sum(self.docs.get(term, 0) for term in group[1:])
+        return docs > self.common_docs
 
 
 class NameIndex:

@@ -102,9 +102,11 @@ async def load_people(conn: aiosqlite.Connection) -> list[PersonRow]:
     ]
 
 
-async def load_terms(conn: aiosqlite.Connection) -> list[str]:
-    """Return the full-text index's terms (stems), for typo correction."""
-    return [row[0] for row in await _all(conn, "SELECT term FROM segments_vocab")]
+async def load_terms(conn: aiosqlite.Connection) -> tuple[list[tuple[str, int]], int]:
+    """Return the full-text index's terms (stems) with their passage counts, and the passage count."""
+    terms = await _all(conn, "SELECT term, doc FROM segments_vocab")
+    total = (await _all(conn, "SELECT count(*) FROM segments"))[0][0]
+    return [(term, docs) for term, docs in terms], total
 
 
 async def segments_of(conn: aiosqlite.Connection, episode_id: int, kind: str) -> list[SegmentRow]:
@@ -155,6 +157,21 @@ async def quotes_by_person(
     return [_segment(row) for row in rows]
 
 
+async def quotes_of_people(
+    conn: aiosqlite.Connection, person_ids: Sequence[int], limit: int
+) -> list[SegmentRow]:
+    """Return up to `limit` quotes by any of `person_ids`, newest episodes first."""
+    marks = ",".join("?" * len(person_ids))
+    rows = await _all(
+        conn,
+        f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN episodes e ON e.id = s.episode_id "  # noqa: S608
+        f"WHERE s.person_id IN ({marks}) AND s.kind = 'quote' "
+        "ORDER BY e.published DESC, e.number DESC, e.id DESC, s.seconds LIMIT ?",
+        [*person_ids, limit],
+    )
+    return [_segment(row) for row in rows]
+
+
 async def random_quote(
     conn: aiosqlite.Connection, person_id: int | None, episode_id: int | None, rng: random.Random
 ) -> SegmentRow | None:
@@ -184,15 +201,42 @@ async def search_segments(
     kinds: Sequence[str],
     limit: int,
     person_ids: Sequence[int] = (),
+    *,
+    ranked: bool = True,
 ) -> list[SegmentRow]:
-    """Return segments of `kinds` matching an already escaped FTS5 expression, best BM25 first."""
+    """Return segments of `kinds` matching an escaped FTS5 expression, best BM25 first.
+
+    Unranked, the newest matches come first and the scan stops at `limit`: for words found in
+    much of the index, BM25 over every match would take longer than the caller can wait.
+    """
+    order = "f.rank" if ranked else "f.rowid DESC"
     marks = ",".join("?" * len(kinds))
     people = f"AND s.person_id IN ({','.join('?' * len(person_ids))})" if person_ids else ""
     rows = await _all(
         conn,
         f"SELECT {_SEGMENT_COLUMNS}, f.rank FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
-        f"WHERE segments_fts MATCH ? AND s.kind IN ({marks}) {people} ORDER BY f.rank LIMIT ?",
+        f"WHERE segments_fts MATCH ? AND s.kind IN ({marks}) {people} ORDER BY {order} LIMIT ?",
         [match, *kinds, *person_ids, limit],
+    )
+    return [_segment(row) for row in rows]
+
+
+async def search_quotes_of(
+    conn: aiosqlite.Connection, match: str, person_ids: Sequence[int], limit: int
+) -> list[SegmentRow]:
+    """Return quotes by `person_ids` matching an escaped FTS5 expression, in no particular order.
+
+    Starts from the people's quotes and checks each against the index, which beats scanning
+    every match of a common word when the people have a few hundred quotes at most. No BM25
+    here: FTS5 would recount each word's matches across the whole index for every quote checked.
+    """
+    marks = ",".join("?" * len(person_ids))
+    rows = await _all(
+        conn,
+        f"SELECT {_SEGMENT_COLUMNS} FROM segments s "  # noqa: S608
+        "CROSS JOIN segments_fts ON segments_fts.rowid = s.id "
+        f"WHERE s.person_id IN ({marks}) AND s.kind = 'quote' AND segments_fts MATCH ? LIMIT ?",
+        [*person_ids, match, limit],
     )
     return [_segment(row) for row in rows]
 
