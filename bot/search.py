@@ -41,7 +41,8 @@ COMMON_MIN_DOCS = 500  # ... and in more than this many is left out of MATCH whe
 
 def fts_phrase(token: str, prefix: bool = False) -> str:
     """Return `token` as one quoted FTS5 string, so no character in it acts as syntax."""
-    return '"' + token.replace('"', '""') + '"' + ("*" if prefix else "")
+    # SQLite reads the expression as a C string: a NUL would end it inside the quotes.
+    return '"' + token.replace("\x00", "").replace('"', '""') + '"' + ("*" if prefix else "")
 
 
 def escape_fts(text: str) -> str | None:

@@ -1,13 +1,17 @@
 """KnowledgeBase queries on the seed plus a second episode, with the misspellings users type."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.errors import NotFoundError
 from bot.knowledge import KnowledgeBase
 from bot.storage import Database
 from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
 
-SEED_LABEL = "State of AI in 2026: LLMs, Coding, Scaling Laws, China, Agents, GPUs, AGI | Lex Fridman Podcast #490"
+SEED_LABEL = (
+    "State of AI in 2026: LLMs, Coding, Scaling Laws, China, Agents, GPUs, AGI | Lex Fridman Podcast #490"
+)
 
 
 @pytest.fixture
@@ -204,3 +208,21 @@ async def test_stats_and_shows(kb):
     assert stats["quotes"] == 13
     assert stats["related_resolved"] == 1
     assert kb.shows() == ["Lex Fridman Podcast"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.one_of(st.text(max_size=40), st.sampled_from(['"', "NEAR(", "a:b", "-x", "AND", "(", "*", "^"]))
+)
+async def test_any_typed_text_answers_without_raising(kb, text):
+    assert isinstance(await kb.search_quotes(text), list)
+    assert isinstance(await kb.ask(text), list)
+    assert len(kb.autocomplete_episodes(text)) <= 25
+    assert len(kb.autocomplete_speakers(text)) <= 25
+    for resolve in (kb.resolve_speaker, kb.resolve_episode):
+        try:
+            result = resolve(text)
+            if hasattr(result, "__await__"):
+                await result
+        except NotFoundError:
+            pass
