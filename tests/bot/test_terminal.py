@@ -1,0 +1,90 @@
+"""The offline CLI, run as `python -m bot` in a subprocess against a temporary database."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.bot.kb_pages import GUEST_PAGE, REPO, copy_seed, write
+
+
+def run_cli(tmp_path, *args, data=None):
+    env = {
+        **os.environ,
+        "DATABASE_PATH": str(tmp_path / "kb.db"),
+        "DATA_DIR": str(data if data is not None else REPO / "data"),
+        "COLUMNS": "100",
+    }
+    env.pop("DISCORD_TOKEN", None)
+    return subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "bot", *args],
+        cwd=tmp_path,  # no .env from the repository is read
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_quote_acceptance_on_a_fresh_database(tmp_path):
+    result = run_cli(tmp_path, "quote", "nathan lamber")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("Nathan Lambert: 3 quotes")
+    positions = [out.index(stamp) for stamp in ("15:32", "17:05", "2:28:05")]
+    assert positions == sorted(positions)
+    for seconds in (932, 1025, 8885):
+        assert f"https://www.youtube.com/watch?v=EV7WhVT270Q&t={seconds}s" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_ingest_reports_then_skips_unchanged(tmp_path):
+    first = run_cli(tmp_path, "ingest")
+    assert first.returncode == 0, first.stderr
+    assert "1 loaded, 0 unchanged, 0 removed, 0 failed" in first.stdout
+    again = run_cli(tmp_path, "ingest")
+    assert "0 loaded, 1 unchanged" in again.stdout
+
+
+def test_ingest_failure_exits_one_with_file_and_line(tmp_path):
+    data = copy_seed(tmp_path / "data")
+    write(data / "broken.txt", GUEST_PAGE.replace("▶ 12:01", "▶ 61:99:xx"))
+    result = run_cli(tmp_path, "ingest", data=data)
+    assert result.returncode == 1
+    assert "1 loaded" in result.stdout
+    assert (
+        "data/broken.txt:8: expected a timestamp like 0:53, 15:32 or 2:46:45, got '61:99:xx'" in result.stdout
+    )
+
+
+def test_not_found_prints_suggestions_and_exits_one(tmp_path):
+    result = run_cli(tmp_path, "quote", "nate lambert")
+    assert result.returncode == 1
+    assert "No speaker matches 'nate lambert'." in result.stderr
+    assert "Did you mean: Nathan Lambert" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run_cli(tmp_path, "takeaways", "#12345").returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("takeaways", "state of ai 2026"), "  6. Mixture of Experts (MoE)"),
+        (("related",), "why: listed on the episode page"),
+        (("ask", "what does nathan use for coding"), "1. quote: Nathan Lambert"),
+        (("stats",), "quotes"),
+        (("quote", "raschka", "--episode", "490"), "Sebastian Raschka: 4 quotes"),
+    ],
+)
+def test_query_commands_print_readable_answers(tmp_path, args, expected):
+    result = run_cli(tmp_path, *args)
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+
+
+def test_ask_with_no_answer_says_so(tmp_path):
+    result = run_cli(tmp_path, "ask", "how do I bake banana bread")
+    assert result.returncode == 1
+    assert "Nothing in the episodes answers that" in result.stdout
