@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
+from bot import terminal
 from bot.config import load_settings
 from bot.errors import ConfigError
 
@@ -38,14 +40,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         if command in ("run", "sync"):
-            from bot import runner  # imported late: the offline commands never load discord.py
+            from bot import runner  # noqa: PLC0415 (late: offline commands never load discord.py)
 
             return runner.main(settings, command)
-        from bot import terminal
-
         return terminal.main(settings, command, args)
     except ConfigError as exc:
         print(f"episode-bot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader (`| head`) went away: stop quietly, and keep Python's exit-time flush from
+        # raising the same error again on the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
