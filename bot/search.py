@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 import sqlite3
 import threading
@@ -34,6 +35,7 @@ _QUESTION_WORDS = (
 QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
 MAX_GROUPS = 6
 MIN_QUERY_CHARS = 3
+MAX_EXPANSION = 2000  # names one typed word may match before weaker matches are dropped
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in migrations/0001_initial.sql
 COMMON_SHARE = 0.01  # a word in more than 1 % of passages ...
 COMMON_MIN_DOCS = 500  # ... and in more than this many is left out of MATCH when rarer words exist
@@ -202,28 +204,43 @@ class NameIndex:
     def search(self, text: str, limit: int = 25, cutoff: float = 0.0) -> list[tuple[int, float]]:
         """Return up to `limit` (entry, score 0-100) best first, scoring every typed word."""
         tokens = list(dict.fromkeys(normalize(text).split()))[:8]
+        if any(len(token) > 1 for token in tokens):
+            # A lone letter after real words is a word still being typed: it would match a
+            # twentieth of all names and tell little apart, so the other words decide.
+            tokens = [token for token in tokens if len(token) > 1]
         if not tokens:
             return []
+        # Plain float and int values: containers here would wake the garbage collector mid-query.
         totals: dict[int, float] = {}
-        hits: dict[int, int] = {}
+        matched: dict[int, int] = {}
         for token in tokens:
             for index, score in self._token_scores(token).items():
                 totals[index] = totals.get(index, 0.0) + score
-                hits[index] = hits.get(index, 0) + 1
+                matched[index] = matched.get(index, 0) + 1
         best: dict[int, float] = {}
+        names, scale = self._names, 0.9 / len(tokens)
         for index, total in totals.items():
-            entry_id, words = self._names[index]
+            entry_id, words = names[index]
+            hits = matched[index]
             # Mostly how well each typed word matched; a little for how much of the name was typed.
-            score = 0.9 * total / len(tokens) + 10.0 * min(hits[index], len(words)) / len(words)
+            size = len(words)
+            score = scale * total + 10.0 * (hits if hits < size else size) / size
             if score >= cutoff and score > best.get(entry_id, -1.0):
                 best[entry_id] = score
-        ranked = sorted(best.items(), key=lambda item: (-item[1], -self._priority.get(item[0], 0.0)))
-        return ranked[:limit]
+        priority = self._priority.get
+        return heapq.nlargest(limit, best.items(), key=lambda item: (item[1], priority(item[0], 0.0)))
 
     def _token_scores(self, token: str) -> dict[int, float]:
-        """Return name index -> best score of `token` against that name's words."""
+        """Return name index -> best score of `token` against that name's words.
+
+        Best words first; a short prefix ("mi") stops once it has reached MAX_EXPANSION names,
+        since scoring thousands of weak matches would only delay the ones shown.
+        """
         scores: dict[int, float] = {}
-        for word, score in self._word_matches(token).items():
+        ranked = sorted(self._word_matches(token).items(), key=lambda item: -item[1])
+        for word, score in ranked:
+            if len(scores) >= MAX_EXPANSION:
+                break
             for index in self._postings[word]:
                 if score > scores.get(index, 0.0):
                     scores[index] = score
@@ -236,7 +253,8 @@ class NameIndex:
             if not word.startswith(token):
                 break
             matches[word] = 100.0 if word == token else 85.0 + 15.0 * len(token) / len(word)
-        if len(token) >= 4 and not token.isdigit():
+        # Spelled exactly as some name's word: no need to look for typos.
+        if len(token) >= 4 and not token.isdigit() and token not in matches:
             cutoff = 75 if len(token) <= 5 else 80
             for word, score, _ in process.extract(
                 token, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=10
