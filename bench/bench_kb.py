@@ -33,7 +33,8 @@ QUERIES = (
     ("takeaways", "takeaways"),
     ("quotes by speaker", "speaker"),
     ("quotes by speaker, one episode", "speaker_episode"),
-    ("quotes by a host (all episodes)", "host"),
+    ("quotes by a host, all ~500 episodes", "host"),
+    ("quotes by a host, first 25", "host_page"),
     ("quote search", "search"),
     ("related", "related"),
     ("ask", "ask"),
@@ -111,6 +112,9 @@ class Workload:
         async def host():
             return await kb.quotes_by_speaker(rng.choice(self.hosts))
 
+        async def host_page():
+            return await kb.quotes_by_speaker(rng.choice(self.hosts), limit=25)
+
         async def search():
             if rng.random() < 0.1:
                 return await kb.search_quotes(rng.choice(("banana bread recipe", "quantum zebra", "the of")))
@@ -141,7 +145,8 @@ class Workload:
 
         return {
             "resolve": resolve, "takeaways": takeaways, "speaker": speaker,
-            "speaker_episode": speaker_episode, "host": host, "search": search, "related": related,
+            "speaker_episode": speaker_episode, "host": host, "host_page": host_page, "search": search,
+            "related": related,
             "ask": ask, "ac_episodes": ac_episodes, "ac_speakers": ac_speakers,
         }  # fmt: skip
 
