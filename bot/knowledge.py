@@ -33,7 +33,7 @@ from bot.text import normalize
 log = logging.getLogger(__name__)
 SEARCH_CANDIDATES = 60
 PERSON_CANDIDATES = 40
-PROBE_QUOTES_MAX = 2400  # below this, check each of a person's quotes instead of every text match
+PROBE_COST = 100  # index entries walked in the time one quote is checked against the index
 
 
 class KnowledgeBase:
@@ -144,8 +144,8 @@ class KnowledgeBase:
         rows = await self._search(match, kinds, SEARCH_CANDIDATES, ranked=ranked)
         if plan.people:
             people = sorted(plan.people)
-            if plan.query.groups and match:
-                rows += await self._quotes_of(match, people, ranked)
+            if plan.query.groups:
+                rows += await self._quotes_of(plan, people)
             else:
                 rows = await q.quotes_of_people(self.db.conn, people, limit)
         await self._know(rows)
@@ -187,18 +187,21 @@ class KnowledgeBase:
             log.exception("full-text query failed: %r", match)
             return []
 
-    async def _quotes_of(self, match: str, people: list[int], ranked: bool) -> list[q.SegmentRow]:
-        """Return the people's quotes matching `match`, by whichever way round reads fewer rows."""
+    async def _quotes_of(self, plan: answers.QuestionPlan, people: list[int]) -> list[q.SegmentRow]:
+        """Return the people's quotes matching the question, by whichever way round reads less."""
+        match, query = plan.query.match(), plan.query
+        if not match:
+            return []
         quotes = sum(self._cat.quote_counts.get(p, 0) for p in people)
-        # Checking each quote costs about ten times more per row than reading a word's matches,
-        # which are few when the query has a distinctive word (`ranked`).
-        if quotes <= PROBE_QUOTES_MAX // 8 or (not ranked and quotes <= PROBE_QUOTES_MAX):
+        # Checking one quote against the index costs about as much as walking a hundred entries
+        # of a word's match list, so check quotes one by one only for people with few of them.
+        if quotes * PROBE_COST < query.scan_estimate():
             try:
                 return await q.search_quotes_of(self.db.conn, match, people, PERSON_CANDIDATES)
             except sqlite3.OperationalError:
                 log.exception("full-text query failed: %r", match)
                 return []
-        return await self._search(match, ("quote",), PERSON_CANDIDATES, people, ranked=ranked)
+        return await self._search(match, ("quote",), PERSON_CANDIDATES, people, ranked=query.ranked)
 
     async def _hits(self, rows: Sequence[q.SegmentRow]) -> list[QuoteHit]:
         await self._know(rows)

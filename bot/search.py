@@ -71,6 +71,7 @@ class TextQuery:
     groups: tuple[tuple[str, ...], ...] = ()  # per word: the word, then corrections (index terms)
     common: tuple[bool, ...] = ()  # the word is in so many passages that ranking them all is slow
     exprs: tuple[str, ...] = ()  # per word: its MATCH expression
+    docs: tuple[int, ...] = ()  # per word: passages containing it (or a correction)
 
     @property
     def need(self) -> int:
@@ -92,6 +93,14 @@ class TextQuery:
         if need == len(parts):
             return " AND ".join(parts)
         return " OR ".join(f"({' AND '.join(combo)})" for combo in combinations(parts, need))
+
+    def scan_estimate(self) -> int:
+        """Return roughly how many index entries the MATCH expression walks through."""
+        chosen = [d for d, common in zip(self.docs, self.common, strict=True) if not common] or list(
+            self.docs
+        )
+        all_needed = not any(not c for c in self.common) or len(chosen) <= 2
+        return min(chosen, default=0) if all_needed else sum(chosen)
 
     def coverage(self, text: str) -> float:
         """Return the share of typed words that appear in `text`, inflected or corrected."""
@@ -117,9 +126,10 @@ def plan_query(words: Sequence[str], vocabulary: Vocabulary) -> TextQuery:
         return TextQuery(())
     stems = vocabulary.stemmer.stems(words)
     groups = tuple((w, *vocabulary.corrections(w, stem)) for w, stem in zip(words, stems, strict=True))
-    common = tuple(vocabulary.is_common(group, stem) for group, stem in zip(groups, stems, strict=True))
+    docs = tuple(vocabulary.docs_of(group, stem) for group, stem in zip(groups, stems, strict=True))
+    common = tuple(count > vocabulary.common_docs for count in docs)
     exprs = tuple(_group_expr(group, vocabulary.stemmer) for group in groups)
-    return TextQuery(tuple(words), tuple(stems), groups, common, exprs)
+    return TextQuery(tuple(words), tuple(stems), groups, common, exprs, docs)
 
 
 def _group_expr(group: tuple[str, ...], stemmer: Stemmer) -> str:
@@ -169,10 +179,9 @@ class Vocabulary:
         found = process.extract(stem, self.terms, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
         return tuple(term for term, _, _ in found)
 
-    def is_common(self, group: tuple[str, ...], stem: str) -> bool:
-        """Tell whether a word (with its corrections) occurs in too many passages to rank them all."""
-        docs = self.docs.get(stem, 0) + sum(self.docs.get(term, 0) for term in group[1:])
-        return docs > self.common_docs
+    def docs_of(self, group: tuple[str, ...], stem: str) -> int:
+        """Return how many passages contain a word (by its stem) or one of its corrections."""
+        return self.docs.get(stem, 0) + sum(self.docs.get(term, 0) for term in group[1:])
 
 
 class NameIndex:
