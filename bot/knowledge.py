@@ -91,6 +91,8 @@ class KnowledgeBase:
     async def episode_card(self, ep: EpisodeRef) -> EpisodeCard:
         """Return what `/episode` shows about one episode."""
         facts = await q.card_facts(self.db.conn, ep.id)
+        if facts is None:
+            raise NotFoundError("episode", ep.label)  # removed since it was resolved
         return EpisodeCard(episode=ep, **facts)
 
     async def takeaways(self, ep: EpisodeRef) -> list[Takeaway]:
@@ -100,16 +102,16 @@ class KnowledgeBase:
 
     async def all_takeaways(self, show: str | None = None) -> list[Takeaway]:
         """Return every takeaway (of one show, when given), oldest episode first."""
-        rows = await q.takeaways_of_show(self.db.conn, normalize(show) if show else None)
-        await self._know(rows)
+        rows = await self._known(await q.takeaways_of_show(self.db.conn, normalize(show) if show else None))
         return [Takeaway(r.id, r.position, r.text, self._cat.episodes[r.episode_id]) for r in rows]
 
     async def takeaway(self, takeaway_id: int) -> Takeaway | None:
         """Return one takeaway by id, or None when it no longer exists."""
-        row = await q.segment(self.db.conn, takeaway_id, "takeaway")
-        if row is None:
+        found = await self._known(
+            [row] if (row := await q.segment(self.db.conn, takeaway_id, "takeaway")) else []
+        )
+        if not found:
             return None
-        await self._know([row])
         return Takeaway(row.id, row.position, row.text, self._cat.episodes[row.episode_id])
 
     async def quotes_by_speaker(
@@ -204,7 +206,7 @@ class KnowledgeBase:
         return await self._search(match, ("quote",), PERSON_CANDIDATES, people, ranked=query.ranked)
 
     async def _hits(self, rows: Sequence[q.SegmentRow]) -> list[QuoteHit]:
-        await self._know(rows)
+        rows = await self._known(rows)
         cat = self._cat
         return [
             QuoteHit(
@@ -218,6 +220,11 @@ class KnowledgeBase:
             )
             for r in rows
         ]
+
+    async def _known(self, rows: Sequence[q.SegmentRow]) -> list[q.SegmentRow]:
+        """Return the rows whose episode is in memory, refreshing first if some are newer."""
+        await self._know(rows)
+        return [r for r in rows if r.episode_id in self._cat.episodes]  # else removed meanwhile
 
     async def _know(self, rows: Sequence[q.SegmentRow]) -> None:
         """Refresh when rows mention episodes or people newer than the in-memory indexes."""

@@ -241,8 +241,8 @@ async def search_quotes_of(
     return [_segment(row) for row in rows]
 
 
-async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> dict[str, object]:
-    """Return the description, people and counts an episode card shows."""
+async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> dict[str, object] | None:
+    """Return the description, people and counts an episode card shows (None: no such episode)."""
     rows = await _all(
         conn,
         "SELECT e.duration_seconds, e.quotes_declared, e.mentions_declared,"
@@ -253,6 +253,8 @@ async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> dict[str, o
         " (SELECT count(*) FROM related WHERE episode_id = e.id) FROM episodes e WHERE e.id = ?",
         (episode_id,),
     )
+    if not rows:
+        return None
     people = await _all(
         conn,
         "SELECT p.name, ep.role FROM episode_people ep JOIN people p ON p.id = ep.person_id "

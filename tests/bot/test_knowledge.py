@@ -226,3 +226,14 @@ async def test_any_typed_text_answers_without_raising(kb, text):
                 await result
         except NotFoundError:
             pass
+
+
+async def test_answers_stay_consistent_when_another_writer_removes_an_episode(kb, tmp_path):
+    guest = await kb.resolve_episode("#900")
+    (tmp_path / "data" / "guest.txt").unlink()
+    other = KnowledgeBase(kb.db)  # e.g. `python -m bot ingest` while the bot runs
+    assert len((await other.ingest([tmp_path / "data"])).removed) == 1
+    with pytest.raises(NotFoundError):
+        await kb.episode_card(guest)
+    assert await kb.search_quotes("distillation teacher") == []
+    assert all(t.episode.key != "guest" for t in await kb.all_takeaways())
