@@ -123,12 +123,10 @@ class Catalogue:
         return [self._speaker_choice(self.people[i]) for i in ids]
 
     def people_named_in(self, words: Sequence[str]) -> tuple[set[int], list[str]]:
-        """Split question words into the people they name and the remaining words.
-
-        A first name many guests share names all of them: their quotes are preferred, none is
-        picked, and the name is not searched for in the text (where typo correction would turn it
-        into some other word).
-        """
+        """Split question words into the people they name and the remaining words."""
+        # A first name many guests share names all of them: their quotes are preferred, none is
+        # picked, and the name is not searched for in the text (where typo correction would turn
+        # it into some other word).
         found: set[int] = set()
         rest = []
         for word in words:

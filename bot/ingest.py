@@ -40,13 +40,11 @@ T = TypeVar("T")
 
 
 async def ingest(db: Database, paths: Sequence[Path], *, workers: int | None = None) -> IngestReport:
-    """Load the episodes under `paths`; a directory given here also drops episodes gone from it.
-
-    Each episode is written atomically (its own savepoint), so a failure never leaves one
-    half-written; a file that fails to parse is reported and its stored version stays. Unchanged
-    files are recognised by size and time (or, failing that, by hash) and never parsed. The work
-    runs off the event loop; large loads parse in worker processes (`workers`, default: spare cores).
-    """
+    """Load the episodes under `paths`; a directory given here also drops episodes gone from it."""
+    # Each episode is written atomically (its own savepoint), so a failure never leaves one
+    # half-written; a file that fails to parse is reported and its stored version stays. Unchanged
+    # files are recognised by size and time (else by hash) and never parsed. The work runs off the
+    # event loop; large loads parse in worker processes (`workers`, default: spare cores).
     run = _Run([Path(p) for p in paths], workers)
     return await db.write_in_thread(run.run)
 
@@ -62,6 +60,7 @@ class _Run:
     warnings: list[str] = field(default_factory=list)
 
     def run(self, conn: sqlite3.Connection) -> IngestReport:
+        """Load everything under the paths and report what happened."""
         stored = load_fingerprints(conn)
         todo = self._sources()
         writer = EpisodeWriter(conn)

@@ -121,6 +121,7 @@ def prepare(files: SourceFiles, old: Fingerprint | None) -> Prepared:
 
 
 def main_file(files: SourceFiles) -> Path:
+    """Return the page, or the metadata file of an episode without one."""
     path = files.page or files.meta
     if path is None:
         raise ValueError(f"episode {files.key!r} has no files")
@@ -154,9 +155,11 @@ def shown_path(path: Path | str) -> str:
 
 
 def error_line(err: DataError) -> str:
+    """Return `path:line: expected ...` for a data error."""
     return f"{shown_path(err.path)}:{err.line}: {err.expected}"
 
 
 def shown_warning(line: str) -> str:
+    """Return a `path:line: message` warning with the path shortened like the others."""
     path, sep, rest = line.partition(":")
     return f"{shown_path(path)}:{rest}" if sep else line

@@ -133,8 +133,9 @@ def plan_query(words: Sequence[str], vocabulary: Vocabulary) -> TextQuery:
 
 
 def _group_expr(group: tuple[str, ...], stemmer: Stemmer) -> str:
-    """Return `word OR correction...`; a correction is an index term, matched as typed when the
-    tokenizer leaves it as it is, else as a prefix (stemming "recurs" again gives "recur")."""
+    """Return `word OR correction...` as an FTS5 expression."""
+    # A correction is an index term: matched as typed when the tokenizer leaves it as it is, else
+    # as a prefix (stemming "recurs" again gives "recur").
     word, *corrections = group
     kept = stemmer.stems(corrections) if corrections else []
     forms = [fts_phrase(word)] + [
@@ -240,11 +241,9 @@ class NameIndex:
         return heapq.nlargest(limit, best.items(), key=lambda item: (item[1], priority(item[0], 0.0)))
 
     def _token_scores(self, token: str) -> dict[int, float]:
-        """Return name index -> best score of `token` against that name's words.
-
-        Best words first; a short prefix ("mi") stops once it has reached MAX_EXPANSION names,
-        since scoring thousands of weak matches would only delay the ones shown.
-        """
+        """Return name index -> best score of `token` against that name's words."""
+        # Best words first; a short prefix ("mi") stops once it has reached MAX_EXPANSION names,
+        # since scoring thousands of weak matches would only delay the ones shown.
         scores: dict[int, float] = {}
         ranked = sorted(self._word_matches(token).items(), key=lambda item: -item[1])
         for word, score in ranked:

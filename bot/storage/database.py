@@ -94,12 +94,10 @@ class Database:
             await self.conn.execute("COMMIT")
 
     async def write_in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work` with a plain sqlite3 connection in a worker thread, holding the write lock.
-
-        Bulk writers (ingest) use this: thousands of statements cost one thread hop instead of
-        one aiosqlite round trip each, and the event loop stays free. `work` manages its own
-        transactions and must leave none open.
-        """
+        """Run `work` with a plain sqlite3 connection in a worker thread, holding the write lock."""
+        # For bulk writers (ingest): thousands of statements cost one thread hop instead of one
+        # aiosqlite round trip each, and the event loop stays free. `work` manages its own
+        # transactions and must leave none open.
         async with self._write_lock:
             if self._bulk is None:
                 self._bulk = await asyncio.to_thread(self._open_bulk)

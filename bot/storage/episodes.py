@@ -21,10 +21,7 @@ class Fingerprint(NamedTuple):
 
 
 class EpisodeRows(NamedTuple):
-    """Hold one episode as plain rows: cheap to pass between processes, ready to insert.
-
-    People are still names here; the writer turns them into ids.
-    """
+    """Hold one episode as plain rows, cheap to pass between processes; people still by name."""
 
     key: str
     show: str | None
@@ -127,8 +124,11 @@ class EpisodeWriter:
 
     def write(
         self, rows: EpisodeRows, source: str, stamp: str, content_hash: str, *, new: bool = False
-    ) -> int:
-        """Insert or replace one episode (`new`: known not to be stored); the caller makes it atomic."""
+    ) -> list[tuple[int, str]]:
+        """Store one episode atomically within the caller's savepoint; return its texts to index."""
+        # `new`: known not to be stored yet, so there is nothing to delete or reuse. The returned
+        # (segment id, text) pairs go to index(): FTS5 writes out its pending terms at every
+        # savepoint, so indexing inside each episode's savepoint would cost a merge per episode.
         show_id = self._show_id(rows.show) if rows.show else None
         head = (rows.key, show_id, source, stamp, content_hash, *rows.episode)
         episode_id = self.conn.execute(_UPSERT, head).fetchone()[0]

@@ -204,11 +204,9 @@ async def search_segments(
     *,
     ranked: bool = True,
 ) -> list[SegmentRow]:
-    """Return segments of `kinds` matching an escaped FTS5 expression, best BM25 first.
-
-    Unranked, the newest matches come first and the scan stops at `limit`: for words found in
-    much of the index, BM25 over every match would take longer than the caller can wait.
-    """
+    """Return segments of `kinds` matching an escaped FTS5 expression, best first (or newest)."""
+    # Unranked, the newest matches come first and the scan stops at `limit`: for words found in
+    # much of the index, BM25 over every match would take longer than the caller can wait.
     order = "f.rank" if ranked else "f.rowid DESC"
     marks = ",".join("?" * len(kinds))
     people = f"AND s.person_id IN ({','.join('?' * len(person_ids))})" if person_ids else ""
@@ -224,12 +222,10 @@ async def search_segments(
 async def search_quotes_of(
     conn: aiosqlite.Connection, match: str, person_ids: Sequence[int], limit: int
 ) -> list[SegmentRow]:
-    """Return quotes by `person_ids` matching an escaped FTS5 expression, in no particular order.
-
-    Starts from the people's quotes and checks each against the index, which beats scanning
-    every match of a common word when the people have a few hundred quotes at most. No BM25
-    here: FTS5 would recount each word's matches across the whole index for every quote checked.
-    """
+    """Return quotes by `person_ids` matching an escaped FTS5 expression, in no particular order."""
+    # Starts from the people's quotes and checks each against the index, which beats scanning
+    # every match of a common word when they have few quotes. No BM25 here: FTS5 would recount
+    # each word's matches across the whole index for every quote checked.
     marks = ",".join("?" * len(person_ids))
     rows = await _all(
         conn,
