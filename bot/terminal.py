@@ -156,7 +156,7 @@ async def _stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
         print(f"{name.replace('_', ' '):<{width}}  {value:>8}")
     shows = kb.shows()
     if shows:
-        print(f"shows: {', '.join(shows)}")
+        print(f"show names: {', '.join(shows)}")
     return 0
 
 
