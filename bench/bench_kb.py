@@ -185,7 +185,7 @@ def run_size(episodes: int, samples: int, workdir: Path) -> dict[str, object]:
     """Generate a corpus, then measure it in a fresh process so peak RSS belongs to this size."""
     corpus, db_path = workdir / f"corpus-{episodes}", workdir / f"kb-{episodes}.db"
     write_corpus(corpus, episodes)
-    out = subprocess.run(  # noqa: S603 (runs this very script)
+    out = subprocess.run(
         [sys.executable, __file__, "--measure", str(corpus), "--db", str(db_path), "--samples", str(samples)],
         check=True, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -18,7 +18,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Three dot-separated base64url parts; checked so a pasted client secret or a quote-wrapped
 # value fails here with a hint instead of as a 401 from Discord.
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}$")
-TOKEN_HELP = (
+SETUP_HINT = (
     "create a bot at https://discord.com/developers/applications, copy its token "
     "(Bot > Reset Token) and put DISCORD_TOKEN=... in .env (see .env.example)"
 )
@@ -43,11 +43,11 @@ class Settings:
     def require_token(self) -> str:
         """Return the token, or raise ConfigError saying what is missing and how to get it."""
         if not self.token:
-            raise ConfigError(f"DISCORD_TOKEN is not set: {TOKEN_HELP}.")
+            raise ConfigError(f"DISCORD_TOKEN is not set: {SETUP_HINT}.")
         if not TOKEN_SHAPE.match(self.token):
             raise ConfigError(
                 "DISCORD_TOKEN does not look like a bot token (three dot-separated parts, "
-                f"no quotes or spaces): {TOKEN_HELP}."
+                f"no quotes or spaces): {SETUP_HINT}."
             )
         return self.token
 
