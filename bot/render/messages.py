@@ -43,6 +43,11 @@ HELP = (
         "Mention the bot with a question; it answers like /ask.",
         "@episode-bot who talks about MoE?",
     ),
+    (
+        "/daily set channel: time: timezone:",
+        "Server managers: post one takeaway a day (also /daily status, preview, stop).",
+        "/daily set channel:#podcast time:09:00 timezone:Europe/Paris",
+    ),
 )
 EXPIRED = "These pages have expired; run the command again to get a fresh list."
 NOT_YOURS = "Only the member who ran this command can turn its pages; run it yourself to browse."

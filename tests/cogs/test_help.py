@@ -11,4 +11,12 @@ async def test_help_lists_every_command_with_an_example(emulator, live_bot):
         assert command in text
     assert "/ask question:" in text
     assert "Find quote" in text
-    assert text.count("Example: `") == 8
+    assert text.count("Example: `") == 9
+
+
+async def test_help_names_every_registered_command(emulator, live_bot):
+    registered = [cmd for scope in emulator.commands.values() for cmd in scope if cmd["name"] != "help"]
+    text = (await emulator.invoke("/help")).message.text
+    for cmd in registered:
+        shown = cmd["name"] if cmd.get("type", 1) != 1 else f"/{cmd['name']}"
+        assert shown in text, f"/help does not mention {shown}"
