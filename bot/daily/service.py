@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
+
+from aiosqlite import Connection
 
 from bot.daily import schedule as sched
 from bot.daily.clock import Clock
@@ -43,6 +45,9 @@ class DailyService:
         tz = sched.zone(zone_name)
         async with self.db.transaction() as conn:
             now = self.clock.now()
+            previous = await store.get_schedule(conn, guild_id)
+            if previous is not None and previous.timezone != zone_name:
+                await _redate_ledger(conn, guild_id, tz)
             today = sched.local_date(now, tz)
             entry = await store.get_entry(conn, guild_id, today)
             when = _next_post(now, at, tz, entry)
@@ -87,6 +92,26 @@ class DailyService:
         """Return the takeaway the next post will carry, or None when there is none."""
         pool = Pool(await self.pools(show))
         return pick(pool, guild_id, await store.get_rotation(self.db.conn, guild_id))
+
+
+# When two old days land on one new local day, the row that may have posted wins.
+_STATE_WEIGHT = {store.SENT: 3, store.SENDING: 2, store.FAILED: 1, store.RETRY: 0}
+
+
+async def _redate_ledger(conn: Connection, guild_id: int, tz: ZoneInfo) -> None:
+    """Date the guild's ledger rows by the new zone's calendar, from when each day was claimed.
+
+    The ledger is keyed by local date, and a date means another stretch of time in another zone:
+    without this, a post made at 09:00 on 2 June in UTC+14 (19:00 UTC, 1 June) would block a
+    legitimate post on 2 June in UTC-10, yet not stop a second post on 1 June there.
+    """
+    redated: dict[dt.date, store.LedgerEntry] = {}
+    for entry in await store.guild_entries(conn, guild_id):
+        day = sched.local_date(dt.datetime.fromtimestamp(entry.claimed_at, dt.UTC), tz)
+        kept = redated.get(day)
+        if kept is None or _STATE_WEIGHT[entry.state] > _STATE_WEIGHT[kept.state]:
+            redated[day] = replace(entry, local_date=day)
+    await store.replace_entries(conn, guild_id, redated.values())
 
 
 def _next_post(now: dt.datetime, at: dt.time, tz: ZoneInfo, entry: store.LedgerEntry | None) -> dt.datetime:

@@ -7,7 +7,8 @@ readers work on `db.conn` as well.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
 
 import aiosqlite
 
@@ -145,6 +146,23 @@ async def latest_entry(conn: aiosqlite.Connection, guild_id: int) -> LedgerEntry
         (guild_id,),
     )
     return _entry(rows[0]) if rows else None
+
+
+async def guild_entries(conn: aiosqlite.Connection, guild_id: int) -> list[LedgerEntry]:
+    """Return every ledger row the guild still has (a week or so), oldest first."""
+    rows = await conn.execute_fetchall(_SELECT_ENTRY + "WHERE guild_id = ? ORDER BY local_date", (guild_id,))
+    return [_entry(row) for row in rows]
+
+
+async def replace_entries(conn: aiosqlite.Connection, guild_id: int, entries: Iterable[LedgerEntry]) -> None:
+    """Replace the guild's ledger rows with `entries` (re-dated after a time-zone change)."""
+    await conn.execute("DELETE FROM daily_ledger WHERE guild_id = ?", (guild_id,))
+    await conn.executemany(
+        "INSERT INTO daily_ledger(guild_id, local_date, state, channel_id, takeaway_key, takeaway_id, "
+        "cycle, rank, attempts, claimed_at, next_attempt, message_id, error) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(e.guild_id, e.local_date.isoformat(), *astuple(e)[2:]) for e in entries],
+    )
 
 
 async def claim(conn: aiosqlite.Connection, entry: LedgerEntry) -> bool:

@@ -353,3 +353,33 @@ async def test_shutdown_lets_a_post_in_flight_finish_and_claims_nothing_new(db, 
     assert (await entry(db, posted.schedule.guild_id, START.date())).state == "sent"
     await Sweeper(db, pools, discord_fake.post, clock).run_once()  # after the restart
     assert discord_fake.by_guild() == {1: 1, 2: 1, 3: 1}
+
+
+async def test_moving_to_a_zone_where_it_is_still_the_posted_day_does_not_post_again(
+    db, pools, clock, sweeper, discord_fake
+):
+    # 09:00 on 2 June in Kiritimati (UTC+14) is 19:00 UTC on 1 June: the post goes out then.
+    await add(db, pools, clock, 1, at="09:00", tz="Pacific/Kiritimati")
+    clock.set(dt.datetime(2026, 6, 1, 19, 0, 30, tzinfo=UTC))
+    await sweeper.run_once()
+    # Ten minutes later the admin moves it to 10:00 in Honolulu (UTC-10), where it is 09:10 on
+    # 1 June: a post already went out on that local day, so 10:00 today must not post again.
+    clock.advance(dt.timedelta(minutes=10))
+    await add(db, pools, clock, 1, at="10:00", tz="Pacific/Honolulu")
+    for _ in range(12):
+        clock.advance(dt.timedelta(hours=1))
+        await sweeper.run_once()
+    assert len(discord_fake.posts) == 1
+
+
+async def test_moving_zones_never_skips_the_next_local_day(db, pools, clock, sweeper, discord_fake):
+    await add(db, pools, clock, 1, at="09:00", tz="Pacific/Kiritimati")
+    clock.set(dt.datetime(2026, 6, 1, 19, 0, 30, tzinfo=UTC))  # 09:00 on 2 June in Kiritimati
+    await sweeper.run_once()
+    clock.advance(dt.timedelta(minutes=10))
+    await add(db, pools, clock, 1, at="10:00", tz="Pacific/Honolulu")
+    # 2 June in Honolulu is a new local day there, although Kiritimati's post was dated 2 June.
+    clock.set(dt.datetime(2026, 6, 2, 20, 0, 30, tzinfo=UTC))  # 10:00:30 on 2 June in Honolulu
+    await sweeper.run_once()
+    assert [c.day for c in discord_fake.posts] == [dt.date(2026, 6, 2), dt.date(2026, 6, 2)]
+    assert discord_fake.posts[1].schedule.timezone == "Pacific/Honolulu"
