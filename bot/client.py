@@ -39,6 +39,9 @@ class EpisodeBot(commands.Bot):
     def __init__(
         self, settings: Settings, db: Database, kb: KnowledgeBase, *, sync: SyncMode = "auto"
     ) -> None:
+        # The bot has no voice features, so discord.py's "PyNaCl is not installed" warning at every
+        # start would only make operators look for a problem that is not there.
+        discord.VoiceClient.warn_nacl = False
         super().__init__(
             command_prefix=commands.when_mentioned,  # required by commands.Bot; no prefix commands exist
             intents=intents(),
