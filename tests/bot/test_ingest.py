@@ -6,16 +6,8 @@ import pytest
 
 import bot.ingest_read
 from bot.ingest import ingest
-from bot.storage import Database
 from bot.storage.episodes import EpisodeWriter
 from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "kb.db")
-    yield database
-    await database.close()
 
 
 async def scalar(db, sql, params=()):

@@ -5,7 +5,6 @@ import pytest
 from bot import limits, paging
 from bot.errors import NotFoundError
 from bot.render import Reply, messages
-from bot.storage.database import Database
 from tests.helpers import mock_interaction
 
 
@@ -32,13 +31,6 @@ async def load(kb, arg, limit):
 LISTING = paging.register(
     paging.Listing(kind="z", per_page=3, load=load, render=render, empty=lambda c: messages.plain("none"))
 )
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "paging.db")
-    yield database
-    await database.close()
 
 
 def ids(reply: Reply) -> list[str]:

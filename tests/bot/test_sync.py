@@ -10,17 +10,9 @@ from bot.client import EpisodeBot
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.runner import running_bot
-from bot.storage.database import Database
 from bot.sync import sync_commands, target_key
 
 API = "https://discord.com/api/v10"
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "sync.db")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

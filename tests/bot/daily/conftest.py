@@ -10,7 +10,6 @@ import pytest
 from bot.daily.clock import ManualClock
 from bot.daily.sweep import Claim, Sweeper
 from bot.model import EpisodeRef, Takeaway
-from bot.storage import Database
 
 START = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
 
@@ -59,13 +58,6 @@ class FakePools:
         if show is None:
             return [t for items in self.by_show.values() for t in items]
         return list(self.by_show.get(show, []))
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "daily.db")
-    yield database
-    await database.close()
 
 
 @pytest.fixture
