@@ -80,6 +80,11 @@ class Catalogue:
             if not self.latest:
                 raise NotFoundError("episode", "")
             return self.episodes[self.latest[0]]
+        value = EPISODE_VALUE.fullmatch(text)
+        if value:  # an autocomplete value names one episode; never reread it as `episode 12`
+            if int(value[1]) not in self.episodes:
+                raise NotFoundError("episode", text)
+            return self.episodes[int(value[1])]
         found = self._exact_episode(text) or self._numbered_episode(text)
         if found is not None:
             return found
@@ -165,9 +170,6 @@ class Catalogue:
         return Choice(name, value)
 
     def _exact_episode(self, text: str) -> EpisodeRef | None:
-        match = EPISODE_VALUE.fullmatch(text)
-        if match:
-            return self.episodes.get(int(match[1]))
         episode_id = self.by_key.get(text.casefold())
         return None if episode_id is None else self.episodes[episode_id]
 

@@ -53,6 +53,12 @@ def test_long_keys_and_names_get_values_that_resolve_back(cat):
     assert cat.resolve_speaker(choice.value).id == 3
 
 
+def test_a_stale_episode_value_is_not_found_rather_than_read_as_a_number(cat):
+    # "episode:12" names the episode with id 12, which is gone; episode #12 (id 3) is another one.
+    with pytest.raises(NotFoundError):
+        cat.resolve_episode("episode:12")
+
+
 def test_episode_aliases_resolve(cat):
     assert cat.resolve_episode("long one").id == 3
 
