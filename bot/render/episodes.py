@@ -54,11 +54,13 @@ def related_page(episode: EpisodeRef, items: Sequence[RelatedItem], info: PageIn
 
 
 def _related_line(item: RelatedItem, budget: int) -> str:
-    url = item.episode.url if item.episode else None
-    title_budget = max(20, budget // 2)
-    reason = limits.fit(item.reason, max(0, budget - title_budget - (len(url) + 12 if url else 12)))
-    title = limits.fit(item.title, title_budget)
-    shown = f"[{title}]({safe_url(url)})" if url and len(url) <= limits.LINK_URL else f"**{title}**"
+    target = safe_url(item.episode.url) if item.episode and item.episode.url else None
+    title = limits.fit(item.title, max(20, budget // 2))
+    # Link the title only when the URL fits this line's share, so long URLs cannot push a
+    # page of ten past the description limit; the title is still shown, in bold.
+    linked = target and len(target) <= limits.LINK_URL and len(title) + len(target) + 12 <= budget
+    shown = f"[{title}]({target})" if linked else f"**{title}**"
+    reason = limits.fit(item.reason, max(0, budget - len(shown) - 6))  # "• " and " — "
     return f"• {shown} — {reason}" if reason else f"• {shown}"
 
 

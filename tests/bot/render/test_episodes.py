@@ -1,4 +1,5 @@
 from bot import limits
+from bot.model import RelatedItem
 from bot.render import PageInfo
 from bot.render.episodes import episode_card, related_page, takeaways_page
 from tests.helpers import SEED_URL, card, embed_text, episode, related, takeaway
@@ -67,3 +68,16 @@ def test_related_lines_link_known_episodes_and_give_the_reason():
     )
     assert lines[1] == "• **Khabib vs Lex** — listed on the page"
     assert "Related to State of AI" in embed_text(embed)
+
+
+def test_a_page_of_long_episode_urls_stays_within_the_description_limit():
+    long_url = "https://example.com/" + "a" * 480
+    items = [
+        RelatedItem(
+            title=f"Episode {n} " * 8, reason="also with Nathan Lambert " * 6, episode=episode(url=long_url)
+        )
+        for n in range(10)
+    ]
+    (embed,) = related_page(episode(), items, PageInfo(0, 1, 10)).embeds
+    assert limits.check_embed(embed) == []
+    assert embed.description.count("also with Nathan Lambert") >= 10
