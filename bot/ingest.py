@@ -63,18 +63,17 @@ class _Run:
         """Load everything under the paths and report what happened."""
         stored = load_fingerprints(conn)
         todo = self._sources()
-        writer = EpisodeWriter(conn)
-        batch = _Batch(conn, writer)
+        batch = _Batch(conn, EpisodeWriter(conn))
         to_read = []
         for files in todo:
             quick = quick_check(files, stored.get(files.key))
             if quick is None:
                 to_read.append((files, stored.get(files.key)))
             else:
-                self._store(quick, batch, writer)
+                self._store(quick, batch)
         try:
             for item in prepare_all(to_read, self.workers):
-                self._store(item, batch, writer)
+                self._store(item, batch)
             gone = self._gone(stored, {files.key for files in todo})
             if self.loaded or gone:
                 batch.atomic(lambda: self._finish(conn, gone, stored))
@@ -103,7 +102,8 @@ class _Run:
                     )
         return list(found.values())
 
-    def _store(self, item: Prepared, batch: _Batch, writer: EpisodeWriter) -> None:
+    def _store(self, item: Prepared, batch: _Batch) -> None:
+        writer = batch.writer
         if item.error:
             self.failed.append(item.error)
         elif item.unchanged:
@@ -114,10 +114,13 @@ class _Run:
         else:
             rows = item.rows
             try:
-                texts = batch.atomic(
-                    lambda: writer.write(rows, item.source, item.stamp, item.digest, new=item.new)
+                # Queue the texts inside the savepoint: atomic() may commit on its way out, and that
+                # commit must index this episode too, or it would be stored yet never searchable.
+                batch.atomic(
+                    lambda: batch.to_index.extend(
+                        writer.write(rows, item.source, item.stamp, item.digest, new=item.new)
+                    )
                 )
-                batch.to_index += texts
             except sqlite3.Error as err:
                 self.failed.append(f"{item.shown}:1: expected data the database accepts, got {err}")
                 return

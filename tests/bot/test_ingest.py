@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+import bot.ingest
 import bot.ingest_read
 from bot.ingest import ingest
 from bot.storage.episodes import EpisodeWriter
@@ -186,3 +187,26 @@ async def test_missing_path_is_a_failure_line(db, tmp_path):
     report = await ingest(db, [tmp_path / "nope"])
     assert not report.ok
     assert report.failed[0].startswith(str(tmp_path / "nope") + ":1: expected")
+
+
+async def test_every_committed_episode_is_in_the_search_index_even_after_a_crash(db, tmp_path, monkeypatch):
+    data = copy_seed(tmp_path / "data")
+    write(data / "guest.txt", GUEST_PAGE)
+    write(data / "rosolie.txt", ROSOLIE_PAGE)
+    monkeypatch.setattr(bot.ingest, "BATCH_EPISODES", 1)  # a commit after every episode
+    real, calls = EpisodeWriter.index, []
+
+    def crash_on_second_commit(self, texts):
+        calls.append(texts)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        real(self, texts)
+
+    monkeypatch.setattr(EpisodeWriter, "index", crash_on_second_commit)
+    with pytest.raises(RuntimeError, match="killed"):
+        await ingest(db, [data])
+    monkeypatch.undo()
+    report = await ingest(db, [data])
+    assert report.unchanged  # what the crashed run committed is not loaded again
+    # FTS5 compares its index with the segments table and raises on any row missing from it.
+    await db.conn.execute("INSERT INTO segments_fts(segments_fts, rank) VALUES ('integrity-check', 1)")
