@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import DataError
-from bot.links import parse_offset
+from bot.links import http_url, parse_offset
 from bot.model import EpisodeSource, PersonAliases, SourceQuote
 from bot.pages import ELLIPSES, parse_page, split_lines
 
@@ -150,8 +150,8 @@ def _count(value: object) -> int:
 
 
 def _url(value: object) -> str:
-    url = _string(value)
-    if not url.lower().startswith(("http://", "https://")):
+    url = http_url(_string(value))
+    if url is None:
         raise ValueError("an http:// or https:// URL")
     return url
 

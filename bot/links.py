@@ -35,6 +35,12 @@ def timestamp_url(url: str | None, seconds: int) -> str | None:
     return None if parts is None else urlunsplit(_at_time(parts, max(0, int(seconds))))
 
 
+def http_url(url: str | None) -> str | None:
+    """Return `url` as an http(s) URL with a host (scheme in lowercase), or None when it is not one."""
+    parts = _http_parts(url)
+    return None if parts is None else urlunsplit(parts)
+
+
 def _http_parts(url: str | None) -> SplitResult | None:
     """Return the parts of an http(s) URL with a host, else None."""
     try:

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 import discord
 
 from bot import limits
-from bot.links import format_offset
+from bot.links import format_offset, http_url
 from bot.model import EpisodeRef
 
 COLOR = discord.Colour(0x5865F2)
-MUTED = discord.Colour(0x99AAB5)
 # Longest episode label shown inside a citation; the full title is one click away.
 LABEL_IN_CITATION = 120
 
@@ -57,11 +56,10 @@ def moment_link(seconds: int, link: str | None, who: str | None = None) -> Link 
 
 def episode_link(episode: EpisodeRef, label: str = "Open episode") -> Link | None:
     """Return a link button to the episode itself, or None without a usable URL."""
-    if not episode.url or not episode.url.startswith(("http://", "https://")):
+    url = http_url(episode.url)
+    if url is None or len(url) > limits.LINK_URL:
         return None
-    if len(episode.url) > limits.LINK_URL:
-        return None
-    return Link(label, episode.url)
+    return Link(label, url)
 
 
 def episode_name(episode: EpisodeRef, limit: int = LABEL_IN_CITATION) -> str:
@@ -95,6 +93,6 @@ def embed(title: str, *, description: str | None = None, url: str | None = None)
     return discord.Embed(
         title=limits.fit(title, limits.EMBED_TITLE),
         description=description,
-        url=url if url and url.startswith(("http://", "https://")) else None,
+        url=http_url(url),
         colour=COLOR,
     )

@@ -228,6 +228,11 @@ def test_duration_as_seconds_or_clock_time(value, seconds):
     assert parse_meta(f"duration = {value}\n", Path("ep.toml"))["duration_seconds"] == seconds
 
 
+def test_url_scheme_is_stored_in_lowercase_so_every_link_treats_it_alike():
+    url = parse_meta('url = "HTTPS://www.youtube.com/watch?v=x"\n', Path("ep.toml"))["url"]
+    assert url == "https://www.youtube.com/watch?v=x"
+
+
 def test_published_as_a_string():
     assert parse_meta('published = "2026-01-31"\n', Path("ep.toml"))["published"] == dt.date(2026, 1, 31)
 
@@ -264,6 +269,7 @@ def test_unknown_key_names_its_line():
             1,
             "expected an http:// or https:// URL for `url`, got 'www.example.org'",
         ),
+        ('url = "https://"\n', 1, "expected an http:// or https:// URL for `url`, got 'https://'"),
         (
             'published = "31/01/2026"\n',
             1,
