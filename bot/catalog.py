@@ -149,7 +149,7 @@ class Catalogue:
     @staticmethod
     def episode_label(ep: EpisodeRef) -> str:
         """Return `Title | Show #N` within 100 characters, cutting the title rather than the number."""
-        tail = " ".join(part for part in (ep.show, f"#{ep.number}" if ep.number else None) if part)
+        tail = ep.show_and_number
         if not tail:
             return clip(ep.title)
         tail = clip(" | " + tail, CHOICE_MAX // 2)

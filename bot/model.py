@@ -63,10 +63,20 @@ class EpisodeRef:
     published: dt.date | None = None
 
     @property
+    def show_and_number(self) -> str:
+        """Return `Show #N`, or whichever part is known, or "" when neither is."""
+        return " ".join(part for part in (self.show, f"#{self.number}" if self.number else None) if part)
+
+    @property
     def label(self) -> str:
         """Return `Title | Show #N`, the way pages name episodes."""
-        tail = " ".join(part for part in (self.show, f"#{self.number}" if self.number else None) if part)
+        tail = self.show_and_number
         return f"{self.title} | {tail}" if tail else self.title
+
+    @property
+    def typed_name(self) -> str:
+        """Return what a member types to name this episode again: its number, else its key."""
+        return str(self.number) if self.number else self.key
 
 
 @dataclass(frozen=True, slots=True)

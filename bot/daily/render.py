@@ -9,9 +9,9 @@ import discord
 from bot import limits
 from bot.daily.service import Status
 from bot.model import EpisodeRef, Takeaway
+from bot.render.common import embed, episode_link
 from bot.storage import daily as store
 
-COLOR = discord.Colour(0x5865F2)
 HEADING = "Takeaway of the day"
 STATES = {
     store.SENDING: "being posted (if the bot stopped meanwhile, whether it went out is unknown)",
@@ -24,23 +24,22 @@ STATES = {
 def daily_post(takeaway: Takeaway) -> discord.Embed:
     """Return the embed of a daily post: the takeaway, its episode linked, and where to read more."""
     episode = takeaway.episode
-    embed = discord.Embed(
-        title=limits.fit(episode.title, limits.EMBED_TITLE),
-        url=_url(episode),
+    link = episode_link(episode)
+    body = embed(
+        episode.title,
         description=limits.fit(takeaway.text, limits.EMBED_DESCRIPTION),
-        colour=COLOR,
+        url=link.url if link else None,
     )
-    embed.set_author(name=HEADING)
-    where = " ".join(p for p in (episode.show, f"#{episode.number}" if episode.number else None) if p)
-    if where:
-        embed.add_field(name="Episode", value=limits.fit(where, limits.FIELD_VALUE))
-    embed.set_footer(text=limits.plain(f"More from this episode: {takeaways_hint(episode)}", limits.FOOTER))
-    return embed
+    body.set_author(name=HEADING)
+    if where := episode.show_and_number:
+        body.add_field(name="Episode", value=limits.fit(where, limits.FIELD_VALUE))
+    body.set_footer(text=limits.plain(f"More from this episode: {takeaways_hint(episode)}", limits.FOOTER))
+    return body
 
 
 def takeaways_hint(episode: EpisodeRef) -> str:
     """Return the command that lists the episode's takeaways, e.g. `/takeaways episode:490`."""
-    return f"/takeaways episode:{episode.number if episode.number else episode.key}"
+    return f"/takeaways episode:{episode.typed_name}"
 
 
 def when(moment: dt.datetime) -> str:
@@ -82,10 +81,3 @@ def status_reply(status: Status | None, guild_id: int) -> str:
         detail = f": {limits.escape(latest.error)}" if latest.error else ""
         lines.append(f"**{latest.local_date.isoformat()}:** {STATES[latest.state]}{detail}")
     return limits.content("\n".join(lines))
-
-
-def _url(episode: EpisodeRef) -> str | None:
-    url = episode.url
-    if url and url.startswith(("http://", "https://")) and len(url) <= limits.LINK_URL:
-        return url
-    return None

@@ -28,7 +28,9 @@ def episode_card(card: EpisodeCard) -> Reply:
     _add_inline(body, "Guests", _names(card.guests))
     body.add_field(name="In this episode", value=_counts(card), inline=False)
     body.set_footer(
-        text=limits.plain(f"More: /takeaways episode:{_ref(ep)}  ·  /related episode:{_ref(ep)}", 200)
+        text=limits.plain(
+            f"More: /takeaways episode:{ep.typed_name}  ·  /related episode:{ep.typed_name}", 200
+        )
     )
     link = episode_link(ep)
     return Reply(embeds=[body], links=[link] if link else [])
@@ -93,8 +95,3 @@ def _counts(card: EpisodeCard) -> str:
 def _count(shown: int, declared: int | None, noun: str) -> str:
     text = f"{shown} {noun}{'' if shown == 1 else 's'}"
     return f"{text} ({declared} listed on the page)" if declared and declared != shown else text
-
-
-def _ref(ep: EpisodeRef) -> str:
-    """Return what a member would type to name this episode again."""
-    return str(ep.number) if ep.number else ep.key
