@@ -8,7 +8,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +216,7 @@ class _MetaReader:
 
     path: Path
     lines: list[str]
+    _headers: dict[str, list[int]] = field(default_factory=dict)
 
     def fields(self, table: dict[str, Any]) -> dict[str, Any]:
         """Return the EpisodeSource fields set by `table`."""
@@ -227,7 +228,7 @@ class _MetaReader:
                 fields["quotes"] = self._quotes(value)
             elif key in _KEYS:
                 name, convert = _KEYS[key]
-                fields[name] = self._convert(convert, value, key, self._line(key))
+                fields[name] = self._convert(convert, value, key)
             else:
                 raise self._unknown(key, self._line(key), (*_KEYS, *_TABLES))
         return fields
@@ -239,10 +240,10 @@ class _MetaReader:
                 self.path, start, f"expected a [people] table of name = [aliases], got {_shown(value)}"
             )
         people = []
+        table = self._header("people") or start
         for name, aliases in value.items():
-            line = self._line(name, self._header("people") or start)
-            person = self._convert(_string, name, "people", line)
-            people.append(PersonAliases(person, self._convert(_strings, aliases, name, line)))
+            person = self._convert(_string, name, "people", table, find=name)
+            people.append(PersonAliases(person, self._convert(_strings, aliases, name, table)))
         return tuple(people)
 
     def _quotes(self, value: object) -> tuple[SourceQuote, ...]:
@@ -265,7 +266,7 @@ class _MetaReader:
         for key, value in entry.items():
             if key not in _QUOTE_KEYS:
                 raise self._unknown(key, self._line(key, start), tuple(_QUOTE_KEYS))
-            parts[key] = self._convert(_QUOTE_KEYS[key], value, key, self._line(key, start))
+            parts[key] = self._convert(_QUOTE_KEYS[key], value, key, start)
         missing = [key for key in ("text", "speaker", "time") if key not in parts]
         if missing:
             raise DataError(self.path, start, f"expected the quote's {', '.join(missing)}, got none")
@@ -273,10 +274,16 @@ class _MetaReader:
         truncated = parts.get("truncated", text.startswith(ELLIPSES) or text.endswith(ELLIPSES))
         return SourceQuote(text, parts["speaker"], parts["time"], truncated, self._line("text", start))
 
-    def _convert(self, convert: Callable[[object], Any], value: object, key: str, line: int) -> Any:
+    def _convert(
+        self, convert: Callable[[object], Any], value: object, key: str, start: int = 0, find: str = ""
+    ) -> Any:
+        """Return `convert(value)`; on failure name the line that assigns `find` (default `key`)."""
         try:
             return convert(value)
         except ValueError as err:
+            # The line is looked up only for the error: scanning for every key made files with
+            # hundreds of quotes or people take seconds.
+            line = self._line(find or key, start)
             raise DataError(self.path, line, f"expected {err} for `{key}`, got {_shown(value)}") from None
 
     def _unknown(self, key: str, line: int, known: Sequence[str]) -> DataError:
@@ -295,8 +302,10 @@ class _MetaReader:
 
     def _header(self, name: str, index: int = 0) -> int | None:
         """Return the line of the `index`-th `[name]` or `[[name]]` header, if the file has one."""
-        pattern = re.compile(r"\s*\[\[?\s*" + re.escape(name) + r"\s*\]\]?")
-        headers = [n for n, line in enumerate(self.lines, 1) if pattern.match(line)]
+        if name not in self._headers:  # one scan per name, not one per quote
+            pattern = re.compile(r"\s*\[\[?\s*" + re.escape(name) + r"\s*\]\]?")
+            self._headers[name] = [n for n, line in enumerate(self.lines, 1) if pattern.match(line)]
+        headers = self._headers[name]
         return headers[index] if index < len(headers) else None
 
 
