@@ -46,6 +46,11 @@ def question_text(text: str) -> str:
     return words
 
 
+def mentions_in_text(content: str, user_id: int) -> bool:
+    """Tell whether the text itself mentions the bot (`<@id>` or `<@!id>`)."""
+    return re.search(rf"<@!?{user_id}>", content) is not None
+
+
 def strip_mentions(content: str, user_id: int) -> str:
     """Return a message's text without the mentions of the bot (`<@id>` or `<@!id>`)."""
     return re.sub(rf"<@!?{user_id}>", " ", content).strip()
@@ -74,8 +79,10 @@ class Ask(commands.Cog):
         me = self.bot.user
         if me is None or message.author.bot or message.guild is None:
             return
-        if not any(user.id == me.id for user in message.mentions):
-            return  # @everyone/@here and role pings are not questions for the bot
+        # Only a written @mention asks: @everyone/@here and role pings do not, and neither does a
+        # reply to one of the bot's answers, which pings it by default ("thanks!" is no question).
+        if not mentions_in_text(message.content, me.id):
+            return
         try:
             reply = await self.mention_reply(message, me.id)
         except Exception as exc:

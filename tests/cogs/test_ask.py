@@ -44,6 +44,16 @@ async def test_messages_from_bots_and_without_a_mention_are_ignored(emulator, li
     assert not replied_to & {str(m.id) for m in ignored}
 
 
+async def test_a_reply_to_the_bot_without_a_written_mention_is_not_a_question(emulator, live_bot):
+    asked = await emulator.post(f"{emulator.bot_mention} scaling laws")
+    answer = await emulator.wait_for_reply(asked)
+    thanks = await emulator.post("thanks, that helps!", reply_to=answer)
+    followed = await emulator.post(f"{emulator.bot_mention} what does Nathan use for coding?")
+    await emulator.wait_for_reply(followed)  # answers arrive in order: "thanks" had its chance
+    replied_to = {(m.data.get("message_reference") or {}).get("message_id") for m in emulator.posts}
+    assert str(thanks.id) not in replied_to
+
+
 async def test_an_empty_mention_gets_a_hint(emulator, live_bot):
     asked = await emulator.post(emulator.bot_mention)
     reply = await emulator.wait_for_reply(asked)

@@ -78,14 +78,27 @@ class Driver:
         return await self._interact(3, data, member or self.member, channel, message=message, settle=settle)
 
     async def post(
-        self, content: str, *, member: Member | None = None, channel: Channel | None = None
+        self,
+        content: str,
+        *,
+        member: Member | None = None,
+        channel: Channel | None = None,
+        reply_to: Message | None = None,
     ) -> Message:
-        """Send a plain channel message as a member; `<@id>` mentions (`emu.bot_mention`) are resolved."""
+        """Send a plain channel message as a member; `<@id>` mentions (`emu.bot_mention`) are resolved.
+
+        `reply_to` makes it a reply that pings that message's author, as Discord clients do by
+        default: the author is then among the mentions without `<@id>` in the text.
+        """
         member, channel = member or self.member, channel or self.channel
         guild = self.guilds[channel.guild_id]
-        mentioned = [guild.members[int(uid)] for uid in MENTION.findall(content) if int(uid) in guild.members]
-        users = [x.user | {"member": x.payload(with_user=False)} for x in mentioned]
-        body = {"content": content, "mentions": users}
+        ids = [int(uid) for uid in MENTION.findall(content)]
+        body: dict[str, Any] = {"content": content}
+        if reply_to is not None:
+            ids.append(int(reply_to.data["author"]["id"]))
+            body["message_reference"] = {"message_id": reply_to.id}
+        mentioned = [guild.members[uid] for uid in dict.fromkeys(ids) if uid in guild.members]
+        body["mentions"] = [x.user | {"member": x.payload(with_user=False)} for x in mentioned]
         return await self.new_message(channel.id, body, None, None, author=member.user)
 
     # -- reading what the bot did --------------------------------------------------------------
