@@ -46,12 +46,21 @@ def reply_for(error: BaseException, where: str) -> Reply:
     if isinstance(cause, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         bot = isinstance(cause, app_commands.BotMissingPermissions)
         return messages.missing_permissions(cause.missing_permissions, bot=bot)
+    if isinstance(cause, app_commands.TransformerError):  # discord.py could not convert an option
+        return messages.plain(_UNUSABLE_OPTION.get(cause.type, _UNUSABLE_OPTION[None]))
     for kind, text in _FIXED_REPLIES:
         if isinstance(cause, kind):
             return messages.plain(text)
     return messages.unexpected(log_unexpected(cause, where))
 
 
+_UNUSABLE_OPTION = {
+    # A channel the bot's cache does not hold (deleted, or of a kind it cannot post in).
+    discord.AppCommandOptionType.channel: (
+        "I can't use that channel here; pick a text channel of this server and try again."
+    ),
+    None: "I can't use that value here; pick one from the list and try again.",
+}
 # Most specific first: NoPrivateMessage is a CheckFailure too.
 _FIXED_REPLIES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
     (app_commands.NoPrivateMessage, "This command only works in a server."),

@@ -190,14 +190,13 @@ class Daily(commands.Cog):
         """Post one takeaway every day in a channel at a local time (also resumes a paused one)."""
 
         async def work() -> Reply:
+            # discord.py has already resolved `channel` from this server's cache (an unknown one
+            # never gets here: the tree explains it), so only the permissions are left to check.
             guild = _guild(interaction)
-            target = guild.get_channel(channel.id)
-            if target is None or not isinstance(target, discord.TextChannel):
-                raise UserError("I can't find that channel; pick a text channel of this server.")
-            missing = missing_permissions(target, guild.me)
+            missing = missing_permissions(channel, guild.me)
             if missing:
-                raise UserError(f"I can't post in <#{target.id}>: I am missing {missing} there.")
-            saved, when = await self.service.set(guild.id, target.id, time, timezone, self._show(show))
+                raise UserError(f"I can't post in <#{channel.id}>: I am missing {missing} there.")
+            saved, when = await self.service.set(guild.id, channel.id, time, timezone, self._show(show))
             return Reply(content=render.set_reply(saved, when), ephemeral=True)
 
         await respond.answer(interaction, work())

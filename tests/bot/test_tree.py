@@ -56,6 +56,18 @@ async def test_missing_permissions_are_named():
     assert sent(interaction)[0] == "You need the Manage Server permission here to do that."
 
 
+async def test_an_option_discord_py_cannot_convert_is_explained_not_logged_as_a_bug(caplog):
+    # e.g. a channel option naming a channel the bot's cache does not hold (any more).
+    transformer = app_commands.transformers.BaseChannelTransformer(discord.TextChannel)
+    error = app_commands.TransformerError("123", discord.AppCommandOptionType.channel, transformer)
+    interaction = mock_interaction()
+    await reply_error(interaction, error, "/daily set")
+    content, ephemeral = sent(interaction)
+    assert content == "I can't use that channel here; pick a text channel of this server and try again."
+    assert ephemeral
+    assert "Unexpected error" not in caplog.text
+
+
 async def test_unexpected_error_gets_an_id_that_is_in_the_log(caplog):
     interaction = mock_interaction()
     with caplog.at_level(logging.ERROR, logger="bot.tree"):
