@@ -62,6 +62,18 @@ def content_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> l
     return words
 
 
+def _typo_matches(word: str, vocabulary: Sequence[str], limit: int) -> list[tuple[str, float]]:
+    """Return up to `limit` (term, score) pairs of `vocabulary` within about one typo of `word`."""
+    cutoff = 75 if len(word) <= 5 else 80  # one wrong letter in a short word costs more
+    found = process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
+    return [(term, score) for term, score, _ in found]
+
+
+def _needed(words: int) -> int:
+    """Return how many of `words` typed words a passage must contain: about 60 %, at least one."""
+    return max(1, math.ceil(0.6 * words))
+
+
 @dataclass(frozen=True, slots=True)
 class TextQuery:
     """A full-text search: per typed word, its stem, the index terms it may stand for, and rarity."""
@@ -76,7 +88,7 @@ class TextQuery:
     @property
     def need(self) -> int:
         """Return how many groups a passage must match: all of one or two, then about 60 %."""
-        return max(1, math.ceil(0.6 * len(self.groups)))
+        return _needed(len(self.groups))
 
     @property
     def ranked(self) -> bool:
@@ -89,7 +101,7 @@ class TextQuery:
         parts = rare or list(self.exprs)
         if not parts:
             return None
-        need = max(1, math.ceil(0.6 * len(parts))) if rare else len(parts)
+        need = _needed(len(parts)) if rare else len(parts)
         if need == len(parts):
             return " AND ".join(parts)
         return " OR ".join(f"({' AND '.join(combo)})" for combo in combinations(parts, need))
@@ -99,7 +111,7 @@ class TextQuery:
         chosen = [d for d, common in zip(self.docs, self.common, strict=True) if not common] or list(
             self.docs
         )
-        all_needed = not any(not c for c in self.common) or len(chosen) <= 2
+        all_needed = not self.ranked or len(chosen) <= 2
         return min(chosen, default=0) if all_needed else sum(chosen)
 
     def coverage(self, text: str) -> float:
@@ -176,9 +188,7 @@ class Vocabulary:
         """Return up to `limit` index terms within about one typo of a word the index lacks."""
         if len(word) < 4 or word.isdigit() or stem in self.docs or not self.terms:
             return ()
-        cutoff = 75 if len(stem) <= 5 else 80
-        found = process.extract(stem, self.terms, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
-        return tuple(term for term, _, _ in found)
+        return tuple(term for term, _ in _typo_matches(stem, self.terms, limit))
 
     def docs_of(self, group: tuple[str, ...], stem: str) -> int:
         """Return how many passages contain a word (by its stem) or one of its corrections."""
@@ -263,9 +273,6 @@ class NameIndex:
             matches[word] = 100.0 if word == token else 85.0 + 15.0 * len(token) / len(word)
         # Spelled exactly as some name's word: no need to look for typos.
         if len(token) >= 4 and not token.isdigit() and token not in matches:
-            cutoff = 75 if len(token) <= 5 else 80
-            for word, score, _ in process.extract(
-                token, self._vocab, scorer=fuzz.ratio, score_cutoff=cutoff, limit=10
-            ):
+            for word, score in _typo_matches(token, self._vocab, 10):
                 matches.setdefault(word, 0.95 * score)
         return matches
