@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
 
 from bot import answers
@@ -25,7 +25,7 @@ from bot.model import (
     RelatedItem,
     Takeaway,
 )
-from bot.search import Vocabulary, content_words, plan_query
+from bot.search import TextQuery, Vocabulary, content_words, plan_query
 from bot.storage import Database
 from bot.storage import queries as q
 from bot.text import normalize
@@ -147,7 +147,7 @@ class KnowledgeBase:
         if plan.people:
             people = sorted(plan.people)
             if plan.query.groups:
-                rows += await self._quotes_of(plan, people)
+                rows += await self._quotes_of(match, plan.query, people)
             else:
                 rows = await q.quotes_of_people(self.db.conn, people, limit)
         await self._know(rows)
@@ -182,27 +182,17 @@ class KnowledgeBase:
     ) -> list[q.SegmentRow]:
         if not match:
             return []
-        try:
-            return await q.search_segments(self.db.conn, match, kinds, limit, people, ranked=ranked)
-        except sqlite3.OperationalError:
-            # Escaping makes this unreachable; if it ever happens, answer "nothing found", not a crash.
-            log.exception("full-text query failed: %r", match)
-            return []
+        return await _fts(match, q.search_segments(self.db.conn, match, kinds, limit, people, ranked=ranked))
 
-    async def _quotes_of(self, plan: answers.QuestionPlan, people: list[int]) -> list[q.SegmentRow]:
+    async def _quotes_of(self, match: str | None, query: TextQuery, people: list[int]) -> list[q.SegmentRow]:
         """Return the people's quotes matching the question, by whichever way round reads less."""
-        match, query = plan.query.match(), plan.query
         if not match:
             return []
         quotes = sum(self._cat.quote_counts.get(p, 0) for p in people)
         # Checking one quote against the index costs about as much as walking a hundred entries
         # of a word's match list, so check quotes one by one only for people with few of them.
         if quotes * PROBE_COST < query.scan_estimate():
-            try:
-                return await q.search_quotes_of(self.db.conn, match, people, PERSON_CANDIDATES)
-            except sqlite3.OperationalError:
-                log.exception("full-text query failed: %r", match)
-                return []
+            return await _fts(match, q.search_quotes_of(self.db.conn, match, people, PERSON_CANDIDATES))
         return await self._search(match, ("quote",), PERSON_CANDIDATES, people, ranked=query.ranked)
 
     async def _hits(self, rows: Sequence[q.SegmentRow]) -> list[QuoteHit]:
@@ -233,3 +223,13 @@ class KnowledgeBase:
     async def _know_ids(self, episode_ids: set[int], person_ids: set[int] = frozenset()) -> None:
         if not (episode_ids <= self._cat.episodes.keys() and person_ids <= self._cat.people.keys()):
             await self.refresh()
+
+
+async def _fts(match: str, search: Awaitable[list[q.SegmentRow]]) -> list[q.SegmentRow]:
+    """Await a full-text search; a MATCH that FTS5 rejects answers nothing instead of crashing."""
+    try:
+        return await search
+    except sqlite3.OperationalError:
+        # Escaping makes this unreachable; if it ever happens, answer "nothing found", not a crash.
+        log.exception("full-text query failed: %r", match)
+        return []
