@@ -38,6 +38,7 @@ class Catalogue:
     quote_counts: dict[int, int] = field(default_factory=dict)
     episode_people: dict[int, frozenset[int]] = field(default_factory=dict)
     latest: list[int] = field(default_factory=list)  # episode ids, newest first
+    most_quoted: list[int] = field(default_factory=list)  # person ids, most quotes first
     by_key: dict[str, int] = field(default_factory=dict)
     by_number: dict[int, list[int]] = field(default_factory=dict)
     name_words: dict[str, set[int]] = field(default_factory=dict)  # name or alias word -> people
@@ -65,6 +66,7 @@ class Catalogue:
             for name in (row.name, *row.aliases):
                 for word in normalize(name).split():
                     cat.name_words.setdefault(word, set()).add(row.id)
+        cat.most_quoted = sorted(cat.people, key=lambda i: -cat.quote_counts[i])
         weight = {row.id: row.quotes + row.episodes for row in people}
         cat.names = NameIndex(((row.id, (row.name, *row.aliases)) for row in people), weight)
         grouped: dict[int, set[int]] = {}
@@ -122,7 +124,7 @@ class Catalogue:
         """Return up to `limit` speaker choices (most quoted first when blank)."""
         limit = min(limit, AUTOCOMPLETE_MAX)
         if not normalize(text or ""):
-            ids = sorted(self.people, key=lambda i: -self.quote_counts.get(i, 0))[:limit]
+            ids = self.most_quoted[:limit]  # a blank field is what Discord sends on first focus
         else:
             ids = [i for i, _ in self.names.search(text, limit=limit, cutoff=AUTOCOMPLETE_CUTOFF)]
         return [self._speaker_choice(self.people[i]) for i in ids]
