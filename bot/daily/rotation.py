@@ -31,8 +31,7 @@ class RotationState:
 
     cycle: int = 0
     cursor_rank: int | None = None
-    cursor_key: str | None = None
-    last_key: str | None = None
+    cursor_key: str | None = None  # also the last takeaway posted, kept out of a new cycle's start
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +81,7 @@ def pick(pool: Pool, guild_id: int, state: RotationState) -> Pick | None:
     cycle = state.cycle + 1
     for _ in range(NEW_ORDER_TRIES):
         first = _next_in_cycle(pool, guild_id, cycle, None)
-        if first is not None and (first.key != state.last_key or len(pool) == 1):
+        if first is not None and (first.key != state.cursor_key or len(pool) == 1):
             return first
         cycle += 1
     return _next_in_cycle(pool, guild_id, cycle, None)
@@ -90,7 +89,7 @@ def pick(pool: Pool, guild_id: int, state: RotationState) -> Pick | None:
 
 def advance(chosen: Pick) -> RotationState:
     """Return the state after `chosen` has been posted."""
-    return RotationState(chosen.cycle, chosen.rank, chosen.key, chosen.key)
+    return RotationState(chosen.cycle, chosen.rank, chosen.key)
 
 
 def _next_in_cycle(pool: Pool, guild_id: int, cycle: int, after: tuple[int, str] | None) -> Pick | None:

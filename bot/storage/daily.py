@@ -214,7 +214,7 @@ async def finish(
 async def get_rotation(conn: aiosqlite.Connection, guild_id: int) -> RotationState:
     """Return where the guild is in its rotation (the start when it has none)."""
     rows = await conn.execute_fetchall(
-        "SELECT cycle, cursor_rank, cursor_key, last_key FROM daily_state WHERE guild_id = ?", (guild_id,)
+        "SELECT cycle, cursor_rank, cursor_key FROM daily_state WHERE guild_id = ?", (guild_id,)
     )
     return RotationState(*rows[0]) if rows else RotationState()
 
@@ -224,10 +224,10 @@ async def record_post(
 ) -> None:
     """Store the rotation after a successful post, and the post itself."""
     await conn.execute(
-        "INSERT INTO daily_state(guild_id, cycle, cursor_rank, cursor_key, last_key, last_posted_at, "
-        "last_channel_id, last_message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+        "INSERT INTO daily_state(guild_id, cycle, cursor_rank, cursor_key, last_posted_at, "
+        "last_channel_id, last_message_id) VALUES (?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(guild_id) DO UPDATE SET cycle = excluded.cycle, cursor_rank = excluded.cursor_rank, "
-        "cursor_key = excluded.cursor_key, last_key = excluded.last_key, "
+        "cursor_key = excluded.cursor_key, "
         "last_posted_at = excluded.last_posted_at, last_channel_id = excluded.last_channel_id, "
         "last_message_id = excluded.last_message_id",
         (
@@ -235,7 +235,6 @@ async def record_post(
             rotation.cycle,
             rotation.cursor_rank,
             rotation.cursor_key,
-            rotation.last_key,
             post.posted_at,
             post.channel_id,
             post.message_id,

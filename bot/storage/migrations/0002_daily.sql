@@ -43,8 +43,7 @@ CREATE TABLE daily_state (
     guild_id        INTEGER PRIMARY KEY,
     cycle           INTEGER NOT NULL DEFAULT 0,
     cursor_rank     INTEGER,
-    cursor_key      TEXT,
-    last_key        TEXT,
+    cursor_key      TEXT,                 -- the last takeaway posted (rotation.py)
     last_posted_at  INTEGER,
     last_channel_id INTEGER,
     last_message_id INTEGER

@@ -93,7 +93,7 @@ async def test_latest_entry_is_the_newest_day(db):
 async def test_rotation_and_last_post_round_trip(db):
     assert await store.get_rotation(db.conn, 1) == RotationState()
     assert await store.last_post(db.conn, 1) is None
-    state = RotationState(cycle=2, cursor_rank=123, cursor_key="abc", last_key="abc")
+    state = RotationState(cycle=2, cursor_rank=123, cursor_key="abc")
     async with db.transaction() as conn:
         await store.record_post(conn, 1, state, store.LastPost(1000, 7, 55))
     assert await store.get_rotation(db.conn, 1) == state
