@@ -117,6 +117,12 @@ def epoch(when: dt.datetime) -> int:
     return int(when.timestamp())
 
 
+def day_after_due(schedule: store.Schedule, day: dt.date) -> int:
+    """Return when the schedule is next due once `day` is settled: its time on the next local day."""
+    tz, at = sched.zone(schedule.timezone), sched.parse_time(schedule.post_time)
+    return epoch(sched.day_after(day, at, tz))
+
+
 class Sweeper:
     """Post every due guild's takeaway once per local day."""
 
@@ -206,7 +212,7 @@ class Sweeper:
         entry = await store.get_entry(conn, guild_id, day)
         if entry is not None and not _retry_due(entry, now):
             later = entry.next_attempt if entry.state == store.RETRY else None
-            await store.set_next_due(conn, guild_id, later or epoch(sched.day_after(day, at, tz)))
+            await store.set_next_due(conn, guild_id, later or day_after_due(schedule, day))
             return None
         chosen = pick(pool, guild_id, await store.get_rotation(conn, guild_id))
         if chosen is None:
@@ -247,12 +253,11 @@ class Sweeper:
     async def _sent(self, claim: Claim, message_id: int) -> str:
         s = claim.schedule
         now = self.clock.now()
-        tz, at = sched.zone(s.timezone), sched.parse_time(s.post_time)
         async with self.db.transaction() as conn:
             await store.finish(conn, s.guild_id, claim.day, store.SENT, message_id=message_id)
             post = store.LastPost(epoch(now), s.channel_id, message_id)
             await store.record_post(conn, s.guild_id, advance(claim.pick), post)
-            await store.set_next_due(conn, s.guild_id, epoch(sched.day_after(claim.day, at, tz)))
+            await store.set_next_due(conn, s.guild_id, day_after_due(s, claim.day))
         return "sent"
 
     async def _retry(self, claim: Claim, reason: str, hint: float | None) -> str:
@@ -278,10 +283,9 @@ class Sweeper:
 
     async def _drop(self, claim: Claim, reason: str) -> str:
         s = claim.schedule
-        tz, at = sched.zone(s.timezone), sched.parse_time(s.post_time)
         async with self.db.transaction() as conn:
             await store.finish(conn, s.guild_id, claim.day, store.FAILED, error=reason)
-            await store.set_next_due(conn, s.guild_id, epoch(sched.day_after(claim.day, at, tz)))
+            await store.set_next_due(conn, s.guild_id, day_after_due(s, claim.day))
         return "dropped"
 
     async def _nothing_to_post(
