@@ -15,7 +15,7 @@ from typing import Any
 from bot.errors import DataError
 from bot.links import http_url, parse_offset
 from bot.model import EpisodeSource, PersonAliases, SourceQuote
-from bot.pages import ELLIPSES, parse_page, split_lines
+from bot.pages import looks_cut, parse_page, shorten, split_lines
 
 PAGE_SUFFIX = ".txt"
 META_SUFFIX = ".toml"
@@ -271,7 +271,7 @@ class _MetaReader:
         if missing:
             raise DataError(self.path, start, f"expected the quote's {', '.join(missing)}, got none")
         text = parts["text"]
-        truncated = parts.get("truncated", text.startswith(ELLIPSES) or text.endswith(ELLIPSES))
+        truncated = parts.get("truncated", looks_cut(text))
         return SourceQuote(text, parts["speaker"], parts["time"], truncated, self._line("text", start))
 
     def _convert(
@@ -317,5 +317,4 @@ def _spellings(key: str) -> tuple[str, ...]:
 
 def _shown(value: object) -> str:
     """Return a value as TOML-ish Python repr, cut to fit one readable line."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(repr(value))

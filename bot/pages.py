@@ -51,6 +51,16 @@ def split_title_line(line: str) -> tuple[str, str | None, int | None]:
     return head.strip(), match["show"].strip() or None, int(match["number"])
 
 
+def looks_cut(quote: str) -> bool:
+    """Tell whether a quote was shortened by the page: it starts or ends with an ellipsis."""
+    return quote.startswith(ELLIPSES) or quote.endswith(ELLIPSES)
+
+
+def shorten(text: str) -> str:
+    """Return `text` cut to 60 characters for an error message."""
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 def split_lines(text: str) -> list[str]:
     """Return the lines of `text` as editors number them, without a leading BOM."""
     return _LINE_BREAK.split(text.removeprefix("\ufeff"))
@@ -109,8 +119,7 @@ class _PageParser:
 
     def fail(self, line: int, expected: str, got: str) -> DataError:
         """Return the error for `line`, showing what was there instead."""
-        shown = got if len(got) <= 60 else got[:57] + "..."
-        return DataError(self.path, line, f"expected {expected}, got {shown!r}")
+        return DataError(self.path, line, f"expected {expected}, got {shorten(got)!r}")
 
     def _reject_binary(self) -> None:
         for number, line in enumerate(self.lines, 1):
@@ -188,10 +197,7 @@ class _PageParser:
         if not text:
             raise self.fail(pending.line, "quote text", pending.text)
         speaker, seconds = attribution
-        quote = SourceQuote(
-            text, speaker, seconds, text.startswith(ELLIPSES) or text.endswith(ELLIPSES), pending.line
-        )
-        self._keep(quote)
+        self._keep(SourceQuote(text, speaker, seconds, looks_cut(text), pending.line))
 
     def _keep(self, quote: SourceQuote) -> None:
         """Store a quote once; the same words at the same second are a repeat, whatever the speaker."""
