@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot import limits
 from bot.model import Passage
-from bot.render.common import Link, PageInfo, Reply, embed, episode_name, moment, moment_link, share
+from bot.render.common import Link, PageInfo, Reply, embed, episode_name, field_budget, moment, moment_link
 
 KIND_NAMES = {"takeaway": "Key takeaway", "quote": "Quote", "description": "Episode description"}
 NOTHING_FOUND = "I found nothing about that. Try other words, or `/quote search` for a line you remember."
@@ -17,8 +17,7 @@ def ask_page(question: str, passages: Sequence[Passage], info: PageInfo) -> Repl
     body = embed(f"“{question}”")
     body.set_footer(text=info.footer("passage"))
     names = [limits.fit(_heading(p), limits.FIELD_NAME) for p in passages]
-    fixed = len(body.title or "") + len(body.footer.text or "") + sum(map(len, names))
-    budget = min(limits.FIELD_VALUE, share(limits.EMBED_TOTAL - fixed, len(passages)))
+    budget = field_budget(body, names)
     for name, passage in zip(names, passages, strict=True):
         body.add_field(name=name, value=passage_value(passage, budget), inline=False)
     return Reply(embeds=[body], links=_links(passages))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import discord
@@ -86,6 +87,12 @@ class PageInfo:
 def share(budget: int, parts: int) -> int:
     """Return how many characters each of `parts` items may use out of `budget`."""
     return max(0, math.floor(budget / max(1, parts)))
+
+
+def field_budget(body: discord.Embed, names: Sequence[str]) -> int:
+    """Return how long each field value may be when `body` gets one field per name."""
+    fixed = len(body.title or "") + len(body.footer.text or "") + sum(map(len, names))
+    return min(limits.FIELD_VALUE, share(limits.EMBED_TOTAL - fixed, len(names)))
 
 
 def embed(title: str, *, description: str | None = None, url: str | None = None) -> discord.Embed:

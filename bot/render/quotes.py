@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from bot import limits
 from bot.model import QuoteHit
-from bot.render.common import Link, PageInfo, Reply, embed, episode_name, moment, moment_link, share
+from bot.render.common import Link, PageInfo, Reply, embed, episode_name, field_budget, moment, moment_link
 
 
 def quote_card(hit: QuoteHit, heading: str | None = None) -> Reply:
@@ -24,8 +24,7 @@ def quotes_page(title: str, hits: Sequence[QuoteHit], info: PageInfo) -> Reply:
     page_embed = embed(title)
     page_embed.set_footer(text=info.footer("quote"))
     names = [limits.fit(hit.speaker.name, limits.FIELD_NAME) for hit in hits]
-    fixed = len(page_embed.title or "") + len(page_embed.footer.text or "") + sum(map(len, names))
-    budget = min(limits.FIELD_VALUE, share(limits.EMBED_TOTAL - fixed, len(hits)))
+    budget = field_budget(page_embed, names)
     for name, hit in zip(names, hits, strict=True):
         page_embed.add_field(name=name, value=quote_value(hit, budget), inline=False)
     return Reply(embeds=[page_embed], links=_links(hits, with_speaker=len({h.speaker for h in hits}) > 1))
