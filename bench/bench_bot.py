@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the emulator lives in tests/, which is not an installed package
 
 from bench import corpus  # noqa: E402
-from bot.episode_files import find_sources  # noqa: E402
-from bot.pages import parse_page  # noqa: E402
+from bot.ingest.files import find_sources  # noqa: E402
+from bot.ingest.page import parse_page  # noqa: E402
 from tests.emulator import Emulator, Member, Message  # noqa: E402
 from tests.emulator.model import Interaction  # noqa: E402
 

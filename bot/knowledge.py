@@ -9,10 +9,8 @@ import sqlite3
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
 
-from bot import answers
-from bot.catalog import Catalogue
 from bot.errors import NotFoundError
-from bot.ingest import ingest
+from bot.ingest.run import ingest
 from bot.links import timestamp_url
 from bot.model import (
     Choice,
@@ -25,7 +23,9 @@ from bot.model import (
     RelatedItem,
     Takeaway,
 )
-from bot.search import TextQuery, Vocabulary, content_words, plan_query
+from bot.search import ranking
+from bot.search.catalogue import Catalogue
+from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
 from bot.storage import Database
 from bot.storage import queries as q
 from bot.text import normalize
@@ -135,12 +135,12 @@ class KnowledgeBase:
         """Return quotes matching `text`, best first, tolerating typos; [] when nothing is close."""
         query = plan_query(content_words(text), self._vocab)
         rows = await self._search(query.match(), ("quote",), SEARCH_CANDIDATES, ranked=query.ranked)
-        ranked = answers.rank(rows, query)
+        ranked = ranking.rank(rows, query)
         return await self._hits([row for _, row in ranked[:limit]])
 
     async def ask(self, question: str, limit: int = 5) -> list[Passage]:
         """Return passages answering `question`, best first; [] means nothing found."""
-        plan = answers.plan_question(question, self._cat, self._vocab)
+        plan = ranking.plan_question(question, self._cat, self._vocab)
         kinds = ("description", "takeaway", "quote")
         match, ranked = plan.query.match(), plan.query.ranked
         rows = await self._search(match, kinds, SEARCH_CANDIDATES, ranked=ranked)
@@ -151,19 +151,19 @@ class KnowledgeBase:
             else:
                 rows = await q.quotes_of_people(self.db.conn, people, limit)
         await self._know(rows)
-        return answers.passages(rows, plan, self._cat, limit)
+        return ranking.passages(rows, plan, self._cat, limit)
 
     async def related(self, ep: EpisodeRef) -> list[RelatedItem]:
         """Return the page's related episodes, then neighbours sharing people, mentions or topics."""
         conn = self.db.conn
         listed = await q.listed_related(conn, ep.id)
-        people = await q.shared_people(conn, ep.id, answers.NEIGHBOURS)
-        mentions = await q.shared_mentions(conn, ep.id, answers.NEIGHBOURS)
-        similar_query = answers.similarity_match(ep, self._vocab)
+        people = await q.shared_people(conn, ep.id, ranking.NEIGHBOURS)
+        mentions = await q.shared_mentions(conn, ep.id, ranking.NEIGHBOURS)
+        similar_query = ranking.similarity_match(ep, self._vocab)
         similar = await self._search(similar_query, ("description", "takeaway"), 30)
         await self._know(similar)
         await self._know_ids({i for _, i in listed if i} | {i for i, _ in people} | {i for i, _ in mentions})
-        return answers.related(
+        return ranking.related(
             ep, listed=listed, people=people, mentions=mentions, similar=similar, cat=self._cat
         )
 

@@ -11,8 +11,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 import discord
 
+import cogs
 from bot import logs
-from bot.client import EpisodeBot
+from bot.app.client import EpisodeBot
 from bot.config import Settings
 from bot.errors import ConfigError
 from bot.knowledge import KnowledgeBase
@@ -87,7 +88,7 @@ async def running_bot(settings: Settings) -> AsyncIterator[EpisodeBot]:
     """
     token = settings.require_token()
     async with knowledge(settings) as (db, kb):
-        bot = EpisodeBot(settings, db, kb)
+        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS)
         async with bot:
             runner = asyncio.create_task(bot.start(token), name="episode-bot")
             try:
@@ -113,7 +114,7 @@ async def _until_ready(bot: EpisodeBot, runner: asyncio.Task[None]) -> None:
 
 async def _serve(settings: Settings, token: str) -> int:
     async with knowledge(settings) as (db, kb):
-        bot = EpisodeBot(settings, db, kb)
+        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS)
         async with bot:
             _stop_on_signals(bot)
             await bot.start(token)
@@ -123,7 +124,7 @@ async def _serve(settings: Settings, token: str) -> int:
 
 async def _sync(settings: Settings, token: str) -> int:
     async with knowledge(settings) as (db, kb):
-        bot = EpisodeBot(settings, db, kb, sync="force")
+        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS, sync="force")
         async with bot:
             await bot.login(token)  # setup_hook syncs; no gateway connection is needed
     return 0

@@ -6,11 +6,11 @@ from typing import TYPE_CHECKING, cast
 
 import discord
 
+from bot.app.tree import safe_autocomplete
 from bot.model import Choice
-from bot.tree import safe_autocomplete
 
 if TYPE_CHECKING:
-    from bot.client import EpisodeBot
+    from bot.app.client import EpisodeBot
     from bot.knowledge import KnowledgeBase
 
 EPISODE_HELP = "Number, #number or part of the title"

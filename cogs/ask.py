@@ -10,14 +10,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cooldown, paging, respond
+from bot.app import cooldown, paging, respond
+from bot.app.render import Reply, answers, messages
+from bot.app.tree import log_unexpected, reply_for
 from bot.errors import UserError
-from bot.render import Reply, answers, messages
-from bot.tree import log_unexpected, reply_for
 from cogs._options import bot_of
 
 if TYPE_CHECKING:
-    from bot.client import EpisodeBot
+    from bot.app.client import EpisodeBot
     from bot.knowledge import KnowledgeBase
 
 log = logging.getLogger(__name__)

@@ -16,8 +16,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import respond
-from bot.daily import render, schedule
+from bot.app import respond
+from bot.app.render import Reply
+from bot.app.render import daily as render
+from bot.app.tree import safe_autocomplete
+from bot.daily import schedule
 from bot.daily.clock import SystemClock
 from bot.daily.service import DailyService
 from bot.daily.sweep import (
@@ -32,14 +35,12 @@ from bot.daily.sweep import (
 )
 from bot.errors import UserError
 from bot.model import Choice
-from bot.render import Reply
-from bot.tree import safe_autocomplete
 from cogs._options import kb_of
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from bot.client import EpisodeBot
+    from bot.app.client import EpisodeBot
 
 log = logging.getLogger(__name__)
 

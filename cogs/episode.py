@@ -8,13 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import respond
-from bot.render import Reply
-from bot.render.episodes import episode_card
+from bot.app import respond
+from bot.app.render import Reply
+from bot.app.render.episodes import episode_card
 from cogs._options import EPISODE_HELP, episode_choices, kb_of
 
 if TYPE_CHECKING:
-    from bot.client import EpisodeBot
+    from bot.app.client import EpisodeBot
 
 
 class Episode(commands.Cog):

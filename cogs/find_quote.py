@@ -8,12 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cooldown, paging, respond
+from bot.app import cooldown, paging, respond
 from cogs._options import bot_of
 from cogs.quotes import SEARCH, search_text
 
 if TYPE_CHECKING:
-    from bot.client import EpisodeBot
+    from bot.app.client import EpisodeBot
 
 
 class FindQuote(commands.Cog):

@@ -8,11 +8,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import respond
-from bot.render.messages import help_card
+from bot.app import respond
+from bot.app.render.messages import help_card
 
 if TYPE_CHECKING:
-    from bot.client import EpisodeBot
+    from bot.app.client import EpisodeBot
 
 
 class Help(commands.Cog):

@@ -8,14 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import cooldown, paging, respond
+from bot.app import cooldown, paging, respond
+from bot.app.render import Reply, messages
+from bot.app.render.quotes import quote_card, quotes_page, search_page
 from bot.errors import UserError
-from bot.render import Reply, messages
-from bot.render.quotes import quote_card, quotes_page, search_page
 from cogs._options import EPISODE_HELP, SPEAKER_HELP, bot_of, episode_choices, kb_of, speaker_choices
 
 if TYPE_CHECKING:
-    from bot.client import EpisodeBot
+    from bot.app.client import EpisodeBot
     from bot.knowledge import KnowledgeBase
 
 SEARCH_RESULTS = 15

@@ -8,13 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import paging, respond
-from bot.render import Reply, messages
-from bot.render.episodes import related_page
+from bot.app import paging, respond
+from bot.app.render import Reply, messages
+from bot.app.render.episodes import related_page
 from cogs._options import EPISODE_HELP, bot_of, episode_choices, kb_of
 
 if TYPE_CHECKING:
-    from bot.client import EpisodeBot
+    from bot.app.client import EpisodeBot
     from bot.knowledge import KnowledgeBase
 
 

@@ -18,20 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.model import Takeaway
+from bot.storage.daily import RotationState
 
 RANKS = 1 << 63  # ranks fit a signed SQLite INTEGER
 # A new cycle whose order starts with the takeaway just posted is passed over for the next one;
 # a few tries make a back-to-back repeat vanishingly rare (unavoidable with a single takeaway).
 NEW_ORDER_TRIES = 8
-
-
-@dataclass(frozen=True, slots=True)
-class RotationState:
-    """Hold where a guild is in its rotation."""
-
-    cycle: int = 0
-    cursor_rank: int | None = None
-    cursor_key: str | None = None  # also the last takeaway posted, kept out of a new cycle's start
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,6 @@ from dataclasses import astuple, dataclass
 
 import aiosqlite
 
-from bot.daily.rotation import RotationState
-
 SENDING, SENT, RETRY, FAILED = "sending", "sent", "retry", "failed"
 _SELECT_SCHEDULE = (
     "SELECT guild_id, channel_id, post_time, timezone, show, paused_reason, next_due, created_at, "
@@ -23,6 +21,15 @@ _SELECT_ENTRY = (
     "SELECT guild_id, local_date, state, channel_id, takeaway_key, takeaway_id, cycle, rank, attempts, "
     "claimed_at, next_attempt, message_id, error FROM daily_ledger "
 )
+
+
+@dataclass(frozen=True, slots=True)
+class RotationState:
+    """Hold where a guild is in its rotation."""
+
+    cycle: int = 0
+    cursor_rank: int | None = None
+    cursor_key: str | None = None  # also the last takeaway posted, kept out of a new cycle's start
 
 
 @dataclass(frozen=True, slots=True)

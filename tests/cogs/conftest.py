@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.client import EpisodeBot
+from bot.app.client import EpisodeBot
 from bot.config import Settings
 from bot.runner import running_bot
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.render.answers import NOTHING_FOUND
+from bot.app.render.answers import NOTHING_FOUND
 
 SEED = "https://www.youtube.com/watch?v=EV7WhVT270Q"
 

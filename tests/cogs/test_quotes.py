@@ -6,9 +6,9 @@ import asyncio
 import logging
 from unittest import mock
 
-from bot import respond
+from bot.app import respond
+from bot.app.render import messages
 from bot.errors import NotFoundError
-from bot.render import messages
 from tests.cogs.conftest import page
 
 SEED = "https://www.youtube.com/watch?v=EV7WhVT270Q"
@@ -166,7 +166,7 @@ async def test_an_unexpected_error_is_reported_with_an_id_and_the_bot_keeps_serv
 
     with (
         mock.patch.object(live_bot.kb, "quotes_by_speaker", broken),
-        caplog.at_level(logging.ERROR, "bot.tree"),
+        caplog.at_level(logging.ERROR, "bot.app.tree"),
     ):
         ix = await emulator.invoke("/quote speaker", name="nathan")
     assert ix.ephemeral
@@ -185,7 +185,7 @@ async def test_a_failing_autocomplete_is_logged_and_offers_nothing(emulator, liv
         raise RuntimeError("index gone")
 
     monkeypatch.setattr(live_bot.kb, "autocomplete_speakers", broken)
-    with caplog.at_level(logging.ERROR, logger="bot.tree"):
+    with caplog.at_level(logging.ERROR, logger="bot.app.tree"):
         ix = await emulator.autocomplete("/quote speaker", "name", "nat")
     assert ix.choices == []
     assert "index gone" in caplog.text

@@ -22,7 +22,7 @@ from bot.config import Settings
 from tests.emulator.server import Emulator
 
 if TYPE_CHECKING:
-    from bot.client import EpisodeBot
+    from bot.app.client import EpisodeBot
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
-from bot.client import EpisodeBot
+from bot.app.client import EpisodeBot
 from bot.config import Settings
 from tests.emulator import Emulator
 from tests.emulator.fixtures import bot_process

@@ -2,8 +2,9 @@
 
 import itertools
 
-from bot.daily.rotation import Pool, RotationState, advance, pick, takeaway_key
+from bot.daily.rotation import Pool, advance, pick, takeaway_key
 from bot.model import EpisodeRef, Takeaway
+from bot.storage.daily import RotationState
 
 
 def takeaways(count: int, episode: str = "ep", start_id: int = 1) -> list[Takeaway]:

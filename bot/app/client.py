@@ -1,0 +1,129 @@
+"""EpisodeBot: the discord.py bot with the database and knowledge base injected, not opened here."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord.ext import commands, tasks
+
+from bot.app import gateway
+from bot.app.cooldown import UserCooldown
+from bot.app.paging import PageButton
+from bot.app.sync import sync_commands
+from bot.app.tree import AppTree
+from bot.config import Settings
+
+if TYPE_CHECKING:
+    from bot.knowledge import KnowledgeBase
+    from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+SyncMode = Literal["auto", "force", "never"]
+LOOP_STOP_TIMEOUT_S = 2.0
+
+
+def intents() -> discord.Intents:
+    """Return the only intents the bot needs: servers and their messages (no privileged ones)."""
+    return discord.Intents(guilds=True, guild_messages=True)
+
+
+class EpisodeBot(commands.Bot):
+    """Serve the slash commands; owns no resources it did not open."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        kb: KnowledgeBase,
+        *,
+        extensions: Sequence[str] = (),
+        sync: SyncMode = "auto",
+    ) -> None:
+        # The bot has no voice features, so discord.py's "PyNaCl is not installed" warning at every
+        # start would only make operators look for a problem that is not there.
+        discord.VoiceClient.warn_nacl = False
+        super().__init__(
+            command_prefix=commands.when_mentioned,  # required by commands.Bot; no prefix commands exist
+            intents=intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=AppTree,
+            help_command=None,
+        )
+        self.settings = settings
+        self.db = db
+        self.kb = kb
+        self.extension_names = tuple(extensions)
+        self.sync_mode: SyncMode = sync
+        # Shared by a slash command and the mention reply, so both count against one budget.
+        self.cooldowns = {"ask": UserCooldown(), "search": UserCooldown()}
+        self.connected = asyncio.Event()  # set once READY arrived: interactions are served from here
+
+    async def login(self, token: str) -> None:
+        """Log in at the configured API, then take the gateway address from that same API."""
+        gateway.use_api_base(self.settings.api_base_url, custom=self.settings.api_base_is_custom)
+        await super().login(token)
+        if self.settings.api_base_is_custom:
+            await gateway.adopt_gateway(self.http)
+
+    async def setup_hook(self) -> None:
+        """Load every extension, register paging buttons and sync commands if they changed."""
+        for name in self.extension_names:
+            await self.load_extension(name)
+        self.add_dynamic_items(PageButton)
+        if self.sync_mode != "never":
+            await self.sync_commands(force=self.sync_mode == "force")
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sync the command tree when it changed since the last sync (or always when forced)."""
+        try:
+            return await sync_commands(
+                self.tree, self.db, self.settings.dev_guild_id, self.settings.api_base_url, force=force
+            )
+        except discord.HTTPException as exc:
+            if force:
+                raise
+            # The previous commands stay registered; the hash is unchanged, so the next start retries.
+            log.error("Could not sync slash commands (%s); serving the previously synced ones", exc)
+            return False
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Ignore messages here; the ask cog answers mentions and there are no prefix commands."""
+
+    async def on_connect(self) -> None:
+        """Note that the gateway session is up (READY received)."""
+        self.connected.set()
+
+    async def on_ready(self) -> None:
+        """Log who we are once connected (this fires again after every reconnect)."""
+        log.info(
+            "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
+        )
+
+    async def close(self) -> None:
+        """Stop background loops and let them finish, then disconnect."""
+        await self.stop_loops()
+        await super().close()
+
+    async def stop_loops(self) -> None:
+        """Cancel every running tasks.loop of every cog and wait briefly for each to end."""
+        running = []
+        for cog in list(self.cogs.values()):
+            for attr in vars(type(cog)).values():
+                if isinstance(attr, tasks.Loop):
+                    loop = attr.__get__(cog, type(cog))
+                    task = loop.get_task()
+                    if loop.is_running() and task is not None:
+                        loop.cancel()
+                        running.append(task)
+        if running:
+            _done, pending = await asyncio.wait(running, timeout=LOOP_STOP_TIMEOUT_S)
+            for task in pending:
+                log.warning("Loop task %s did not stop in time", task.get_name())
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*(t for t in running if t.done()), return_exceptions=True)

@@ -1,0 +1,83 @@
+"""The daily post and the /daily answers as Discord shows them; pure functions, nothing is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import discord
+
+from bot.app import limits
+from bot.app.render.common import embed, episode_link
+from bot.daily.service import Status
+from bot.model import EpisodeRef, Takeaway
+from bot.storage import daily as store
+
+HEADING = "Takeaway of the day"
+STATES = {
+    store.SENDING: "being posted (if the bot stopped meanwhile, whether it went out is unknown)",
+    store.SENT: "posted",
+    store.RETRY: "not posted yet",
+    store.FAILED: "not posted",
+}
+
+
+def daily_post(takeaway: Takeaway) -> discord.Embed:
+    """Return the embed of a daily post: the takeaway, its episode linked, and where to read more."""
+    episode = takeaway.episode
+    link = episode_link(episode)
+    body = embed(
+        episode.title,
+        description=limits.fit(takeaway.text, limits.EMBED_DESCRIPTION),
+        url=link.url if link else None,
+    )
+    body.set_author(name=HEADING)
+    if where := episode.show_and_number:
+        body.add_field(name="Episode", value=limits.fit(where, limits.FIELD_VALUE))
+    body.set_footer(text=limits.plain(f"More from this episode: {takeaways_hint(episode)}", limits.FOOTER))
+    return body
+
+
+def takeaways_hint(episode: EpisodeRef) -> str:
+    """Return the command that lists the episode's takeaways, e.g. `/takeaways episode:490`."""
+    return f"/takeaways episode:{episode.typed_name}"
+
+
+def when(moment: dt.datetime) -> str:
+    """Return Discord markup that shows `moment` in each reader's own zone, plus a relative time."""
+    unix = int(moment.timestamp())
+    return f"<t:{unix}:F> (<t:{unix}:R>)"
+
+
+def schedule_line(schedule: store.Schedule) -> str:
+    """Return `<#channel> every day at 09:00 (Europe/Paris), all shows`."""
+    shows = f"only {limits.escape(schedule.show)}" if schedule.show else "all shows"
+    return f"<#{schedule.channel_id}> every day at {schedule.post_time} ({schedule.timezone}), {shows}"
+
+
+def set_reply(schedule: store.Schedule, next_post: dt.datetime) -> str:
+    """Return the confirmation of /daily set."""
+    return f"Daily takeaway set: {schedule_line(schedule)}.\nNext post: {when(next_post)}."
+
+
+def status_reply(status: Status | None, guild_id: int) -> str:
+    """Return what /daily status says."""
+    if status is None:
+        return "No daily takeaway is set up here. Use `/daily set` to start one."
+    lines = [f"**Schedule:** {schedule_line(status.schedule)}"]
+    if status.schedule.paused_reason:
+        reason = limits.escape(status.schedule.paused_reason)
+        lines.append(f"**Paused:** {reason}. Fix it, then run `/daily set` again to resume.")
+    elif status.next_post is not None:
+        lines.append(f"**Next post:** {when(status.next_post)}")
+    if status.last_post is not None:
+        post = status.last_post
+        link = f"https://discord.com/channels/{guild_id}/{post.channel_id}/{post.message_id}"
+        moment = dt.datetime.fromtimestamp(post.posted_at, dt.UTC)
+        lines.append(f"**Last post:** {when(moment)} in <#{post.channel_id}> ([open]({link}))")
+    else:
+        lines.append("**Last post:** none yet")
+    latest = status.latest
+    if latest is not None and latest.state != store.SENT:
+        detail = f": {limits.escape(latest.error)}" if latest.error else ""
+        lines.append(f"**{latest.local_date.isoformat()}:** {STATES[latest.state]}{detail}")
+    return limits.content("\n".join(lines))

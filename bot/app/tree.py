@@ -1,0 +1,119 @@
+"""The command tree: one place that turns every command error into a reply, and safe autocomplete."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.app import limits
+from bot.app.render import Reply, messages
+from bot.app.respond import send
+from bot.errors import UserError
+from bot.model import Choice
+
+log = logging.getLogger(__name__)
+
+AutocompleteFn = Callable[[discord.Interaction, str], Iterable[Choice] | Awaitable[Iterable[Choice]]]
+
+
+def new_error_id() -> str:
+    """Return a short id that links a user's apology to the logged traceback."""
+    return secrets.token_hex(4)
+
+
+def log_unexpected(error: BaseException, where: str) -> str:
+    """Log `error` with its traceback under a fresh error id and return that id."""
+    error_id = new_error_id()
+    log.error(
+        "Unexpected error %s in %s", error_id, where, exc_info=(type(error), error, error.__traceback__)
+    )
+    return error_id
+
+
+def reply_for(error: BaseException, where: str) -> Reply:
+    """Return what the member sees for `error`; log it when it is a bug rather than a user error."""
+    cause = unwrap(error)
+    if isinstance(cause, UserError):
+        return messages.user_error(cause)
+    if isinstance(cause, app_commands.CommandOnCooldown):
+        return messages.cooldown(cause.retry_after)
+    if isinstance(cause, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
+        bot = isinstance(cause, app_commands.BotMissingPermissions)
+        return messages.missing_permissions(cause.missing_permissions, bot=bot)
+    if isinstance(cause, app_commands.TransformerError):  # discord.py could not convert an option
+        return messages.plain(_UNUSABLE_OPTION.get(cause.type, _UNUSABLE_OPTION[None]))
+    for kind, text in _FIXED_REPLIES:
+        if isinstance(cause, kind):
+            return messages.plain(text)
+    return messages.unexpected(log_unexpected(cause, where))
+
+
+_UNUSABLE_OPTION = {
+    # A channel the bot's cache does not hold (deleted, or of a kind it cannot post in).
+    discord.AppCommandOptionType.channel: (
+        "I can't use that channel here; pick a text channel of this server and try again."
+    ),
+    None: "I can't use that value here; pick one from the list and try again.",
+}
+# Most specific first: NoPrivateMessage is a CheckFailure too.
+_FIXED_REPLIES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
+    (app_commands.NoPrivateMessage, "This command only works in a server."),
+    (app_commands.CheckFailure, "You can't use this command here."),
+    ((app_commands.CommandNotFound, app_commands.CommandSignatureMismatch), messages.OUT_OF_DATE),
+)
+
+
+def unwrap(error: BaseException) -> BaseException:
+    """Return the exception a command really raised, without discord.py's wrappers."""
+    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        return error.__cause__ or getattr(error, "original", error)
+    return error
+
+
+async def reply_error(interaction: discord.Interaction, error: BaseException, where: str) -> None:
+    """Answer `interaction` with the reply for `error`; a failure to answer is only logged."""
+    reply = reply_for(error, where)
+    try:
+        await send(interaction, reply)
+    except discord.HTTPException as exc:
+        # Usually the interaction expired (10062); the member already sees "did not respond".
+        log.warning("Could not report an error to the member in %s: %s", where, exc)
+
+
+class AppTree(app_commands.CommandTree):
+    """Route every app-command error to a friendly ephemeral reply; the bot keeps serving."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
+    ) -> None:
+        """Reply to the member: their mistake explained, or an apology with an error id."""
+        await reply_error(interaction, error, _where(interaction))
+
+
+def safe_autocomplete(func: AutocompleteFn) -> Callable[[discord.Interaction, str], Awaitable[list[Any]]]:
+    """Wrap an autocomplete callback: clamp its choices, log any failure and answer no choices."""
+
+    @functools.wraps(func)
+    async def wrapper(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        try:
+            result = func(interaction, current)
+            if isinstance(result, Awaitable):
+                result = await result
+            return limits.clamp_choices(result)
+        except Exception as exc:  # discord.py would swallow it; log it with an id instead
+            log_unexpected(exc, f"autocomplete of {_where(interaction)}")
+            return []
+
+    return wrapper
+
+
+def _where(interaction: discord.Interaction) -> str:
+    command = interaction.command
+    name = command.qualified_name if command is not None else "an unknown command"
+    return f"/{name} (guild {interaction.guild_id}, user {interaction.user.id})"

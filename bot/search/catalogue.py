@@ -1,0 +1,206 @@
+"""The in-memory catalogue of episodes and people: resolution of typed names and autocomplete."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from bot.errors import NotFoundError
+from bot.model import Choice, EpisodeRef, Person
+from bot.search.fulltext import content_words
+from bot.search.names import NameIndex
+from bot.storage.queries import EpisodeRow, PersonRow
+from bot.text import normalize
+
+CHOICE_MAX = 100
+AUTOCOMPLETE_MAX = 25
+RESOLVE_CUTOFF = 75.0  # below this a typed name is a guess, not an answer
+SUGGEST_CUTOFF = 50.0
+AUTOCOMPLETE_CUTOFF = 60.0
+EPISODE_VALUE = re.compile(r"episode:(\d+)")
+PERSON_VALUE = re.compile(r"person:(\d+)")
+# "490", "#490", "lex 490", "episode 490": an optional prefix naming the show or title, then a number.
+_NUMBERED = re.compile(r"(?P<prefix>.*?)[\s#]*(?P<number>[0-9]{1,9})\s*", re.DOTALL)
+_NUMBER_WORDS = frozenset({"ep", "episode", "no", "number", "nr", "num"})
+
+
+def clip(text: str, limit: int = CHOICE_MAX) -> str:
+    """Return `text` cut to `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+@dataclass
+class Catalogue:
+    """Hold every episode and person in memory, with fuzzy indexes over titles and names."""
+
+    episodes: dict[int, EpisodeRef] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)
+    quote_counts: dict[int, int] = field(default_factory=dict)
+    episode_people: dict[int, frozenset[int]] = field(default_factory=dict)
+    latest: list[int] = field(default_factory=list)  # episode ids, newest first
+    most_quoted: list[int] = field(default_factory=list)  # person ids, most quotes first
+    by_key: dict[str, int] = field(default_factory=dict)
+    by_number: dict[int, list[int]] = field(default_factory=dict)
+    name_words: dict[str, set[int]] = field(default_factory=dict)  # name or alias word -> people
+    titles: NameIndex = field(default_factory=lambda: NameIndex((), {}))
+    names: NameIndex = field(default_factory=lambda: NameIndex((), {}))
+
+    @classmethod
+    def build(
+        cls, episodes: Sequence[EpisodeRow], people: Sequence[PersonRow], links: Iterable[tuple[int, int]]
+    ) -> Catalogue:
+        """Index episodes, people and who appears where."""
+        cat = cls()
+        for row in episodes:
+            ref = EpisodeRef(row.id, row.key, row.title, row.show, row.number, row.url, row.published)
+            cat.episodes[row.id] = ref
+            cat.by_key[row.key.casefold()] = row.id
+            if row.number is not None:
+                cat.by_number.setdefault(row.number, []).append(row.id)
+        cat.latest = sorted(cat.episodes, key=lambda i: _recency(cat.episodes[i]), reverse=True)
+        recency = {episode_id: -rank for rank, episode_id in enumerate(cat.latest)}
+        cat.titles = NameIndex(((row.id, _title_names(row)) for row in episodes), recency)
+        for row in people:
+            cat.people[row.id] = Person(row.id, row.name)
+            cat.quote_counts[row.id] = row.quotes
+            for name in (row.name, *row.aliases):
+                for word in normalize(name).split():
+                    cat.name_words.setdefault(word, set()).add(row.id)
+        cat.most_quoted = sorted(cat.people, key=lambda i: -cat.quote_counts[i])
+        weight = {row.id: row.quotes + row.episodes for row in people}
+        cat.names = NameIndex(((row.id, (row.name, *row.aliases)) for row in people), weight)
+        grouped: dict[int, set[int]] = {}
+        for episode_id, person_id in links:
+            grouped.setdefault(episode_id, set()).add(person_id)
+        cat.episode_people = {k: frozenset(v) for k, v in grouped.items()}
+        return cat
+
+    def resolve_episode(self, text: str | None) -> EpisodeRef:
+        """Return the episode `text` names; blank means the latest; raise NotFoundError otherwise."""
+        text = (text or "").strip()
+        if not text:
+            if not self.latest:
+                raise NotFoundError("episode", "")
+            return self.episodes[self.latest[0]]
+        value = EPISODE_VALUE.fullmatch(text)
+        if value:  # an autocomplete value names one episode; never reread it as `episode 12`
+            if int(value[1]) not in self.episodes:
+                raise NotFoundError("episode", text)
+            return self.episodes[int(value[1])]
+        found = self._exact_episode(text) or self._numbered_episode(text)
+        if found is not None:
+            return found
+        hits = self.titles.search(text, limit=5, cutoff=SUGGEST_CUTOFF)
+        if hits and hits[0][1] >= RESOLVE_CUTOFF and content_words(text):
+            return self.episodes[hits[0][0]]
+        raise NotFoundError("episode", text, [self.episode_label(self.episodes[i]) for i, _ in hits[:3]])
+
+    def resolve_speaker(self, text: str) -> Person:
+        """Return the person `text` names, tolerating typos and accents; raise NotFoundError otherwise."""
+        text = (text or "").strip()
+        match = PERSON_VALUE.fullmatch(text)
+        if match and int(match[1]) in self.people:
+            return self.people[int(match[1])]
+        exact = self.names.exact(text)
+        if exact:
+            return self.people[max(exact, key=lambda i: self.quote_counts.get(i, 0))]
+        hits = self.names.search(text, limit=5, cutoff=SUGGEST_CUTOFF)
+        if hits and hits[0][1] >= RESOLVE_CUTOFF and len(normalize(text)) >= 3:
+            return self.people[hits[0][0]]
+        raise NotFoundError("speaker", text, [self.people[i].name for i, _ in hits[:3]])
+
+    def autocomplete_episodes(self, text: str, limit: int = AUTOCOMPLETE_MAX) -> list[Choice]:
+        """Return up to `limit` episode choices for what is typed so far (latest first when blank)."""
+        limit = min(limit, AUTOCOMPLETE_MAX)
+        if not normalize(text or ""):
+            ids = self.latest[:limit]
+        else:
+            ids = [i for i, _ in self.titles.search(text, limit=limit, cutoff=AUTOCOMPLETE_CUTOFF)]
+        return [
+            Choice(self.episode_label(self.episodes[i]), self.episode_value(self.episodes[i])) for i in ids
+        ]
+
+    def autocomplete_speakers(self, text: str, limit: int = AUTOCOMPLETE_MAX) -> list[Choice]:
+        """Return up to `limit` speaker choices (most quoted first when blank)."""
+        limit = min(limit, AUTOCOMPLETE_MAX)
+        if not normalize(text or ""):
+            ids = self.most_quoted[:limit]  # a blank field is what Discord sends on first focus
+        else:
+            ids = [i for i, _ in self.names.search(text, limit=limit, cutoff=AUTOCOMPLETE_CUTOFF)]
+        return [self._speaker_choice(self.people[i]) for i in ids]
+
+    def people_named_in(self, words: Sequence[str]) -> tuple[set[int], list[str]]:
+        """Split question words into the people they name and the remaining words."""
+        # A first name many guests share names all of them: their quotes are preferred, none is
+        # picked, and the name is not searched for in the text (where typo correction would turn
+        # it into some other word).
+        found: set[int] = set()
+        rest = []
+        for word in words:
+            ids = self.name_words.get(word, ()) if len(word) >= 3 else ()
+            if ids:
+                found |= ids
+            else:
+                rest.append(word)
+        return found, rest
+
+    def shows(self) -> list[str]:
+        """Return the show names, sorted."""
+        return sorted({ep.show for ep in self.episodes.values() if ep.show}, key=str.casefold)
+
+    @staticmethod
+    def episode_label(ep: EpisodeRef) -> str:
+        """Return `Title | Show #N` within 100 characters, cutting the title rather than the number."""
+        tail = ep.show_and_number
+        if not tail:
+            return clip(ep.title)
+        tail = clip(" | " + tail, CHOICE_MAX // 2)
+        return clip(ep.title, CHOICE_MAX - len(tail)) + tail
+
+    @staticmethod
+    def episode_value(ep: EpisodeRef) -> str:
+        """Return a choice value that resolves back to exactly this episode."""
+        return ep.key if len(ep.key) <= CHOICE_MAX else f"episode:{ep.id}"
+
+    def _speaker_choice(self, person: Person) -> Choice:
+        count = self.quote_counts.get(person.id, 0)
+        suffix = f" · {count} quote{'s' if count != 1 else ''}" if count else ""
+        name = clip(person.name, CHOICE_MAX - len(suffix)) + suffix
+        value = person.name if len(person.name) <= CHOICE_MAX else f"person:{person.id}"
+        if value != f"person:{person.id}" and self.names.exact(value) != [person.id]:
+            value = f"person:{person.id}"  # another person normalizes to the same text
+        return Choice(name, value)
+
+    def _exact_episode(self, text: str) -> EpisodeRef | None:
+        episode_id = self.by_key.get(text.casefold())
+        return None if episode_id is None else self.episodes[episode_id]
+
+    def _numbered_episode(self, text: str) -> EpisodeRef | None:
+        """Return the episode for `490`, `#490` or `lex 490` when the number and prefix agree."""
+        match = _NUMBERED.fullmatch(text)
+        if match is None:
+            return None
+        prefix = [w for w in normalize(match["prefix"]).split() if w not in _NUMBER_WORDS]
+        candidates = [self.episodes[i] for i in self.by_number.get(int(match["number"]), ())]
+        if prefix:
+            candidates = [ep for ep in candidates if _prefix_fits(prefix, ep)]
+        if not candidates:
+            return None
+        return max(candidates, key=_recency)
+
+
+def _recency(ep: EpisodeRef) -> tuple:
+    return (ep.published is not None, ep.published or 0, ep.number or 0, ep.id)
+
+
+def _title_names(row: EpisodeRow) -> list[str]:
+    full = " ".join(part for part in (row.title, row.show, str(row.number) if row.number else "") if part)
+    return [full, *row.aliases]
+
+
+def _prefix_fits(prefix: Sequence[str], ep: EpisodeRef) -> bool:
+    """Tell whether every word before the number starts or nearly spells a word of the show or title."""
+    words = normalize(f"{ep.show or ''} {ep.title}").split()
+    index = NameIndex([(0, [" ".join(words)])], {})
+    return bool(index.search(" ".join(prefix), limit=1, cutoff=RESOLVE_CUTOFF))

@@ -1,0 +1,192 @@
+"""Search helpers: safe FTS5 queries with typo correction, and in-memory indexes for names and titles."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import combinations
+
+from rapidfuzz import fuzz, process
+
+from bot.text import normalize
+
+# Words that say nothing about which passage is meant; kept out of MATCH so "the" cannot match all.
+_STOPWORDS = (
+    "a about above after again against all also am an and any are as at be because been before being "
+    "below between both but by can could did do does doing done down during each even few for from "
+    "further get got had has have having he her here hers herself him himself his how i if in into is "
+    "it its itself just like me more most much my myself no nor not now of off on once one only or "
+    "other our ours out over own really s same she should so some such t than that the their theirs "
+    "them themselves then there these they this those through to too under until up us very was we "
+    "were what when where which while who whom why will with would you your yours"
+)
+STOPWORDS = frozenset(_STOPWORDS.split())
+# Words that frame a question rather than name its subject ("what did X say about Y").
+_QUESTION_WORDS = (
+    "say said says saying tell told talk talks talked talking think thinks thought mention mentions "
+    "mentioned discuss discussed explain explained anyone someone somebody anything something "
+    "please know guest guests episode episodes podcast show"
+)
+QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
+MAX_GROUPS = 6
+MIN_QUERY_CHARS = 3
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in migrations/0001_initial.sql
+COMMON_SHARE = 0.01  # a word in more than 1 % of passages ...
+COMMON_MIN_DOCS = 500  # ... and in more than this many is left out of MATCH when rarer words exist
+
+
+def fts_phrase(token: str, prefix: bool = False) -> str:
+    """Return `token` as one quoted FTS5 string, so no character in it acts as syntax."""
+    # SQLite reads the expression as a C string: a NUL would end it inside the quotes.
+    return '"' + token.replace("\x00", "").replace('"', '""') + '"' + ("*" if prefix else "")
+
+
+def escape_fts(text: str) -> str | None:
+    """Return user text as an FTS5 query matching all its words; None when no word is left."""
+    tokens = text.split()
+    return " ".join(fts_phrase(token) for token in tokens) or None
+
+
+def content_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> list[str]:
+    """Return the normalized words of `text` that can identify a passage, in order, once each."""
+    words = []
+    for word in normalize(text).split():
+        if word not in STOPWORDS and word not in extra_stopwords and word not in words:
+            words.append(word)
+    return words
+
+
+def typo_matches(word: str, vocabulary: Sequence[str], limit: int) -> list[tuple[str, float]]:
+    """Return up to `limit` (term, score) pairs of `vocabulary` within about one typo of `word`."""
+    cutoff = 75 if len(word) <= 5 else 80  # one wrong letter in a short word costs more
+    found = process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
+    return [(term, score) for term, score, _ in found]
+
+
+def _needed(words: int) -> int:
+    """Return how many of `words` typed words a passage must contain: about 60 %, at least one."""
+    return max(1, math.ceil(0.6 * words))
+
+
+@dataclass(frozen=True, slots=True)
+class TextQuery:
+    """A full-text search: per typed word, its stem, the index terms it may stand for, and rarity."""
+
+    words: tuple[str, ...]
+    stems: tuple[str, ...] = ()
+    groups: tuple[tuple[str, ...], ...] = ()  # per word: the word, then corrections (index terms)
+    common: tuple[bool, ...] = ()  # the word is in so many passages that ranking them all is slow
+    exprs: tuple[str, ...] = ()  # per word: its MATCH expression
+    docs: tuple[int, ...] = ()  # per word: passages containing it (or a correction)
+
+    @property
+    def need(self) -> int:
+        """Return how many groups a passage must match: all of one or two, then about 60 %."""
+        return _needed(len(self.groups))
+
+    @property
+    def ranked(self) -> bool:
+        """Tell whether BM25 can rank every match: some typed word is distinctive."""
+        return not all(self.common)
+
+    def match(self) -> str | None:
+        """Return the MATCH expression: distinctive words, about 60 % of them; else every word."""
+        rare = [expr for expr, common in zip(self.exprs, self.common, strict=True) if not common]
+        parts = rare or list(self.exprs)
+        if not parts:
+            return None
+        need = _needed(len(parts)) if rare else len(parts)
+        if need == len(parts):
+            return " AND ".join(parts)
+        return " OR ".join(f"({' AND '.join(combo)})" for combo in combinations(parts, need))
+
+    def scan_estimate(self) -> int:
+        """Return roughly how many index entries the MATCH expression walks through."""
+        chosen = [d for d, common in zip(self.docs, self.common, strict=True) if not common] or list(
+            self.docs
+        )
+        all_needed = not self.ranked or len(chosen) <= 2
+        return min(chosen, default=0) if all_needed else sum(chosen)
+
+    def coverage(self, text: str) -> float:
+        """Return the share of typed words that appear in `text`, inflected or corrected."""
+        if not self.groups:
+            return 0.0
+        words = set(normalize(text).split())
+        hits = 0
+        for word, stem, group in zip(self.words, self.stems, self.groups, strict=True):
+            prefixes = (stem, *group[1:]) if len(stem) >= 3 else group[1:]
+            if word in words or any(w.startswith(prefixes) for w in words):
+                hits += 1
+        return hits / len(self.groups)
+
+    def similarity(self, text: str) -> float:
+        """Return 0-100: how closely `text` contains the typed words as a phrase."""
+        return fuzz.partial_ratio(" ".join(self.words), normalize(text))
+
+
+def plan_query(words: Sequence[str], vocabulary: Vocabulary) -> TextQuery:
+    """Build a TextQuery: stem each word as the index does, and correct words it does not know."""
+    words = [w for w in words if len(w) >= 2][:MAX_GROUPS]
+    if sum(len(w) for w in words) < MIN_QUERY_CHARS:
+        return TextQuery(())
+    stems = vocabulary.stemmer.stems(words)
+    groups = tuple((w, *vocabulary.corrections(w, stem)) for w, stem in zip(words, stems, strict=True))
+    docs = tuple(vocabulary.docs_of(group, stem) for group, stem in zip(groups, stems, strict=True))
+    common = tuple(count > vocabulary.common_docs for count in docs)
+    exprs = tuple(_group_expr(group, vocabulary.stemmer) for group in groups)
+    return TextQuery(tuple(words), tuple(stems), groups, common, exprs, docs)
+
+
+def _group_expr(group: tuple[str, ...], stemmer: Stemmer) -> str:
+    """Return `word OR correction...` as an FTS5 expression."""
+    # A correction is an index term: matched as typed when the tokenizer leaves it as it is, else
+    # as a prefix (stemming "recurs" again gives "recur").
+    word, *corrections = group
+    kept = stemmer.stems(corrections) if corrections else []
+    forms = [fts_phrase(word)] + [
+        fts_phrase(c, prefix=c != k) for c, k in zip(corrections, kept, strict=True)
+    ]
+    return forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")"
+
+
+class Stemmer:
+    """Stem words exactly as the full-text index does, using a tiny in-memory FTS5 table."""
+
+    def __init__(self) -> None:
+        self._conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self._conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZER}')")
+        self._conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+        self._lock = threading.Lock()
+
+    def stems(self, words: Sequence[str]) -> list[str]:
+        """Return the index term of each normalized word (the word itself if it makes no term)."""
+        with self._lock:
+            self._conn.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", (" ".join(words),))
+            terms = [row[0] for row in self._conn.execute("SELECT term FROM v ORDER BY offset")]
+            self._conn.execute("DELETE FROM t")
+        return terms if len(terms) == len(words) else list(words)
+
+
+class Vocabulary:
+    """Hold the index's terms with how many passages use each, to correct typos and spot common words."""
+
+    def __init__(self, terms: Iterable[tuple[str, int]] = (), total: int = 0) -> None:
+        self.docs = {term: docs for term, docs in terms if len(term) >= 3 and not term.isdigit()}
+        self.terms = sorted(self.docs)
+        # Matching a word found in more passages than this means ranking thousands of rows.
+        self.common_docs = max(COMMON_MIN_DOCS, int(total * COMMON_SHARE))
+        self.stemmer = Stemmer()
+
+    def corrections(self, word: str, stem: str, limit: int = 3) -> tuple[str, ...]:
+        """Return up to `limit` index terms within about one typo of a word the index lacks."""
+        if len(word) < 4 or word.isdigit() or stem in self.docs or not self.terms:
+            return ()
+        return tuple(term for term, _ in typo_matches(stem, self.terms, limit))
+
+    def docs_of(self, group: tuple[str, ...], stem: str) -> int:
+        """Return how many passages contain a word (by its stem) or one of its corrections."""
+        return self.docs.get(stem, 0) + sum(self.docs.get(term, 0) for term in group[1:])

@@ -1,0 +1,95 @@
+"""Match typed names and titles in memory: typos, word order and prefixes."""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+
+from bot.search.fulltext import typo_matches
+from bot.text import normalize
+
+MAX_EXPANSION = 2000  # names one typed word may match before weaker matches are dropped
+
+
+class NameIndex:
+    """Find entries by words typed in any order, tolerating prefixes, typos, case and accents."""
+
+    def __init__(self, entries: Iterable[tuple[int, Sequence[str]]], priority: Mapping[int, float]) -> None:
+        self._names: list[tuple[int, tuple[str, ...]]] = []
+        self._postings: dict[str, list[int]] = {}
+        for entry_id, names in entries:
+            for name in dict.fromkeys(normalize(n) for n in names):
+                if name:
+                    self._add(entry_id, tuple(name.split()))
+        self._vocab = sorted(self._postings)
+        self._priority = priority
+
+    def _add(self, entry_id: int, words: tuple[str, ...]) -> None:
+        index = len(self._names)
+        self._names.append((entry_id, words))
+        for word in dict.fromkeys(words):
+            self._postings.setdefault(word, []).append(index)
+
+    def exact(self, text: str) -> list[int]:
+        """Return the entries with a name that normalizes to exactly `text`."""
+        words = tuple(normalize(text).split())
+        if not words:
+            return []
+        return [e for e, name in (self._names[i] for i in self._postings.get(words[0], ())) if name == words]
+
+    def search(self, text: str, limit: int = 25, cutoff: float = 0.0) -> list[tuple[int, float]]:
+        """Return up to `limit` (entry, score 0-100) best first, scoring every typed word."""
+        tokens = list(dict.fromkeys(normalize(text).split()))[:8]
+        if any(len(token) > 1 for token in tokens):
+            # A lone letter after real words is a word still being typed: it would match a
+            # twentieth of all names and tell little apart, so the other words decide.
+            tokens = [token for token in tokens if len(token) > 1]
+        if not tokens:
+            return []
+        # Plain float and int values: containers here would wake the garbage collector mid-query.
+        totals: dict[int, float] = {}
+        matched: dict[int, int] = {}
+        for token in tokens:
+            for index, score in self._token_scores(token).items():
+                totals[index] = totals.get(index, 0.0) + score
+                matched[index] = matched.get(index, 0) + 1
+        best: dict[int, float] = {}
+        names, scale = self._names, 0.9 / len(tokens)
+        for index, total in totals.items():
+            entry_id, words = names[index]
+            hits = matched[index]
+            # Mostly how well each typed word matched; a little for how much of the name was typed.
+            size = len(words)
+            score = scale * total + 10.0 * (hits if hits < size else size) / size
+            if score >= cutoff and score > best.get(entry_id, -1.0):
+                best[entry_id] = score
+        priority = self._priority.get
+        return heapq.nlargest(limit, best.items(), key=lambda item: (item[1], priority(item[0], 0.0)))
+
+    def _token_scores(self, token: str) -> dict[int, float]:
+        """Return name index -> best score of `token` against that name's words."""
+        # Best words first; a short prefix ("mi") stops once it has reached MAX_EXPANSION names,
+        # since scoring thousands of weak matches would only delay the ones shown.
+        scores: dict[int, float] = {}
+        ranked = sorted(self._word_matches(token).items(), key=lambda item: -item[1])
+        for word, score in ranked:
+            if len(scores) >= MAX_EXPANSION:
+                break
+            for index in self._postings[word]:
+                if score > scores.get(index, 0.0):
+                    scores[index] = score
+        return scores
+
+    def _word_matches(self, token: str) -> dict[str, float]:
+        matches: dict[str, float] = {}
+        start = bisect.bisect_left(self._vocab, token)
+        for word in self._vocab[start:]:
+            if not word.startswith(token):
+                break
+            matches[word] = 100.0 if word == token else 85.0 + 15.0 * len(token) / len(word)
+        # Spelled exactly as some name's word: no need to look for typos.
+        if len(token) >= 4 and not token.isdigit() and token not in matches:
+            for word, score in typo_matches(token, self._vocab, 10):
+                matches.setdefault(word, 0.95 * score)
+        return matches

@@ -1,0 +1,100 @@
+import discord
+import pytest
+
+from bot.app import limits
+from bot.model import Choice
+
+
+def test_truncate_keeps_short_text():
+    assert limits.truncate("hello", 5) == "hello"
+
+
+def test_truncate_ends_with_ellipsis_at_the_limit():
+    cut = limits.truncate("a" * 50, 10)
+    assert len(cut) == 10
+    assert cut.endswith("…")
+
+
+def test_truncate_drops_whitespace_before_the_ellipsis():
+    assert limits.truncate("one two three", 5) == "one…"
+
+
+def test_truncate_to_nothing():
+    assert limits.truncate("abc", 0) == ""
+
+
+def test_fit_escapes_before_measuring():
+    text = "*" * 100
+    fitted = limits.fit(text, 50)
+    assert len(fitted) <= 50
+    assert fitted.endswith("…")
+    # every star that is shown stays escaped
+    assert fitted == "\\*" * 24 + "…"
+
+
+def test_fit_never_leaves_a_dangling_backslash():
+    # "a\*\*..." cut to four characters would end inside the second escape pair
+    assert limits.fit("a" + "*" * 10, 5) == "a\\*…"
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("**bold**", "\\*\\*bold\\*\\*"),
+        ("[click](https://evil.example)", "\\[click](https://evil.example)"),
+        ("`code`", "\\`code\\`"),
+        ("under_score", "under\\_score"),
+    ],
+)
+def test_escape_shows_markdown_literally(raw, shown):
+    assert limits.escape(raw) == shown
+
+
+def test_escape_leaves_mentions_text_alone():
+    assert limits.escape("hi @everyone") == "hi @everyone"
+
+
+def test_content_defuses_mentions_and_fits():
+    text = limits.content("@everyone " + "x" * 3000)
+    assert "@everyone" not in text
+    assert len(text) == limits.CONTENT
+
+
+def test_plain_collapses_whitespace_and_truncates():
+    assert limits.plain("a\n\n b   c", 80) == "a b c"
+    assert len(limits.plain("x" * 200, limits.BUTTON_LABEL)) == limits.BUTTON_LABEL
+
+
+def test_clamp_choices_caps_count_and_lengths():
+    choices = [Choice(name="n" * 150 + str(i), value=f"#{i}") for i in range(40)]
+    clamped = limits.clamp_choices(choices)
+    assert len(clamped) == limits.CHOICES
+    assert all(len(c.name) <= limits.CHOICE_NAME for c in clamped)
+    assert clamped[0].value == "#0"
+
+
+def test_clamp_choices_skips_values_that_cannot_be_cut():
+    clamped = limits.clamp_choices([Choice("long", "v" * 101), Choice("ok", "ok"), Choice("", "x")])
+    assert [c.value for c in clamped] == ["ok"]
+
+
+def test_check_embed_names_each_broken_limit():
+    embed = discord.Embed(title="t" * 300, description="d" * 10)
+    embed.add_field(name="n", value="v" * 2000)
+    assert limits.check_embed(embed) == ["title", "field 0"]
+
+
+def test_fit_total_drops_trailing_fields_to_fit_6000():
+    embed = discord.Embed(title="t", description="d" * 100)
+    for _ in range(8):
+        embed.add_field(name="n", value="v" * 1000)
+    fitted = limits.fit_total([embed])
+    assert limits.embed_total(fitted) <= limits.EMBED_TOTAL
+    assert all(field.value == "v" * 1000 for field in fitted[0].fields)
+
+
+def test_fit_total_shortens_a_long_description_across_embeds():
+    embeds = [discord.Embed(description="a" * 4000), discord.Embed(description="b" * 4000)]
+    fitted = limits.fit_total(embeds)
+    assert limits.embed_total(fitted) == limits.EMBED_TOTAL
+    assert fitted[1].description.endswith("…")

@@ -1,0 +1,49 @@
+"""Reading episode files for ingest, in this process or in worker processes."""
+
+from pathlib import Path
+
+import bot.ingest.read as reading
+from bot.ingest.files import find_sources
+from bot.ingest.read import prepare, prepare_all, quick_check
+from bot.storage.episodes import Fingerprint
+from tests.bot.kb_pages import GUEST_PAGE, copy_seed, write
+
+
+def corpus(tmp_path: Path, count: int) -> list:
+    data = copy_seed(tmp_path / "data")
+    for n in range(count):
+        write(data / f"ep-{n:03d}.txt", GUEST_PAGE.replace("#900", f"#{n}"))
+    write(data / "broken.txt", "")
+    return [(files, None) for files in find_sources([data])]
+
+
+def test_worker_processes_give_the_same_results_in_order(tmp_path, monkeypatch):
+    work = corpus(tmp_path, 40)
+    monkeypatch.setattr(reading, "POOL_MIN_FILES", 10)
+    monkeypatch.setattr(reading, "CHUNK", 8)
+    pooled = list(prepare_all(work, workers=1))
+    assert pooled == [prepare(files, old) for files, old in work]
+    assert sum(1 for item in pooled if item.error) == 1
+    assert all(item.new for item in pooled if not item.error)
+
+
+def test_a_failing_pool_falls_back_to_this_process(tmp_path, monkeypatch):
+    work = corpus(tmp_path, 12)
+    monkeypatch.setattr(reading, "POOL_MIN_FILES", 1)
+
+    def broken(chunks, workers):
+        yield [prepare(files, old) for files, old in chunks[0]]
+        raise OSError("no processes here")
+
+    monkeypatch.setattr(reading, "_pooled", broken)
+    assert [item.key for item in prepare_all(work, workers=2)] == [files.key for files, _ in work]
+
+
+def test_quick_check_skips_only_matching_stamps(tmp_path):
+    files = next(files for files, _ in corpus(tmp_path, 0) if files.key == "lex-fridman-490")
+    first = prepare(files, None)
+    assert first.rows is not None
+    same = Fingerprint(1, first.source, first.stamp, first.digest)
+    assert quick_check(files, same).unchanged
+    assert quick_check(files, same._replace(stamp="other")) is None
+    assert prepare(files, same._replace(stamp="other")).rows is None  # same bytes: not parsed

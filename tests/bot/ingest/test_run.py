@@ -1,0 +1,212 @@
+"""Ingest on a real temporary SQLite file: idempotence, removal, rejected files, one transaction."""
+
+import os
+
+import pytest
+
+import bot.ingest.read
+import bot.ingest.run
+from bot.ingest.run import ingest
+from bot.storage.episodes import EpisodeWriter
+from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
+
+
+async def scalar(db, sql, params=()):
+    async with db.conn.execute(sql, params) as cur:
+        return (await cur.fetchone())[0]
+
+
+async def snapshot(db):
+    """Return every knowledge-base row (file stamps aside), to compare whole database states."""
+    tables = (
+        "shows",
+        "episodes",
+        "people",
+        "person_aliases",
+        "episode_people",
+        "segments",
+        "mentions",
+        "related",
+    )
+    state = {}
+    for table in tables:
+        async with db.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2") as cur:  # noqa: S608
+            names = [d[0] for d in cur.description]
+            state[table] = [
+                tuple(v for n, v in zip(names, row, strict=True) if n != "stamp")
+                for row in await cur.fetchall()
+            ]
+    return state
+
+
+async def test_seed_loads_with_expected_counts(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    report = await ingest(db, [data])
+    assert report.ok
+    assert len(report.loaded) == 1
+    assert await scalar(db, "SELECT count(*) FROM takeaways") == 6
+    assert await scalar(db, "SELECT count(*) FROM quotes") == 9
+    assert await scalar(db, "SELECT count(DISTINCT person_id) FROM quotes") == 3
+    assert await scalar(db, "SELECT count(*) FROM related") == 6
+    assert await scalar(db, "SELECT quotes_declared || '/' || mentions_declared FROM episodes") == "27/77"
+    assert await scalar(db, "SELECT count(*) FROM person_aliases") == 5
+
+
+async def test_reingest_of_unchanged_files_changes_nothing_and_skips_parsing(db, tmp_path, monkeypatch):
+    data = copy_seed(tmp_path / "data")
+    write(data / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    before = await snapshot(db)
+
+    def no_parsing(*args):
+        raise AssertionError("an unchanged file was parsed")
+
+    monkeypatch.setattr(bot.ingest.read, "read_episode", no_parsing)
+    report = await ingest(db, [data])
+    assert report.loaded == ()
+    assert report.failed == ()
+    assert len(report.unchanged) == 2
+    # A touched file with the same bytes is read and hashed, but still not parsed or rewritten.
+    os.utime(data / "guest.txt", ns=(1, 1))
+    report = await ingest(db, [data])
+    assert report.loaded == ()
+    assert len(report.unchanged) == 2
+    assert await snapshot(db) == before
+
+
+async def test_removed_file_removes_its_episode_only_for_a_directory(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    guest = write(data / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    assert await scalar(db, "SELECT count(*) FROM people") == 5
+
+    seed_only = await ingest(db, [data / "lex-fridman-490.txt"])  # explicit files never remove
+    assert seed_only.removed == ()
+    assert await scalar(db, "SELECT count(*) FROM episodes") == 2
+
+    guest.unlink()
+    report = await ingest(db, [data])
+    assert [p.endswith("guest.txt") for p in report.removed] == [True]
+    assert await scalar(db, "SELECT count(*) FROM episodes") == 1
+    assert (
+        await scalar(db, "SELECT count(*) FROM segments WHERE episode_id NOT IN (SELECT id FROM episodes)")
+        == 0
+    )
+    # People only that episode had are gone too; the shared guest stays.
+    names = {row[0] async for row in await db.conn.execute("SELECT name FROM people")}
+    assert names == {"Lex Fridman", "Sebastian Raschka", "Nathan Lambert"}
+
+
+async def test_rejected_file_keeps_its_stored_version_and_others_load(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    guest = write(data / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    before = await snapshot(db)
+
+    write(guest, GUEST_PAGE.replace("▶ 12:01", "▶ 61:99:xx"))
+    write(data / "empty.txt", "")
+    write(data / "binary.txt", "\x00\x01\x02")
+    write(data / "rosolie.txt", ROSOLIE_PAGE)
+    report = await ingest(db, [data])
+
+    assert not report.ok
+    assert sorted(line.split(":")[0].rsplit("/", 1)[-1] for line in report.failed) == [
+        "binary.txt",
+        "empty.txt",
+        "guest.txt",
+    ]
+    bad = next(line for line in report.failed if "guest.txt" in line)
+    assert bad.endswith(":8: expected a timestamp like 0:53, 15:32 or 2:46:45, got '61:99:xx'")
+    assert [p.rsplit("/", 1)[-1] for p in report.loaded] == ["rosolie.txt"]
+    after = await snapshot(db)
+    guest_id = await scalar(db, "SELECT id FROM episodes WHERE key = 'guest'")
+    assert [r for r in after["segments"] if r[1] == guest_id] == [
+        r for r in before["segments"] if r[1] == guest_id
+    ]
+    assert await scalar(db, "SELECT count(*) FROM episodes") == 3
+
+
+async def test_failure_mid_episode_leaves_nothing_partial(db, tmp_path, monkeypatch):
+    data = copy_seed(tmp_path / "data")
+    guest = write(data / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    before = await snapshot(db)
+    write(guest, GUEST_PAGE.replace("every single day", "every other day"))
+    real = EpisodeWriter._write_segments
+
+    def crash_after_half(self, *args):
+        real(self, *args)  # the episode row, people and text are written by now
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(EpisodeWriter, "_write_segments", crash_after_half)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        await ingest(db, [data])
+    assert await snapshot(db) == before
+    monkeypatch.undo()
+    assert (await ingest(db, [data])).loaded
+
+
+async def test_edit_keeps_ids_of_unchanged_takeaways_and_quotes(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    guest = write(data / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    before = {row[1]: row[0] async for row in await db.conn.execute("SELECT id, text FROM segments")}
+    write(guest, GUEST_PAGE.replace("every single day", "every other day"))
+    assert (await ingest(db, [data])).loaded
+    after = {row[1]: row[0] async for row in await db.conn.execute("SELECT id, text FROM segments")}
+    kept = {text for text in before if text in after}
+    assert len(kept) == len(before) - 1
+    assert all(before[text] == after[text] for text in kept)
+    assert after["I still use Claude for code reviews every other day."] not in before.values()
+    assert await scalar(db, "SELECT count(*) FROM segments_fts WHERE segments_fts MATCH 'single'") == 0
+
+
+async def test_related_titles_resolve_when_their_episode_arrives_later(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    await ingest(db, [data])
+    assert await scalar(db, "SELECT count(*) FROM related WHERE target_id IS NOT NULL") == 0
+    rosolie = write(data / "rosolie.txt", ROSOLIE_PAGE)
+    await ingest(db, [data])
+    target = await scalar(db, "SELECT target_id FROM related WHERE title LIKE 'Paul Rosolie%'")
+    assert target == await scalar(db, "SELECT id FROM episodes WHERE key = 'rosolie'")
+    rosolie.unlink()
+    await ingest(db, [data])
+    assert await scalar(db, "SELECT count(*) FROM related WHERE target_id IS NOT NULL") == 0
+
+
+async def test_same_file_name_in_two_folders_is_reported(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    write(data / "more" / "lex-fridman-490.txt", ROSOLIE_PAGE)
+    report = await ingest(db, [data])
+    assert len(report.loaded) == 1
+    assert len(report.failed) == 1
+    assert "lex-fridman-490" in report.failed[0]
+
+
+async def test_missing_path_is_a_failure_line(db, tmp_path):
+    report = await ingest(db, [tmp_path / "nope"])
+    assert not report.ok
+    assert report.failed[0].startswith(str(tmp_path / "nope") + ":1: expected")
+
+
+async def test_every_committed_episode_is_in_the_search_index_even_after_a_crash(db, tmp_path, monkeypatch):
+    data = copy_seed(tmp_path / "data")
+    write(data / "guest.txt", GUEST_PAGE)
+    write(data / "rosolie.txt", ROSOLIE_PAGE)
+    monkeypatch.setattr(bot.ingest.run, "BATCH_EPISODES", 1)  # a commit after every episode
+    real, calls = EpisodeWriter.index, []
+
+    def crash_on_second_commit(self, texts):
+        calls.append(texts)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        real(self, texts)
+
+    monkeypatch.setattr(EpisodeWriter, "index", crash_on_second_commit)
+    with pytest.raises(RuntimeError, match="killed"):
+        await ingest(db, [data])
+    monkeypatch.undo()
+    report = await ingest(db, [data])
+    assert report.unchanged  # what the crashed run committed is not loaded again
+    # FTS5 compares its index with the segments table and raises on any row missing from it.
+    await db.conn.execute("INSERT INTO segments_fts(segments_fts, rank) VALUES ('integrity-check', 1)")

@@ -1,0 +1,96 @@
+"""The in-memory catalogue: episode and speaker resolution, labels and autocomplete values."""
+
+import datetime as dt
+
+import pytest
+
+from bot.errors import NotFoundError
+from bot.search.catalogue import Catalogue, clip
+from bot.storage.queries import EpisodeRow, PersonRow
+
+LONG_TITLE = "An Extremely Long Episode Title " * 6
+
+
+@pytest.fixture
+def cat():
+    episodes = [
+        EpisodeRow(
+            1, "lex-490", "State of AI in 2026", "Lex Fridman Podcast", 490, None, dt.date(2026, 1, 31), ()
+        ),
+        EpisodeRow(2, "other-490", "Gardening", "Other Show", 490, None, dt.date(2025, 5, 1), ()),
+        EpisodeRow(3, "k" * 120, LONG_TITLE, "Lex Fridman Podcast", 12, None, None, ("long one",)),
+        EpisodeRow(4, "undated", "Khabib vs Lex | FULL EXCLUSIVE FOOTAGE", None, None, None, None, ()),
+    ]
+    people = [
+        PersonRow(1, "Nathan Lambert", ("Nathan",), 3, 1),
+        PersonRow(2, "Nathan Smith", (), 1, 1),
+        PersonRow(3, "X" * 120, (), 0, 1),
+    ]
+    return Catalogue.build(episodes, people, [(1, 1), (2, 2)])
+
+
+def test_numbers_with_a_prefix_pick_the_show(cat):
+    assert cat.resolve_episode("490").key == "lex-490"  # several shows: the newest
+    assert cat.resolve_episode("other 490").key == "other-490"
+    assert cat.resolve_episode("lex #490").key == "lex-490"
+    assert cat.resolve_episode("gardening").key == "other-490"
+
+
+def test_latest_is_by_date_then_number_and_undated_last(cat):
+    assert cat.resolve_episode(None).key == "lex-490"
+    assert cat.latest[-2:] == [3, 4]
+
+
+def test_long_keys_and_names_get_values_that_resolve_back(cat):
+    long_episode = cat.episodes[3]
+    assert cat.episode_value(long_episode) == "episode:3"
+    assert cat.resolve_episode("episode:3") is long_episode
+    label = cat.episode_label(long_episode)
+    assert len(label) <= 100
+    assert label.endswith(" | Lex Fridman Podcast #12")
+    choice = next(c for c in cat.autocomplete_speakers("") if c.value == "person:3")
+    assert len(choice.name) <= 100
+    assert cat.resolve_speaker(choice.value).id == 3
+
+
+def test_a_stale_episode_value_is_not_found_rather_than_read_as_a_number(cat):
+    # "episode:12" names the episode with id 12, which is gone; episode #12 (id 3) is another one.
+    with pytest.raises(NotFoundError):
+        cat.resolve_episode("episode:12")
+
+
+def test_episode_aliases_resolve(cat):
+    assert cat.resolve_episode("long one").id == 3
+
+
+def test_ambiguous_first_name_resolves_to_the_most_quoted(cat):
+    assert cat.resolve_speaker("nathan").name == "Nathan Lambert"
+    assert cat.resolve_speaker("nathan smith").name == "Nathan Smith"
+
+
+def test_not_found_carries_at_most_three_suggestions(cat):
+    with pytest.raises(NotFoundError) as err:
+        cat.resolve_speaker("nate")
+    assert len(err.value.suggestions) <= 3
+    with pytest.raises(NotFoundError):
+        cat.resolve_episode("#999")
+
+
+def test_people_named_in_a_question(cat):
+    people, rest = cat.people_named_in(["nathan", "use", "coding"])
+    assert people == {1, 2}
+    assert rest == ["use", "coding"]
+
+
+def test_clip_marks_the_cut():
+    assert clip("abc", 3) == "abc"
+    assert clip("abcdef", 4) == "abc…"
+
+
+def test_empty_catalogue_answers_politely():
+    empty = Catalogue()
+    with pytest.raises(NotFoundError):
+        empty.resolve_episode(None)
+    assert empty.autocomplete_episodes("") == []
+    assert empty.autocomplete_speakers("x") == []
+    assert empty.shows() == []

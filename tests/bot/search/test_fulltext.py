@@ -1,0 +1,151 @@
+"""Search helpers: FTS5 escaping never raises, stemming, typo correction, common words, name index."""
+
+import sqlite3
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.search.fulltext import Stemmer, TextQuery, Vocabulary, content_words, escape_fts, plan_query
+from bot.search.names import NameIndex
+from bot.storage import load_migrations
+
+TEXTS = [
+    "The Recursive Language Model paper, that is one of the papers that tries to address long context",
+    "And then for code and any sort of philosophical discussion, I use Claude Opus 4.5.",
+    "Zoë Ångström-Okafor said distillation is the cheapest path to reasoning.",
+    "Don't re-use col:umn names; c++ and 50% are fine, NEAR(this) too.",
+]
+FTS_SYNTAX = [
+    "AND",
+    "OR",
+    "NOT",
+    "NEAR",
+    "NEAR(",
+    '"',
+    "*",
+    "(",
+    ")",
+    "-",
+    ":",
+    "^",
+    "+",
+    "text:x",
+    "a:b",
+    "re-use",
+]
+user_text = st.one_of(
+    st.text(max_size=60),
+    st.lists(st.sampled_from([*FTS_SYNTAX, "model", "recursive", "languag", "zoe", "c++", "don't"])).map(
+        " ".join
+    ),
+    st.text(alphabet='"*()-:^+ ANDORNEThel{}[],.', max_size=40),
+)
+
+
+@pytest.fixture(scope="module")
+def index():
+    """Return a connection to the real schema holding a few indexed passages."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.executescript(load_migrations()[0].sql)
+    conn.execute("INSERT INTO episodes(id, key, source, stamp, content_hash, title, title_norm) "
+                 "VALUES (1, 'k', '', '', '', 't', 't')")  # fmt: skip
+    for n, text in enumerate(TEXTS, 1):
+        conn.execute(
+            "INSERT INTO segments(id, episode_id, kind, position, text) VALUES (?, 1, 'quote', ?, ?)",
+            (n, n, text),
+        )
+        conn.execute("INSERT INTO segments_fts(rowid, text) VALUES (?, ?)", (n, text))
+    yield conn
+    conn.close()
+
+
+@pytest.fixture(scope="module")
+def vocab(index):
+    return Vocabulary(index.execute("SELECT term, doc FROM segments_vocab").fetchall(), len(TEXTS))
+
+
+def matches(conn, expression):
+    return [
+        row[0]
+        for row in conn.execute("SELECT rowid FROM segments_fts WHERE segments_fts MATCH ?", (expression,))
+    ]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=user_text)
+def test_escaped_user_text_never_breaks_match(index, vocab, text):
+    expression = escape_fts(text)
+    if expression is not None:
+        matches(index, expression)
+    planned = plan_query(content_words(text), vocab).match()
+    if planned is not None:
+        matches(index, planned)
+
+
+@pytest.mark.parametrize("raw", ['"', "NEAR(", "re-use", "foo:bar", "AND", "(((", "*x", "c++", "50%"])
+def test_each_raw_syntax_case_raises_but_escaped_does_not(index, raw):
+    with pytest.raises(sqlite3.OperationalError):
+        matches(index, raw)
+    matches(index, escape_fts(raw))
+
+
+def test_escape_keeps_words_and_drops_nothing_else():
+    assert escape_fts("  ") is None
+    assert escape_fts('say "hi"') == '"say" """hi"""'
+
+
+def test_stemmer_matches_the_index_tokenizer():
+    assert Stemmer().stems(["recursive", "languag", "models", "coding", "zoe"]) == [
+        "recurs", "languag", "model", "code", "zoe",
+    ]  # fmt: skip
+
+
+def test_typos_are_corrected_to_index_terms(index, vocab):
+    query = plan_query(["recursiv", "lanugage", "modle"], vocab)
+    assert query.groups[1][1:] == ("languag",)
+    assert "model" in query.groups[2]
+    assert matches(index, query.match()) == [1]
+    assert query.coverage(TEXTS[0]) == 1.0
+    assert query.coverage(TEXTS[1]) == 0.0
+
+
+def test_known_words_get_no_corrections_and_short_input_plans_nothing(vocab):
+    assert plan_query(["model", "code"], vocab).groups == (("model",), ("code",))
+    assert plan_query(["a"], vocab).groups == ()
+    assert plan_query([], vocab).match() is None
+
+
+def test_common_words_are_left_out_of_match_unless_all_are_common():
+    vocab = Vocabulary([("model", 900), ("recurs", 3)], total=1000)
+    vocab.common_docs = 100
+    query = plan_query(["recursive", "model"], vocab)
+    assert query.common == (False, True)
+    assert query.match() == '"recursive"'
+    assert query.ranked
+    only_common = plan_query(["model", "models"], vocab)
+    assert only_common.match() == '"model" AND "models"'
+    assert not only_common.ranked
+
+
+def test_need_is_all_of_two_then_sixty_percent():
+    assert [TextQuery(("w",) * n, groups=(("w",),) * n).need for n in (1, 2, 3, 4, 5)] == [1, 2, 2, 3, 3]
+
+
+def test_content_words_drop_filler_and_repeats():
+    assert content_words("What does the Nathan use, use for coding?") == ["nathan", "use", "coding"]
+
+
+def test_name_index_tolerates_order_case_accents_and_typos():
+    names = NameIndex([(1, ["Nathan Lambert"]), (2, ["Zoë Ångström-Okafor"]), (3, ["Sebastian Raschka"])], {})
+    assert names.search("LAMBERT nathan")[0] == (1, 100.0)
+    assert names.search("zoe angstrom")[0][0] == 2
+    assert names.search("Sebastain")[0][0] == 3
+    assert names.search("qqqq") == []
+    assert names.exact("zoe angstrom okafor") == [2]
+    assert names.exact("zoe") == []
+
+
+def test_name_index_prefers_priority_on_ties():
+    names = NameIndex([(1, ["Ada One"]), (2, ["Ada Two"])], {2: 5.0})
+    assert [entry for entry, _ in names.search("ada")] == [2, 1]

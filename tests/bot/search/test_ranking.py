@@ -1,0 +1,62 @@
+"""Ranking hits into answers: the score cut-off and merged related reasons."""
+
+import datetime as dt
+
+from bot.search.catalogue import Catalogue
+from bot.search.fulltext import TextQuery
+from bot.search.ranking import LISTED, rank, related
+from bot.storage.queries import EpisodeRow, SegmentRow
+
+
+def segment(id_, text, episode_id=1, kind="quote"):
+    return SegmentRow(id_, kind, 1, text, None, 0, False, episode_id)
+
+
+QUERY = TextQuery(
+    words=("recursive", "language", "model"),
+    stems=("recurs", "languag", "model"),
+    groups=(("recursive",), ("language",), ("model",)),
+    common=(False, False, False),
+    exprs=('"recursive"', '"language"', '"model"'),
+)
+
+
+def test_rank_orders_by_coverage_and_cuts_chance_matches():
+    rows = [
+        segment(1, "A model of the weather."),
+        segment(2, "Build a Large Language Model from Scratch"),
+        segment(3, "The Recursive Language Model paper addresses long context"),
+    ]
+    ranked = rank(rows, QUERY)
+    assert [row.id for _, row in ranked] == [3, 2]
+    assert ranked[0][0] > ranked[1][0]
+
+
+def test_rank_keeps_bm25_order_on_equal_scores():
+    rows = [segment(1, "recursive language model"), segment(2, "recursive language model")]
+    assert [row.id for _, row in rank(rows, QUERY)] == [1, 2]
+
+
+def test_related_merges_reasons_per_episode():
+    cat = Catalogue.build(
+        [
+            EpisodeRow(1, "a", "Alpha Topics", "Show", 1, None, dt.date(2026, 1, 1), ()),
+            EpisodeRow(2, "b", "Beta Topics", "Show", 2, None, dt.date(2026, 1, 2), ()),
+            EpisodeRow(3, "c", "Gamma", "Show", 3, None, dt.date(2026, 1, 3), ()),
+        ],
+        [],
+        [],
+    )
+    items = related(
+        cat.episodes[1],
+        listed=[("Beta Topics | Show #2", 2), ("Missing | Show #9", None)],
+        people=[(2, "Ada"), (2, "Ben"), (3, "Ada")],
+        mentions=[(3, "A Book")],
+        similar=[segment(9, "alpha again", episode_id=3, kind="description")],
+        cat=cat,
+    )
+    by_title = {item.title: item for item in items}
+    assert by_title["Beta Topics | Show #2"].reason == f"{LISTED}; also with Ada and Ben"
+    assert by_title["Beta Topics | Show #2"].episode.key == "b"
+    assert by_title["Missing | Show #9"].episode is None
+    assert by_title["Gamma | Show #3"].reason == "also with Ada; also mentions A Book"
