@@ -15,6 +15,7 @@ from typing import TypeVar
 import aiosqlite
 
 from bot.errors import ConfigError
+from bot.storage import location
 
 T = TypeVar("T")
 BUSY_TIMEOUT_S = 10.0
@@ -58,13 +59,18 @@ class Database:
     async def open(cls, path: Path | str, migrations: list[Migration] | None = None) -> Database:
         """Open (creating if needed) the database at `path` and bring its schema up to date."""
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing commits behind our back.
-        conn = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        location.prepare(path)  # ConfigError naming DATABASE_PATH when it cannot be a database
         try:
-            for pragma in _PRAGMAS:
-                await conn.execute(pragma)
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing commits behind our back.
+            conn = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise location.unusable(path, exc) from None
+        try:
+            try:
+                for pragma in _PRAGMAS:
+                    await conn.execute(pragma)
+            except sqlite3.Error as exc:  # the first statements read the file: not a database, locked out
+                raise location.unusable(path, exc) from None
             await _check_fts5(conn)
             db = cls(path, conn)
             await db._migrate(load_migrations() if migrations is None else migrations)

@@ -19,12 +19,12 @@ SEED = REPO / "data"
 TOKEN_SHAPED = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 
 
-def run_bot(tmp_path: Path, **env: str) -> tuple[int, str]:
-    """Run `python -m bot` in an empty directory (no .env) with only `env` set."""
+def run_bot(tmp_path: Path, *args: str, **env: str) -> tuple[int, str]:
+    """Run `python -m bot ARGS` in an empty directory (no .env) with only `env` set."""
 
     clean = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO), **env}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
+    done = subprocess.run(  # noqa: S603 (the arguments are the test's own)
+        [sys.executable, "-m", "bot", *args],
         cwd=tmp_path,
         env=clean,
         capture_output=True,
@@ -49,6 +49,19 @@ def test_malformed_token_is_one_clear_line_and_exit_code_2(tmp_path):
     assert stderr.count("\n") == 1
     assert "does not look like a bot token" in stderr
     assert "not a token" not in stderr
+
+
+@pytest.mark.parametrize("command", ["run", "sync"])
+def test_a_database_path_that_is_not_a_database_is_one_line_and_exit_code_2(tmp_path, command):
+    (tmp_path / "notes.txt").write_text("some notes\n" * 100, encoding="utf-8")
+    code, stderr = run_bot(
+        tmp_path, command, DISCORD_TOKEN=TOKEN_SHAPED, DATA_DIR=str(SEED), DATABASE_PATH="notes.txt"
+    )
+    assert code == 2
+    assert stderr == (
+        "episode-bot: DATABASE_PATH notes.txt is not an SQLite database; "
+        "point it at the bot's database or a new file.\n"
+    )
 
 
 async def test_a_token_discord_rejects_is_one_line_and_exit_code_2(tmp_path):

@@ -1,9 +1,12 @@
 """Database: migrations, transactions and bot_state on a real temporary SQLite file."""
 
 import sqlite3
+import stat
+from pathlib import Path
 
 import pytest
 
+from bot.errors import ConfigError
 from bot.storage import Database, Migration, load_migrations
 
 
@@ -52,8 +55,6 @@ async def test_newer_database_is_refused(tmp_path):
     path = tmp_path / "kb.db"
     with sqlite3.connect(path) as raw:
         raw.execute("PRAGMA user_version = 99")
-    from bot.errors import ConfigError
-
     with pytest.raises(ConfigError, match="newer"):
         await Database.open(path)
 
@@ -89,5 +90,40 @@ async def test_write_in_thread_commits_through_second_connection(tmp_path):
 
         assert await db.write_in_thread(work) == 7
         assert await db.get_state("bulk") == "yes"
+    finally:
+        await db.close()
+
+
+def _unusable_paths(tmp_path):
+    """Return DATABASE_PATH values that cannot hold the bot's database, by what is wrong with each."""
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "notes.txt").write_text("not a database, just notes\n" * 10, encoding="utf-8")
+    return {
+        "a directory": (tmp_path / "folder", "is a directory"),
+        "not a database": (tmp_path / "notes.txt", "is not an SQLite database"),
+        "under a file": (tmp_path / "notes.txt" / "bot.db", "is a file, not a directory"),
+        ":memory:": (Path(":memory:"), "must be a file"),
+    }
+
+
+@pytest.mark.parametrize("case", ["a directory", "not a database", "under a file", ":memory:"])
+async def test_an_unusable_database_path_is_one_config_error_naming_database_path(tmp_path, case):
+    path, what = _unusable_paths(tmp_path)[case]
+    with pytest.raises(ConfigError) as raised:
+        await Database.open(path)
+    message = str(raised.value)
+    assert message.startswith(f"DATABASE_PATH {path}")
+    assert what in message
+    assert "\n" not in message
+
+
+async def test_a_new_database_and_its_wal_are_readable_by_the_owner_only(tmp_path):
+    path = tmp_path / "private" / "bot.db"
+    db = await Database.open(path)
+    try:
+        await db.set_state("k", "v")
+        await db.write_in_thread(lambda conn: conn.execute("SELECT 1").fetchone())
+        files = [path, path.with_name("bot.db-wal"), path.with_name("bot.db-shm")]
+        assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
     finally:
         await db.close()
