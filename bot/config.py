@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import load_dotenv
 
@@ -74,7 +76,24 @@ def _api_base_url(raw: str | None) -> str:
         return DEFAULT_API_BASE_URL
     if not re.match(r"^https?://[^/\s]+", value):
         raise ConfigError(f"DISCORD_API_BASE_URL must be an http(s) URL such as {DEFAULT_API_BASE_URL}.")
+    if value.startswith("http://") and not is_loopback(urlsplit(value).hostname):
+        raise ConfigError(
+            "DISCORD_API_BASE_URL must use https:// (plain http:// would send the bot token "
+            "unencrypted); http:// is allowed only for loopback addresses such as 127.0.0.1."
+        )
     return value
+
+
+def is_loopback(host: str | None) -> bool:
+    """Tell whether `host` is this machine (localhost, 127.0.0.0/8 or ::1), where plain HTTP is safe."""
+    if not host:
+        return False
+    if host.casefold() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: only "localhost" is known to stay on this machine
+        return False
 
 
 def _snowflake(name: str, raw: str | None) -> int | None:

@@ -9,6 +9,9 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from bot.config import is_loopback
+from bot.errors import ConfigError
+
 log = logging.getLogger(__name__)
 
 # discord.py keeps both addresses as class attributes; remember its own so the default
@@ -30,6 +33,12 @@ async def adopt_gateway(http: discord.http.HTTPClient) -> yarl.URL:
     # leave the gateway at Discord while REST goes to the proxy or emulator.
     _shards, url, _limit = await http.get_bot_gateway()
     gateway = yarl.URL(url)
+    if gateway.scheme != "wss" and not is_loopback(gateway.host):
+        # IDENTIFY carries the token: a proxy must not move it to an unencrypted socket elsewhere.
+        raise ConfigError(
+            f"{Route.BASE} answered an unencrypted gateway ({gateway}); "
+            "DISCORD_API_BASE_URL must point at an API whose gateway uses wss:// off this machine."
+        )
     DiscordWebSocket.DEFAULT_GATEWAY = gateway
     log.info("Using the gateway %s from %s", gateway, Route.BASE)
     return gateway

@@ -6,6 +6,7 @@ from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient, Route
 
 from bot.app import gateway
+from bot.errors import ConfigError
 
 
 @pytest.fixture(autouse=True)
@@ -33,3 +34,19 @@ async def test_gateway_comes_from_the_api_in_use():
     url = await gateway.adopt_gateway(http)
     assert url == yarl.URL("ws://127.0.0.1:9999/gateway")
     assert url == DiscordWebSocket.DEFAULT_GATEWAY
+
+
+@pytest.mark.parametrize("url", ["ws://gateway.example.org/", "ws://10.1.2.3:9000/gateway"])
+async def test_an_unencrypted_gateway_off_loopback_is_refused(url):
+    http = mock.create_autospec(HTTPClient, instance=True)
+    http.get_bot_gateway.return_value = (1, url, {})
+    before = DiscordWebSocket.DEFAULT_GATEWAY
+    with pytest.raises(ConfigError, match="unencrypted"):
+        await gateway.adopt_gateway(http)
+    assert before == DiscordWebSocket.DEFAULT_GATEWAY
+
+
+async def test_an_encrypted_gateway_anywhere_is_adopted():
+    http = mock.create_autospec(HTTPClient, instance=True)
+    http.get_bot_gateway.return_value = (1, "wss://gateway.example.org/", {})
+    assert await gateway.adopt_gateway(http) == yarl.URL("wss://gateway.example.org/")
