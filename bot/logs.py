@@ -9,6 +9,7 @@ from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 REDACTED = "[token redacted]"
+HELD_BACK = ("discord", "aiosqlite")  # libraries whose DEBUG lines carry tokens or content
 
 
 class RedactSecrets(logging.Filter):
@@ -49,6 +50,10 @@ def configure(level: str, secrets: Iterable[str] = (), stream: TextIO | None = N
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # discord.py logs webhook URLs holding interaction tokens at DEBUG, so INFO is its floor.
-    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # At DEBUG, discord.py logs webhook URLs holding interaction tokens and every gateway event
+    # (members' messages and options), and aiosqlite logs each statement with its parameters
+    # (members' questions): INFO is their floor, so a DEBUG log holds no message content.
+    floor = max(logging.INFO, logging.getLevelName(level))
+    for name in HELD_BACK:
+        logging.getLogger(name).setLevel(floor)
     return handler

@@ -76,8 +76,25 @@ def unwrap(error: BaseException) -> BaseException:
     return error
 
 
+# Discord forgot the interaction: 10062 after the 3 s deadline (e.g. a long rate limit), 10015 or
+# 50027 once its token's 15 minutes are over. Nothing can reach the member through it any more.
+EXPIRED_CODES = frozenset({10062, 10015, 50027})
+
+
+def expired(error: BaseException) -> bool:
+    """Tell whether `error` says the interaction expired before the bot's answer arrived."""
+    cause = unwrap(error)
+    return isinstance(cause, discord.HTTPException) and cause.code in EXPIRED_CODES
+
+
 async def reply_error(interaction: discord.Interaction, error: BaseException, where: str) -> None:
     """Answer `interaction` with the reply for `error`; a failure to answer is only logged."""
+    if expired(error):
+        # Not a bug, and answering would fail the same way: one line, no traceback.
+        cause = unwrap(error)
+        code = cause.code if isinstance(cause, discord.HTTPException) else "?"
+        log.warning("The interaction for %s expired before the answer reached Discord (code %s)", where, code)
+        return
     reply = reply_for(error, where)
     try:
         await send(interaction, reply)

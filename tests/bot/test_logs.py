@@ -12,14 +12,16 @@ TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 def captured():
     stream = io.StringIO()
     root = logging.getLogger()
-    saved = (root.handlers[:], root.level, logging.getLogger("discord").level)
+    held_back = {name: logging.getLogger(name).level for name in ("discord", "aiosqlite")}
+    saved = (root.handlers[:], root.level)
     handler = logs.configure("DEBUG", secrets=[TOKEN], stream=stream)
     yield stream
     root.removeHandler(handler)
     for old in saved[0]:
         root.addHandler(old)
     root.setLevel(saved[1])
-    logging.getLogger("discord").setLevel(saved[2])
+    for name, level in held_back.items():
+        logging.getLogger(name).setLevel(level)
 
 
 def test_token_in_message_and_args_is_redacted(captured):
@@ -52,3 +54,14 @@ def test_discord_debug_lines_are_held_back(captured):
 
 def test_redactor_ignores_empty_secrets():
     assert logs.RedactSecrets(["", TOKEN]).redact("x") == "x"
+
+
+async def test_debug_logs_never_show_what_members_typed(emulator, live_bot, captured):
+    secret = "zebracorn"
+    await emulator.invoke("/ask", question=f"what about {secret} marmalade")
+    await emulator.invoke("/quote search", text=f"{secret} tangerine")
+    await emulator.invoke("/takeaways", episode=f"{secret} 490")
+    message = await emulator.post(f"{emulator.bot_mention} is {secret} a coding tool?")
+    await emulator.wait_for_reply(message)
+    assert logging.getLogger().getEffectiveLevel() == logging.DEBUG
+    assert secret not in captured.getvalue()

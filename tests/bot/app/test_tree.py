@@ -117,3 +117,25 @@ async def test_safe_autocomplete_logs_failures_and_offers_nothing(caplog):
         assert await choices(mock_interaction(), "ep") == []
     assert "autocomplete" in caplog.text
     assert caplog.records[0].exc_info[0] is RuntimeError
+
+
+async def test_an_interaction_that_expired_during_a_rate_limit_is_one_warning_without_traceback(
+    emulator, live_bot, caplog
+):
+    emulator.deadline = 0.3
+    emulator.rate_limit("POST /interactions/{interaction_id}/{token}/callback", retry_after=0.6)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            await emulator.invoke("/help", wait=False)
+            await emulator.wait_until(
+                lambda: [r for r in caplog.records if "10062" in r.getMessage() and r.name.startswith("bot")],
+                what="the bot to notice the expired interaction",
+            )
+    finally:
+        emulator.deadline = 3.0
+    assert [v["code"] for v in emulator.take_violations()] == [10062]
+    ours = [r for r in caplog.records if r.name.startswith(("bot", "cogs"))]
+    (warning,) = [r for r in ours if "10062" in r.getMessage()]
+    assert warning.levelno == logging.WARNING
+    assert "/help" in warning.getMessage()
+    assert not [r for r in ours if r.levelno >= logging.ERROR or r.exc_info]
