@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench sync ingest clean
+.PHONY: run test lint bench eval sync ingest clean
 
 run: $(RUN_STAMP)
 	$(BIN)/python -m bot
@@ -20,11 +20,15 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(TEST_STAMP)
-	$(BIN)/ruff check bot cogs tests bench
-	$(BIN)/ruff format --check bot cogs tests bench
+	$(BIN)/ruff check bot cogs tests bench eval
+	$(BIN)/ruff format --check bot cogs tests bench eval
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run_all.py
+
+# /ask's answer quality on the test half of eval/questions.toml, alone and among 1,000 competing episodes.
+eval: $(TEST_STAMP)
+	$(BIN)/python eval/run.py
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "episode-bot needs Python 3.11 or newer; set PYTHON=python3.11")'
