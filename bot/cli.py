@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from bot import terminal
 from bot.config import load_settings
 from bot.errors import ConfigError
+from bot.feeds import cli as feeds_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     related = sub.add_parser("related", help="list episodes related to one")
     related.add_argument("episode", nargs="?", help="number or title (default: the latest)")
     sub.add_parser("stats", help="count what the database holds")
+    feeds_cli.add_parser(sub)
     return parser
 
 
@@ -39,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command or "run"
     try:
         settings = load_settings()
+        if command == "feeds":
+            return feeds_cli.main(settings, args)
         if command in ("run", "sync"):
             from bot import runner  # noqa: PLC0415 (late: offline commands never load discord.py)
 

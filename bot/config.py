@@ -16,6 +16,7 @@ from bot.errors import ConfigError
 
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_DATABASE_PATH = "episode-bot.db"
+DEFAULT_FEED_POLL_MINUTES = 30
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Three dot-separated base64url parts; checked so a pasted client secret or a quote-wrapped
 # value fails here with a hint instead of as a 401 from Discord.
@@ -36,6 +37,8 @@ class Settings:
     database_path: Path = Path(DEFAULT_DATABASE_PATH)
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    feed_poll_minutes: int = DEFAULT_FEED_POLL_MINUTES
+    feeds_allow_private: bool = False
 
     @property
     def api_base_is_custom(self) -> bool:
@@ -67,6 +70,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         database_path=Path(env.get("DATABASE_PATH") or DEFAULT_DATABASE_PATH),
         dev_guild_id=_snowflake("DEV_GUILD_ID", env.get("DEV_GUILD_ID")),
         log_level=_log_level(env.get("LOG_LEVEL")),
+        feed_poll_minutes=_minutes("FEED_POLL_MINUTES", env.get("FEED_POLL_MINUTES")),
+        feeds_allow_private=_flag("FEEDS_ALLOW_PRIVATE", env.get("FEEDS_ALLOW_PRIVATE")),
     )
 
 
@@ -110,3 +115,21 @@ def _log_level(raw: str | None) -> str:
     if value not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}.")
     return value
+
+
+def _minutes(name: str, raw: str | None) -> int:
+    value = (raw or "").strip()
+    if not value:
+        return DEFAULT_FEED_POLL_MINUTES
+    if not value.isdigit() or not 1 <= int(value) <= 7 * 24 * 60:
+        raise ConfigError(f"{name} must be a whole number of minutes from 1 to 10080, got {value[:20]!r}.")
+    return int(value)
+
+
+def _flag(name: str, raw: str | None) -> bool:
+    value = (raw or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, got {value[:20]!r}.")

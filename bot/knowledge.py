@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Sequence
 from pathlib import Path
 
 from bot.errors import NotFoundError
+from bot.ingest.feeds import FeedSources
 from bot.ingest.run import ingest
 from bot.links import timestamp_url
 from bot.model import (
@@ -56,9 +57,9 @@ class KnowledgeBase:
         self._vocab = await asyncio.to_thread(Vocabulary, terms, total)
         self._loaded = True
 
-    async def ingest(self, paths: Sequence[Path]) -> IngestReport:
-        """Load episode files, then refresh the indexes when anything changed."""
-        report = await ingest(self.db, paths)
+    async def ingest(self, paths: Sequence[Path], feeds: FeedSources | None = None) -> IngestReport:
+        """Load episode files (and cached feed items), then refresh the indexes when anything changed."""
+        report = await ingest(self.db, paths, feeds=feeds)
         if report.loaded or report.removed or not self._loaded:
             await self.refresh()
         return report

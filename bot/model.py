@@ -48,6 +48,10 @@ class EpisodeSource:
     mentions_declared: int | None = None
     related: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()  # "path:line: message" for odd but usable input
+    guid: str | None = None  # the feed item's guid, which pairs a local file with it
+    season: int | None = None
+    audio_url: str | None = None  # the feed's enclosure
+    page_url: str | None = None  # the feed item's web page
 
 
 @dataclass(frozen=True, slots=True)

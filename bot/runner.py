@@ -16,6 +16,7 @@ from bot import logs
 from bot.app.client import EpisodeBot
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
 from bot.storage.database import Database
 
@@ -65,7 +66,10 @@ async def load_data(kb: KnowledgeBase, settings: Settings) -> None:
     """Ingest DATA_DIR incrementally and log what happened; bad files never stop the bot."""
     if settings.data_dir.is_dir():
         report_dir = settings.data_dir
-        report = await kb.ingest([report_dir])
+        feeds, feeds_error = feed_sources(settings)
+        if feeds_error:
+            log.warning("Feeds not read: %s", feeds_error)
+        report = await kb.ingest([report_dir], feeds)
         counts = (len(report.loaded), len(report.unchanged), len(report.removed), len(report.failed))
         log.info("Loaded %s: %d new or changed, %d unchanged, %d removed, %d failed", report_dir, *counts)
         for line in report.failed:

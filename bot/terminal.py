@@ -12,6 +12,8 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import NotFoundError, UserError
+from bot.feeds.sources import feed_sources
+from bot.ingest.feeds import FeedSources
 from bot.knowledge import KnowledgeBase
 from bot.links import format_offset
 from bot.model import IngestReport, Passage, QuoteHit
@@ -42,9 +44,11 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace, load:
         kb = KnowledgeBase(db)
         if command == "ingest":
             paths = [Path(p) for p in args.paths] or [settings.data_dir]
-            return _print_report(await kb.ingest(paths), paths)
+            # Only a load of all of DATA_DIR reads the feeds too: `ingest one/file.txt` stays that.
+            feeds = None if args.paths else _feeds(settings)
+            return _print_report(await kb.ingest(paths, feeds), paths)
         if load:
-            await _load_quietly(kb, settings.data_dir)
+            await _load_quietly(kb, settings.data_dir, _feeds(settings))
         else:
             await kb.refresh()
         return await COMMANDS[command](kb, args)
@@ -52,9 +56,16 @@ async def _run(settings: Settings, command: str, args: argparse.Namespace, load:
         await db.close()
 
 
-async def _load_quietly(kb: KnowledgeBase, data_dir: Path) -> None:
+def _feeds(settings: Settings) -> FeedSources:
+    feeds, error = feed_sources(settings)
+    if error:
+        print(f"note: feeds not read: {error}", file=sys.stderr)
+    return feeds
+
+
+async def _load_quietly(kb: KnowledgeBase, data_dir: Path, feeds: FeedSources) -> None:
     """Bring the database up to date with DATA_DIR first, so a fresh checkout needs one command."""
-    report = await kb.ingest([data_dir])
+    report = await kb.ingest([data_dir], feeds)
     if report.failed:
         print(
             f"note: {len(report.failed)} file(s) in {data_dir} did not load; "

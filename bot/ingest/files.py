@@ -1,4 +1,7 @@
-"""Find episode files and read them: a page, its metadata merged over it, or either alone."""
+"""Find episode files and read them: a page, its metadata merged over it, or either alone.
+
+A cached feed item (bot/feeds) may lie under both: each key the page or the metadata has wins.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +27,12 @@ class SourceFiles:
     key: str
     page: Path | None
     meta: Path | None
+    feed: Path | None = None  # the cached feed item paired with these files (lowest priority)
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Return the files that make the episode, lowest priority first."""
+        return tuple(path for path in (self.feed, self.page, self.meta) if path is not None)
 
 
 def find_sources(paths: Sequence[Path]) -> list[SourceFiles]:
@@ -40,28 +49,41 @@ def find_sources(paths: Sequence[Path]) -> list[SourceFiles]:
 def read_contents(files: SourceFiles) -> dict[Path, bytes]:
     """Read the bytes of an episode's files; raise DataError when one cannot be read."""
     contents = {}
-    for path in (files.page, files.meta):
-        if path is not None:
-            try:
-                contents[path] = path.read_bytes()
-            except OSError as err:
-                raise DataError(path, 1, f"expected a readable file, got {err.strerror or err}") from None
+    for path in files.paths:
+        try:
+            contents[path] = path.read_bytes()
+        except OSError as err:
+            raise DataError(path, 1, f"expected a readable file, got {err.strerror or err}") from None
     return contents
 
 
 def read_episode(files: SourceFiles, contents: Mapping[Path, bytes]) -> EpisodeSource:
     """Parse an episode from its files' bytes: the page, then the metadata merged over it."""
     page = parse_page(_text(files.page, contents), files.page) if files.page else None
+    fields = parse_meta(_text(files.meta, contents), files.meta) if files.meta else {}
+    if files.feed is not None:
+        feed = parse_meta(_text(files.feed, contents), files.feed)
+        local = {**(page_fields(page) if page else {}), **fields}
+        return EpisodeSource(key=files.key, **{**feed, **local})
     if files.meta is None:
         if page is None:
             raise ValueError(f"no page or metadata file for {files.key!r}")
         return page
-    fields = parse_meta(_text(files.meta, contents), files.meta)
     if page is not None:
         return dataclasses.replace(page, **fields)
     if "title" not in fields:
         raise DataError(files.meta, 1, 'expected `title = "..."` (no page pairs with this file), got none')
     return EpisodeSource(key=files.key, **fields)
+
+
+def page_fields(page: EpisodeSource) -> dict[str, object]:
+    """Return the fields a page actually has (what it leaves empty does not hide a feed's value)."""
+    fields: dict[str, object] = {}
+    for spec in dataclasses.fields(page):
+        value = getattr(page, spec.name)
+        if spec.name != "key" and value not in (None, "", ()):
+            fields[spec.name] = value
+    return fields
 
 
 def decode(data: bytes, path: Path) -> str:

@@ -25,13 +25,14 @@ def parse_meta(text: str, path: Path) -> dict[str, Any]:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise _syntax_error(err, text, path) from None
+        raise syntax_error(err, text, path) from None
     except RecursionError:
         raise DataError(path, 1, "expected valid TOML, got values nested too deeply") from None
     return _MetaReader(path, split_lines(text)).fields(table)
 
 
-def _syntax_error(err: tomllib.TOMLDecodeError, text: str, path: Path) -> DataError:
+def syntax_error(err: tomllib.TOMLDecodeError, text: str, path: Path) -> DataError:
+    """Return the DataError for a TOML syntax error, at its line and column."""
     match = _TOML_ERROR.fullmatch(str(err))
     if match is None:
         return DataError(path, 1, f"expected valid TOML, got {err}")
@@ -111,6 +112,10 @@ _KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
     "related": ("related", _strings),
     "quotes_declared": ("quotes_declared", _count),
     "mentions_declared": ("mentions_declared", _count),
+    "guid": ("guid", _string),
+    "season": ("season", _count),
+    "audio": ("audio_url", _url),
+    "link": ("page_url", _url),
 }
 _QUOTE_KEYS: dict[str, Callable[[object], Any]] = {
     "text": _string,

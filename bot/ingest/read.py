@@ -122,8 +122,8 @@ def prepare(files: SourceFiles, old: Fingerprint | None) -> Prepared:
 
 
 def main_file(files: SourceFiles) -> Path:
-    """Return the page, or the metadata file of an episode without one."""
-    path = files.page or files.meta
+    """Return the page, or the metadata file of an episode without one, or its cached feed item."""
+    path = files.page or files.meta or files.feed
     if path is None:
         raise ValueError(f"episode {files.key!r} has no files")
     return path
@@ -132,19 +132,19 @@ def main_file(files: SourceFiles) -> Path:
 def _stamp(files: SourceFiles) -> str:
     """Describe the files by name, size and modification time: equal stamps mean nothing to read."""
     parts = []
-    for path in (files.page, files.meta):
-        if path is not None:
-            info = os.stat(path)
-            parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
+    for path in files.paths:
+        info = os.stat(path)
+        parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
     return "|".join(parts)
 
 
 def _digest(files: SourceFiles, contents: dict[Path, bytes]) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    for path in (files.page, files.meta):
-        if path is not None:
-            digest.update(f"{path.suffix}:{len(contents[path])}:".encode())
-            digest.update(contents[path])
+    for path in files.paths:
+        # The feed item is marked apart from a metadata file: both end in .toml.
+        kind = "feed" if path == files.feed else path.suffix
+        digest.update(f"{kind}:{len(contents[path])}:".encode())
+        digest.update(contents[path])
     return digest.hexdigest()
 
 

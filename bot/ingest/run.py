@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.errors import DataError
+from bot.ingest.feeds import FeedSources, attach_feeds, is_feed_list
 from bot.ingest.files import SourceFiles, find_sources
 from bot.ingest.read import (
     Prepared,
@@ -39,13 +40,16 @@ BATCH_SECONDS = 0.25
 T = TypeVar("T")
 
 
-async def ingest(db: Database, paths: Sequence[Path], *, workers: int | None = None) -> IngestReport:
-    """Load the episodes under `paths`; a directory given here also drops episodes gone from it."""
+async def ingest(
+    db: Database, paths: Sequence[Path], *, workers: int | None = None, feeds: FeedSources | None = None
+) -> IngestReport:
+    """Load the episodes under `paths` (and `feeds`' cached items); a directory given here also drops
+    episodes gone from it."""
     # Each episode is written atomically (its own savepoint), so a failure never leaves one
     # half-written; a file that fails to parse is reported and its stored version stays. Unchanged
     # files are recognised by size and time (else by hash) and never parsed. The work runs off the
     # event loop; large loads parse in worker processes (`workers`, default: spare cores).
-    run = _Run([Path(p) for p in paths], workers)
+    run = _Run([Path(p) for p in paths], workers, feeds)
     return await db.write_in_thread(run.run)
 
 
@@ -53,6 +57,7 @@ async def ingest(db: Database, paths: Sequence[Path], *, workers: int | None = N
 class _Run:
     paths: list[Path]
     workers: int | None
+    feeds: FeedSources | None = None
     loaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -94,13 +99,30 @@ class _Run:
                 self.failed.append(error_line(err))
                 continue
             for files in sources:
+                cached = self.feeds is not None and self.feeds.holds(str(main_file(files)))
+                if cached or is_feed_list(files, self.paths):
+                    continue  # the feed list, or the feed cache kept inside DATA_DIR: read below
                 first = found.setdefault(files.key, files)
                 if first is not files:
                     self.failed.append(
                         f"{shown_path(main_file(files))}:1: expected a file name no other episode uses, "
                         f"got {files.key!r} again (also {shown_path(main_file(first))})"
                     )
-        return list(found.values())
+        if self.feeds is None or not self.feeds.complete:
+            return list(found.values())
+        return self._unique(attach_feeds(list(found.values()), self.feeds, self.warnings))
+
+    def _unique(self, sources: list[SourceFiles]) -> list[SourceFiles]:
+        """Drop a feed item whose key a local file already uses (the local file wins)."""
+        keys: dict[str, SourceFiles] = {}
+        for files in sources:
+            first = keys.setdefault(files.key, files)
+            if first is not files:
+                self.failed.append(
+                    f"{shown_path(main_file(files))}:1: expected a key no other episode uses, "
+                    f"got {files.key!r} again (also {shown_path(main_file(first))})"
+                )
+        return list(keys.values())
 
     def _store(self, item: Prepared, batch: _Batch) -> None:
         writer = batch.writer
@@ -129,8 +151,15 @@ class _Run:
 
     def _gone(self, stored: dict[str, Fingerprint], seen: set[str]) -> list[str]:
         """Return keys of stored episodes whose file was under a given directory and is not any more."""
-        roots = tuple(os.path.join(os.path.abspath(p), "") for p in self.paths if p.is_dir())
-        return [key for key, old in stored.items() if key not in seen and old.source.startswith(roots)]
+        roots = [os.path.join(os.path.abspath(p), "") for p in self.paths if p.is_dir()]
+        feeds = self.feeds
+        if feeds is not None and feeds.complete:
+            roots.append(os.path.join(os.path.abspath(feeds.root), ""))
+        gone = [key for key, old in stored.items() if key not in seen and old.source.startswith(tuple(roots))]
+        if feeds is not None and not feeds.complete:
+            # The feed list is unreadable: which feeds are followed is unknown, so none is dropped.
+            gone = [key for key in gone if not feeds.holds(stored[key].source)]
+        return gone
 
     def _finish(self, conn: sqlite3.Connection, gone: list[str], stored: dict[str, Fingerprint]) -> None:
         delete_episodes(conn, gone)
