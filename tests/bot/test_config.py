@@ -39,3 +39,28 @@ def test_plain_http_to_any_other_host_is_refused_because_it_would_send_the_token
 
 def test_no_api_base_means_discord():
     assert load_settings({}).api_base_url == DEFAULT_API_BASE_URL
+
+
+def test_feed_settings_default_to_30_minutes_and_private_refused():
+    settings = load_settings({}, dotenv=False)
+    assert settings.feed_poll_minutes == 30
+    assert settings.feeds_allow_private is False
+
+
+def test_feed_settings_are_read():
+    settings = load_settings({"FEED_POLL_MINUTES": "5", "FEEDS_ALLOW_PRIVATE": "1"}, dotenv=False)
+    assert settings.feed_poll_minutes == 5
+    assert settings.feeds_allow_private is True
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"FEED_POLL_MINUTES": "0"}, "FEED_POLL_MINUTES must be a whole number of minutes"),
+        ({"FEED_POLL_MINUTES": "half"}, "FEED_POLL_MINUTES must be a whole number of minutes"),
+        ({"FEEDS_ALLOW_PRIVATE": "maybe"}, "FEEDS_ALLOW_PRIVATE must be 1 or 0"),
+    ],
+)
+def test_bad_feed_settings_are_config_errors(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env, dotenv=False)

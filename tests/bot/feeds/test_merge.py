@@ -1,0 +1,112 @@
+"""Feed episodes in the knowledge base: alone, and merged under local files key by key."""
+
+from bot.feeds.feedlist import add_feed, feeds_path
+from bot.feeds.poll import poll_feeds
+from bot.feeds.sources import feed_sources
+from bot.knowledge import KnowledgeBase
+
+PAGE = """Deep Listening (local title) | The Tidal Hour #12
+The page's own description.
+Key takeaways
+- • Listen first.
+Quotes (1)
+"Silence is a tide."
+Marina Okafor · ▶ 1:00
+"""
+
+
+async def loaded(db, server, settings):
+    add_feed(feeds_path(settings.data_dir), server.url("/feed.xml"))
+    await poll_feeds(db, settings)
+    kb = KnowledgeBase(db)
+    report = await kb.ingest([settings.data_dir], feed_sources(settings)[0])
+    return kb, report
+
+
+async def test_feed_episode_alone_is_a_complete_episode(db, server, feed_settings):
+    kb, report = await loaded(db, server, feed_settings)
+    assert report.ok, report.failed
+    assert len(report.loaded) == 3
+    ep = await kb.resolve_episode("12")
+    assert ep.title == "Deep Listening with Priya Raman"
+    assert ep.show == "The Tidal Hour"
+    assert ep.url == server.url("/audio/ep12.mp3")
+    card = await kb.episode_card(ep)
+    assert card.duration_seconds == 3723
+    assert card.hosts == ("Marina Okafor",)
+    assert card.guests == ("Priya Raman",)
+    assert "her book (https://example.org/book)" in card.description
+    speaker = kb.resolve_speaker("The Tidal Hour")
+    (hit,) = await kb.quotes_by_speaker(speaker, ep)
+    assert hit.text == "The question is the answer, most of the time."
+    assert hit.link == server.url("/audio/ep12.mp3") + "#t=2467"
+    video = await kb.resolve_episode("11")
+    assert video.url == server.url("/video/ep11.mp4")
+
+
+async def test_local_page_with_same_show_and_number_wins_key_by_key(db, server, feed_settings):
+    (feed_settings.data_dir / "tidal-12.txt").write_text(PAGE)
+    kb, report = await loaded(db, server, feed_settings)
+    assert report.ok, report.failed
+    assert len(report.loaded) == 3  # the page and the feed item are one episode
+    ep = await kb.resolve_episode("12")
+    assert ep.key == "tidal-12"
+    assert ep.title == "Deep Listening (local title)"
+    assert ep.url == server.url("/audio/ep12.mp3")  # the page has none: the feed's stays
+    card = await kb.episode_card(ep)
+    assert card.description == "The page's own description."
+    assert card.duration_seconds == 3723
+    assert card.guests == ("Priya Raman",)
+    assert [t.text for t in await kb.takeaways(ep)] == ["Listen first."]
+    # The page's quotes replace the feed's soundbite, as a metadata list replaces a page's.
+    assert [q.text for q in await kb.quotes_by_speaker(kb.resolve_speaker("Marina Okafor"), ep)] == [
+        "Silence is a tide."
+    ]
+
+
+async def test_local_metadata_with_the_guid_pairs_and_wins(db, server, feed_settings):
+    (feed_settings.data_dir / "special.toml").write_text(
+        'guid = "tidal-trailer"\ntitle = "The Trailer, Corrected"\nnumber = 0\nguests = ["Nobody"]\n'
+    )
+    kb, report = await loaded(db, server, feed_settings)
+    assert report.ok, report.failed
+    ep = await kb.resolve_episode("special")
+    assert ep.title == "The Trailer, Corrected"
+    assert ep.show == "The Tidal Hour"
+    card = await kb.episode_card(ep)
+    assert card.hosts == ("Guest Host Sam",)
+    assert card.guests == ("Nobody",)
+
+
+async def test_unchanged_feed_and_files_reingest_nothing(db, server, feed_settings):
+    (feed_settings.data_dir / "tidal-12.txt").write_text(PAGE)
+    kb, _ = await loaded(db, server, feed_settings)
+    await poll_feeds(db, feed_settings, force=True)
+    report = await kb.ingest([feed_settings.data_dir], feed_sources(feed_settings)[0])
+    assert report.loaded == ()
+    assert len(report.unchanged) == 3
+
+
+async def test_removing_the_feed_from_the_list_removes_its_episodes_but_not_local_ones(
+    db, server, feed_settings
+):
+    (feed_settings.data_dir / "tidal-12.txt").write_text(PAGE)
+    kb, _ = await loaded(db, server, feed_settings)
+    feeds_path(feed_settings.data_dir).write_text("# no feeds\n")
+    report = await kb.ingest([feed_settings.data_dir], feed_sources(feed_settings)[0])
+    assert len(report.removed) == 2
+    ep = await kb.resolve_episode("12")
+    assert ep.title == "Deep Listening (local title)"
+    card = await kb.episode_card(ep)
+    assert card.duration_seconds is None  # the feed's facts left with it
+
+
+async def test_unreadable_feed_list_keeps_feed_episodes(db, server, feed_settings):
+    kb, _ = await loaded(db, server, feed_settings)
+    feeds_path(feed_settings.data_dir).write_text("[[feed]\n")
+    feeds, error = feed_sources(feed_settings)
+    assert error is not None
+    report = await kb.ingest([feed_settings.data_dir], feeds)
+    assert report.removed == ()
+    assert report.failed == ()  # feeds.toml is never read as an episode's metadata
+    assert (await kb.resolve_episode("12")).show == "The Tidal Hour"

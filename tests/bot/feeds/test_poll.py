@@ -1,0 +1,230 @@
+"""Polling feeds from a local server: caching, conditional GET, failures, limits and backoff."""
+
+import dataclasses
+import json
+
+import pytest
+
+from bot.feeds import fetch
+from bot.feeds.cache import FeedCache, cache_root
+from bot.feeds.feedlist import add_feed, feeds_path
+from bot.feeds.fetch import Fetcher
+from bot.feeds.poll import RETRY_FIRST_S, poll_feeds
+from bot.storage.feeds import load_feed_states
+from tests.bot.feeds.conftest import with_private_refused
+
+
+def listed(settings, *urls):
+    for url in urls:
+        add_feed(feeds_path(settings.data_dir), url)
+
+
+def cache_of(settings, url):
+    return FeedCache.open(cache_root(settings.database_path), url)
+
+
+async def test_first_poll_caches_items_transcripts_and_chapters(db, server, feed_settings):
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    result = await poll_feeds(db, feed_settings)
+    (outcome,) = result.outcomes
+    assert outcome.ok, outcome.result
+    assert outcome.first_read
+    assert len(outcome.new) == 3
+    assert result.seeded == outcome.new
+    assert result.new_episodes == ()
+    assert result.ingest_needed
+    cache = cache_of(feed_settings, url)
+    by_guid = {entry.guid: (key, entry) for key, entry in cache.entries.items()}
+    key, entry = by_guid["tidal-0012"]
+    # VTT is preferred over SRT (and HTML is never read).
+    assert entry.transcript_url == server.url("/t/ep12.vtt")
+    assert (cache.path / f"{key}.vtt").read_bytes() == server.fixture("ep12.vtt")
+    assert json.loads((cache.path / f"{key}.chapters.json").read_bytes())["chapters"][1]["title"] == "Whale song"
+    meta = (cache.path / f"{key}.toml").read_text()
+    assert 'guid = "tidal-0012"' in meta
+    assert "number = 12" in meta
+    assert server.hits("/t/ep12.srt") == []
+
+
+async def test_unchanged_feed_is_asked_conditionally_and_skipped(db, server, feed_settings):
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    await poll_feeds(db, feed_settings)
+    transcript_requests = len(server.hits("/t/ep12.vtt"))
+    result = await poll_feeds(db, feed_settings, force=True)
+    (outcome,) = result.outcomes
+    assert outcome.result == "not modified"
+    assert not result.ingest_needed
+    second = server.hits("/feed.xml")[-1]
+    assert second["If-None-Match"] == '"v1"'
+    assert second["If-Modified-Since"] == "Tue, 02 Jan 2024 11:00:00 GMT"
+    assert len(server.hits("/t/ep12.vtt")) == transcript_requests  # cached, not fetched again
+
+
+async def test_not_due_feed_is_not_fetched(db, server, feed_settings):
+    listed(feed_settings, server.url("/feed.xml"))
+    await poll_feeds(db, feed_settings)
+    result = await poll_feeds(db, feed_settings)
+    assert result.outcomes == ()
+    assert len(server.hits("/feed.xml")) == 1
+    assert result.next_due is not None
+
+
+async def test_changed_feed_reports_only_the_new_item_as_new(db, server, feed_settings):
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    await poll_feeds(db, feed_settings)
+    body = server.fixture("tidal.xml").replace(
+        b"<item>", b"<item><title>Brand new</title><guid>tidal-0013</guid></item><item>", 1
+    )
+    server.serve("/feed.xml", body, etag='"v2"')
+    result = await poll_feeds(db, feed_settings, force=True)
+    (outcome,) = result.outcomes
+    assert not outcome.first_read
+    assert len(outcome.new) == 1
+    assert result.new_episodes == outcome.new
+    assert outcome.changed == outcome.new  # the other items' files are byte for byte the same
+
+
+async def test_item_dropped_from_the_feed_keeps_its_file(db, server, feed_settings):
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    await poll_feeds(db, feed_settings)
+    files = sorted(cache_of(feed_settings, url).path.glob("*.toml"))
+    body = server.fixture("tidal.xml")
+    start, end = body.index(b"<item>"), body.index(b"</item>") + len(b"</item>")
+    server.serve("/feed.xml", body[:start] + body[end:], etag='"v3"')
+    (outcome,) = (await poll_feeds(db, feed_settings, force=True)).outcomes
+    assert outcome.ok
+    assert sorted(cache_of(feed_settings, url).path.glob("*.toml")) == files
+
+
+async def test_a_changed_guid_with_the_same_enclosure_and_title_keeps_its_episode(db, server, feed_settings):
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    await poll_feeds(db, feed_settings)
+    keys = set(cache_of(feed_settings, url).entries)
+    server.serve("/feed.xml", server.fixture("tidal.xml").replace(b"tidal-0012", b"reissued-12"), etag='"v4"')
+    (outcome,) = (await poll_feeds(db, feed_settings, force=True)).outcomes
+    assert outcome.new == ()
+    assert set(cache_of(feed_settings, url).entries) == keys
+
+
+@pytest.mark.parametrize(
+    ("setup", "reason"),
+    [
+        (lambda s: s.status("/bad.xml", 404), "HTTP 404"),
+        (lambda s: s.status("/bad.xml", 500), "HTTP 500"),
+        (lambda s: s.status("/bad.xml", 302, Location="/bad.xml"), "more than 5 redirects"),
+        (lambda s: s.serve("/bad.xml", b"<rss><channel><title>x</ti"), "expected an RSS or Atom feed"),
+        (lambda s: s.serve("/bad.xml", b"<html><p>gone</p></html>"), "expected an RSS or Atom feed"),
+        (lambda s: s.slow("/bad.xml", 1), "no answer within 0.3 s"),
+        (lambda s: s.endless("/bad.xml"), "larger than 50 MB"),
+        (lambda s: s.endless("/bad.xml", declare=60 * 1024 * 1024), "larger than 50 MB"),
+    ],
+    ids=["404", "500", "redirect-loop", "malformed", "html", "timeout", "oversized", "declared-oversized"],
+)
+async def test_a_failing_feed_is_reported_and_the_others_still_load(db, server, feed_settings, setup, reason):
+    setup(server)
+    listed(feed_settings, server.url("/bad.xml"), server.url("/feed.xml"))
+    async with Fetcher(allow_private=True, timeout=0.3 if "0.3" in reason else 20) as fetcher:
+        result = await poll_feeds(db, feed_settings, fetcher=fetcher)
+    bad, good = result.outcomes
+    assert not bad.ok
+    assert reason in bad.result
+    assert good.ok
+    assert len(good.new) == 3
+
+
+async def test_failing_feed_backs_off_exponentially_and_recovers(db, server, feed_settings):
+    url = server.url("/bad.xml")
+    server.status("/bad.xml", 500)
+    listed(feed_settings, url)
+    delays = []
+    now = 1_000_000
+    for _ in range(3):
+        await poll_feeds(db, feed_settings, force=True, now=now)
+        state = (await load_feed_states(db))[url]
+        delays.append(state.next_due - now)
+    assert state.failures == 3
+    for delay, expected in zip(delays, (RETRY_FIRST_S, 2 * RETRY_FIRST_S, 4 * RETRY_FIRST_S), strict=True):
+        assert 0.9 * expected <= delay <= 1.1 * expected
+    assert (await poll_feeds(db, feed_settings, now=now + 1)).outcomes == ()  # not due during backoff
+    server.serve("/bad.xml", server.fixture("tidal.xml"))
+    (outcome,) = (await poll_feeds(db, feed_settings, now=now + delays[-1] * 2)).outcomes
+    assert outcome.ok
+    state = (await load_feed_states(db))[url]
+    assert state.failures == 0
+    interval = feed_settings.feed_poll_minutes * 60
+    assert 0.9 * interval <= state.next_due - (now + delays[-1] * 2) <= 1.1 * interval
+
+
+async def test_gzip_feed_is_read(db, server, feed_settings):
+    server.serve("/gz.xml", server.fixture("tidal.xml"), compress=True)
+    listed(feed_settings, server.url("/gz.xml"))
+    (outcome,) = (await poll_feeds(db, feed_settings)).outcomes
+    assert outcome.ok
+    assert "gzip" in server.hits("/gz.xml")[0]["Accept-Encoding"]
+
+
+async def test_transcript_on_a_private_address_is_refused_unless_allowed(db, server, feed_settings):
+    settings = with_private_refused(feed_settings)
+    url = server.url("/feed.xml")
+    listed(settings, url)
+    (outcome,) = (await poll_feeds(db, settings)).outcomes
+    assert outcome.ok  # the owner's own feed URL may be anywhere
+    assert any("private address" in warning for warning in outcome.warnings)
+    assert server.hits("/t/ep12.vtt") == []
+    assert server.hits("/c/ep12.json") == []
+    assert len(outcome.new) == 3
+
+
+async def test_private_name_is_refused_by_the_resolver(server):
+    async with Fetcher(allow_private=False) as fetcher:
+        with pytest.raises(fetch.FetchError, match="private address"):
+            await fetcher.file(server.url("/t/ep12.vtt").replace("127.0.0.1", "localhost"))
+
+
+async def test_only_http_and_https_are_fetched(server):
+    async with Fetcher(allow_private=True) as fetcher:
+        with pytest.raises(fetch.FetchError, match="only http and https"):
+            await fetcher.file("file:///etc/passwd")
+        server.status("/to-file", 302, Location="file:///etc/passwd")
+        with pytest.raises(fetch.FetchError, match="only http and https"):
+            await fetcher.feed(server.url("/to-file"))
+
+
+async def test_oversized_transcript_is_skipped_with_a_warning(db, server, feed_settings, monkeypatch):
+    monkeypatch.setattr(fetch, "FILE_LIMIT", 10)
+    listed(feed_settings, server.url("/feed.xml"))
+    (outcome,) = (await poll_feeds(db, feed_settings)).outcomes
+    assert outcome.ok
+    assert any("larger than" in warning for warning in outcome.warnings)
+
+
+async def test_unlisted_feed_is_forgotten_and_asks_for_ingest(db, server, feed_settings):
+    listed(feed_settings, server.url("/feed.xml"))
+    await poll_feeds(db, feed_settings)
+    feeds_path(feed_settings.data_dir).write_text("")
+    result = await poll_feeds(db, feed_settings)
+    assert result.removed_feeds == (server.url("/feed.xml"),)
+    assert result.ingest_needed
+    assert result.sources.dirs == ()
+
+
+async def test_broken_feed_list_polls_nothing(db, server, feed_settings):
+    feeds_path(feed_settings.data_dir).write_text("[[feed]]\nurl = 'not a url'\n")
+    result = await poll_feeds(db, feed_settings)
+    assert result.list_error.endswith("feeds.toml:1: expected `url = \"https://...\"` in [[feed]], got 'not a url'")
+    assert not result.sources.complete
+    assert not result.ingest_needed
+
+
+async def test_claimed_feed_is_not_read_twice_at_once(db, server, feed_settings):
+    listed(feed_settings, server.url("/feed.xml"))
+    settings = dataclasses.replace(feed_settings)
+    first = await poll_feeds(db, settings, now=100)
+    second = await poll_feeds(db, settings, now=100)
+    assert len(first.outcomes) == 1
+    assert second.outcomes == ()
