@@ -116,7 +116,8 @@ async def server():
     """Start a local feed server serving the fixtures under /t, /c and /feed.xml."""
     feeds = FeedServer()
     await feeds.start()
-    feeds.serve("/feed.xml", feeds.fixture("tidal.xml"), etag='"v1"', modified="Tue, 02 Jan 2024 11:00:00 GMT")
+    modified = "Tue, 02 Jan 2024 11:00:00 GMT"
+    feeds.serve("/feed.xml", feeds.fixture("tidal.xml"), etag='"v1"', modified=modified)
     feeds.serve("/t/ep12.vtt", feeds.fixture("ep12.vtt"), content_type="text/vtt")
     feeds.serve("/t/ep12.srt", feeds.fixture("ep12.srt"), content_type="application/x-subrip")
     feeds.serve("/t/ep11.json", feeds.fixture("ep11.json"), content_type="application/json")

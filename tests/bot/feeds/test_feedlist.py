@@ -60,7 +60,7 @@ def test_missing_file_is_no_feeds(tmp_path):
 @pytest.mark.parametrize(
     ("text", "line", "expected"),
     [
-        ("[[feed]]\nurl = 'x'\n", 1, "expected `url = \"https://...\"`"),
+        ("[[feed]]\nurl = 'x'\n", 1, 'expected `url = "https://..."`'),
         ("[[feed]]\nurl = 'https://a/'\nsho = 'x'\n", 1, "expected `url` or `show`"),
         ("feeds = 1\n", 1, "expected only [[feed]] tables"),
         ("[[feed]]\nurl = 'https://a/'\n\n[[feed]]\nurl = 'https://a/'\n", 4, "expected each feed once"),

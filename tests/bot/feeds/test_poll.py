@@ -40,7 +40,8 @@ async def test_first_poll_caches_items_transcripts_and_chapters(db, server, feed
     # VTT is preferred over SRT (and HTML is never read).
     assert entry.transcript_url == server.url("/t/ep12.vtt")
     assert (cache.path / f"{key}.vtt").read_bytes() == server.fixture("ep12.vtt")
-    assert json.loads((cache.path / f"{key}.chapters.json").read_bytes())["chapters"][1]["title"] == "Whale song"
+    chapters = json.loads((cache.path / f"{key}.chapters.json").read_bytes())["chapters"]
+    assert chapters[1]["title"] == "Whale song"
     meta = (cache.path / f"{key}.toml").read_text()
     assert 'guid = "tidal-0012"' in meta
     assert "number = 12" in meta
@@ -216,7 +217,8 @@ async def test_unlisted_feed_is_forgotten_and_asks_for_ingest(db, server, feed_s
 async def test_broken_feed_list_polls_nothing(db, server, feed_settings):
     feeds_path(feed_settings.data_dir).write_text("[[feed]]\nurl = 'not a url'\n")
     result = await poll_feeds(db, feed_settings)
-    assert result.list_error.endswith("feeds.toml:1: expected `url = \"https://...\"` in [[feed]], got 'not a url'")
+    expected = "feeds.toml:1: expected `url = \"https://...\"` in [[feed]], got 'not a url'"
+    assert result.list_error.endswith(expected)
     assert not result.sources.complete
     assert not result.ingest_needed
 
