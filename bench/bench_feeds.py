@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import random
 import statistics
 import tempfile
@@ -17,7 +18,6 @@ import threading
 import time
 from email.utils import format_datetime
 from pathlib import Path
-import datetime as dt
 
 from aiohttp import web
 
@@ -157,9 +157,11 @@ async def run(items: int, repeats: int) -> None:
                 polled = time.perf_counter() - start
                 report = await kb.ingest([settings.data_dir], feed_sources(settings)[0])
                 first = time.perf_counter() - start
-            assert result.outcomes[0].ok and len(report.loaded) == items, (result, report.failed[:3])
+            assert result.outcomes[0].ok, result
+            assert len(report.loaded) == items, report.failed[:3]
             print(
-                f"first read and import: {first:.2f} s (fetch+parse+cache {polled:.2f} s, ingest {first - polled:.2f} s); "
+                f"first read and import: {first:.2f} s (fetch+parse+cache {polled:.2f} s, "
+                f"ingest {first - polled:.2f} s); "
                 f"event loop late by at most {ticker.worst * 1000:.1f} ms"
             )
             unchanged = []
@@ -169,7 +171,8 @@ async def run(items: int, repeats: int) -> None:
                 unchanged.append(time.perf_counter() - start)
                 assert not result.ingest_needed
             print(
-                f"unchanged poll (304): p50 {statistics.median(unchanged) * 1000:.1f} ms, max {max(unchanged) * 1000:.1f} ms"
+                f"unchanged poll (304): p50 {statistics.median(unchanged) * 1000:.1f} ms, "
+                f"max {max(unchanged) * 1000:.1f} ms"
             )
             changed, lags = [], []
             for extra in range(repeats):
@@ -183,10 +186,12 @@ async def run(items: int, repeats: int) -> None:
                     report = await kb.ingest([settings.data_dir], feed_sources(settings)[0])
                     changed.append(time.perf_counter() - start)
                 lags.append(ticker.worst)
-                assert result.new_episodes and len(report.loaded) == 1, (result.outcomes, report)
+                assert result.new_episodes, result.outcomes
+                assert len(report.loaded) == 1, report
                 assert (await kb.resolve_episode(str(number))).number == number
             print(
-                f"one new item, polled and imported: p50 {statistics.median(changed):.2f} s, max {max(changed):.2f} s; "
+                f"one new item, polled and imported: p50 {statistics.median(changed):.2f} s, "
+                f"max {max(changed):.2f} s; "
                 f"event loop late by at most {max(lags) * 1000:.1f} ms"
             )
         finally:
