@@ -1,4 +1,4 @@
-"""Text helpers shared by parsing, search and speaker resolution."""
+"""Text helpers shared by parsing, search, speaker resolution and every answer that shortens text."""
 
 from __future__ import annotations
 
@@ -14,3 +14,20 @@ def normalize(s: str) -> str:
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", s).casefold()).translate(_FOLD)
     kept = (ch if ch.isalnum() else " " for ch in folded if not unicodedata.combining(ch))
     return " ".join("".join(kept).split())
+
+
+ELLIPSIS = "…"
+
+
+def truncate(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
+    """Return `text` cut to at most `limit` characters, ending in `ellipsis` when it was cut."""
+    if limit <= 0:
+        return ""
+    if len(text) <= limit:
+        return text
+    cut = text[: max(0, limit - len(ellipsis))].rstrip()
+    # A trailing backslash of markdown-escaped text would escape the ellipsis instead of its own
+    # character; an odd run of them means the cut split an escape pair.
+    if (len(cut) - len(cut.rstrip("\\"))) % 2:
+        cut = cut[:-1]
+    return (cut + ellipsis)[:limit]

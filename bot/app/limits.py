@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.model import Choice
+from bot.text import truncate
 
 CONTENT = 2000
 EMBEDS_PER_MESSAGE = 10
@@ -27,18 +28,6 @@ LINK_URL = 512
 CHOICES = 25
 CHOICE_NAME = 100
 CHOICE_VALUE = 100
-
-ELLIPSIS = "…"
-
-
-def truncate(text: str, limit: int) -> str:
-    """Return `text` cut to at most `limit` characters, ending in "…" when it was cut."""
-    if limit <= 0:
-        return ""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rstrip()
-    return _drop_dangling_escape(cut) + ELLIPSIS
 
 
 def escape(text: str) -> str:
@@ -113,9 +102,3 @@ def fit_total(embeds: list[discord.Embed], limit: int = EMBED_TOTAL) -> list[dis
         if excess > 0 and embed.description:
             embed.description = truncate(embed.description, max(1, len(embed.description) - excess))
     return embeds
-
-
-def _drop_dangling_escape(text: str) -> str:
-    """Remove a trailing backslash that would escape the ellipsis instead of its own character."""
-    trailing = len(text) - len(text.rstrip("\\"))
-    return text[:-1] if trailing % 2 else text

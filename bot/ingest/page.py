@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.errors import DataError
 from bot.links import parse_offset
 from bot.model import EpisodeSource, SourceQuote
+from bot.text import truncate
 
 MAX_TITLE = 500
 OPENING_QUOTES = '"“„«'
@@ -58,7 +59,7 @@ def looks_cut(quote: str) -> bool:
 
 def shorten(text: str) -> str:
     """Return `text` cut to 60 characters for an error message."""
-    return text if len(text) <= 60 else text[:57] + "..."
+    return truncate(text, 60, "...")
 
 
 def split_lines(text: str) -> list[str]:

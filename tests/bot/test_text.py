@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import normalize
+from bot.text import ELLIPSIS, normalize, truncate
 
 
 @pytest.mark.parametrize(
@@ -39,3 +39,38 @@ def test_normalize_is_idempotent_and_clean(raw):
     assert "  " not in key
     assert not any(unicodedata.combining(ch) for ch in key)
     assert all(ch.isalnum() or ch == " " for ch in key)
+
+
+def test_truncate_keeps_short_text():
+    assert truncate("hello", 5) == "hello"
+
+
+def test_truncate_ends_with_ellipsis_at_the_limit():
+    cut = truncate("a" * 50, 10)
+    assert len(cut) == 10
+    assert cut.endswith(ELLIPSIS)
+
+
+def test_truncate_drops_whitespace_before_the_ellipsis():
+    assert truncate("one two three", 5) == "one…"
+
+
+def test_truncate_to_nothing():
+    assert truncate("abc", 0) == ""
+
+
+def test_truncate_with_another_ellipsis_stays_within_the_limit():
+    assert truncate("abcdefgh", 6, "...") == "abc..."
+    assert truncate("abcdefgh", 2, "...") == ".."
+
+
+def test_truncate_never_leaves_half_an_escape_before_the_ellipsis():
+    assert truncate("ab\\*cd", 4) == "ab…"  # "ab\" would escape the ellipsis
+    assert truncate("a\\\\bcd", 4) == "a\\\\…"  # a whole escaped backslash stays
+
+
+@given(st.text(), st.integers(min_value=0, max_value=50))
+def test_truncate_fits_and_marks_every_cut(text, limit):
+    cut = truncate(text, limit)
+    assert len(cut) <= limit
+    assert cut == text or cut.endswith(ELLIPSIS) or limit == 0

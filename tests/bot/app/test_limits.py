@@ -5,24 +5,6 @@ from bot.app import limits
 from bot.model import Choice
 
 
-def test_truncate_keeps_short_text():
-    assert limits.truncate("hello", 5) == "hello"
-
-
-def test_truncate_ends_with_ellipsis_at_the_limit():
-    cut = limits.truncate("a" * 50, 10)
-    assert len(cut) == 10
-    assert cut.endswith("…")
-
-
-def test_truncate_drops_whitespace_before_the_ellipsis():
-    assert limits.truncate("one two three", 5) == "one…"
-
-
-def test_truncate_to_nothing():
-    assert limits.truncate("abc", 0) == ""
-
-
 def test_fit_escapes_before_measuring():
     text = "*" * 100
     fitted = limits.fit(text, 50)

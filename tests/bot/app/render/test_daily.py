@@ -9,6 +9,7 @@ from bot.app.render import daily as render
 from bot.daily.service import Status
 from bot.model import EpisodeRef, Takeaway
 from bot.storage import daily as store
+from bot.text import ELLIPSIS
 
 EPISODE = EpisodeRef(
     id=1,
@@ -46,7 +47,7 @@ def test_post_fits_discord_limits_with_huge_text():
     embed = render.daily_post(takeaway("word " * 2000, long_episode))
     assert limits.check_embed(embed) == []
     assert len(embed) <= limits.EMBED_TOTAL
-    assert embed.description.endswith(limits.ELLIPSIS)
+    assert embed.description.endswith(ELLIPSIS)
     assert embed.url is None  # only http(s) links are offered
 
 
