@@ -24,6 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import write_corpus
+from bot.app import limits
+from bot.app.options import episode_choice, speaker_choice
 from bot.knowledge import KnowledgeBase
 from bot.storage import Database
 from bot.text import normalize
@@ -131,11 +133,13 @@ class Workload:
 
         async def ac_episodes():
             title = rng.choice(self.episodes).title
-            return kb.autocomplete_episodes(title[: rng.randint(2, 20)])
+            found = kb.suggest_episodes(title[: rng.randint(2, 20)], limits.CHOICES)
+            return [episode_choice(ep) for ep in found]
 
         async def ac_speakers():
             name = rng.choice(self.people).name
-            return kb.autocomplete_speakers(typo(name[: rng.randint(2, 12)], rng))
+            found = kb.suggest_speakers(typo(name[: rng.randint(2, 12)], rng), limits.CHOICES)
+            return [speaker_choice(kb, person) for person in found]
 
         async def takeaways():
             return await kb.takeaways(rng.choice(self.episodes))

@@ -14,7 +14,6 @@ from bot.ingest.feeds import FeedSources
 from bot.ingest.run import ingest
 from bot.links import timestamp_url
 from bot.model import (
-    Choice,
     EpisodeCard,
     EpisodeRef,
     IngestReport,
@@ -77,13 +76,21 @@ class KnowledgeBase:
         """Return the person a user means by `text`; raise NotFoundError with suggestions."""
         return self._cat.resolve_speaker(text)
 
-    def autocomplete_episodes(self, text: str, limit: int = 25) -> list[Choice]:
-        """Return episode choices for what is typed so far."""
-        return self._cat.autocomplete_episodes(text, limit)
+    def suggest_episodes(self, text: str, limit: int) -> list[EpisodeRef]:
+        """Return episodes for what is typed so far, best first (latest first when blank)."""
+        return self._cat.suggest_episodes(text, limit)
 
-    def autocomplete_speakers(self, text: str, limit: int = 25) -> list[Choice]:
-        """Return speaker choices for what is typed so far."""
-        return self._cat.autocomplete_speakers(text, limit)
+    def suggest_speakers(self, text: str, limit: int) -> list[Person]:
+        """Return people for what is typed so far, best first (most quoted first when blank)."""
+        return self._cat.suggest_speakers(text, limit)
+
+    def quote_count(self, person: Person) -> int:
+        """Return how many quotes the data holds by `person`."""
+        return self._cat.quote_counts.get(person.id, 0)
+
+    def names_only(self, text: str, person: Person) -> bool:
+        """Tell whether typing `text` finds exactly `person` and nobody else."""
+        return self._cat.names_only(text, person)
 
     def shows(self) -> list[str]:
         """Return the names of the shows in the data."""

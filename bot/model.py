@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.text import truncate
+
 
 @dataclass(frozen=True, slots=True)
 class SourceQuote:
@@ -82,6 +84,19 @@ class EpisodeRef:
         """Return what a member types to name this episode again: its number, else its key."""
         return str(self.number) if self.number else self.key
 
+    @property
+    def reference(self) -> str:
+        """Return `episode:ID`, which names exactly this episode when typed back, however long its key."""
+        return f"episode:{self.id}"
+
+    def label_within(self, limit: int) -> str:
+        """Return the label in at most `limit` characters, cutting the title rather than the number."""
+        tail = self.show_and_number
+        if not tail:
+            return truncate(self.title, limit)
+        tail = truncate(" | " + tail, limit // 2)
+        return truncate(self.title, limit - len(tail)) + tail
+
 
 @dataclass(frozen=True, slots=True)
 class EpisodeCard:
@@ -106,6 +121,11 @@ class Person:
 
     id: int
     name: str
+
+    @property
+    def reference(self) -> str:
+        """Return `person:ID`, which names exactly this person when typed back."""
+        return f"person:{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +172,6 @@ class Passage:
     link: str | None = None
     truncated: bool = False
     score: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class Choice:
-    """Hold one autocomplete suggestion; both strings are at most 100 characters."""
-
-    name: str
-    value: str
 
 
 @dataclass(frozen=True, slots=True)

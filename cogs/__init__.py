@@ -4,7 +4,6 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.episode",
     "cogs.takeaways",
     "cogs.quotes",
-    "cogs.find_quote",
     "cogs.related",
     "cogs.ask",
     "cogs.help",

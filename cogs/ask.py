@@ -14,7 +14,6 @@ from bot.app import cooldown, paging, respond
 from bot.app.render import Reply, answers, messages
 from bot.app.tree import log_unexpected, reply_for
 from bot.errors import UserError
-from cogs._options import bot_of
 
 if TYPE_CHECKING:
     from bot.app.client import EpisodeBot
@@ -70,7 +69,7 @@ class Ask(commands.Cog):
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, QUESTION_MAX_CHARS]
     ) -> None:
         """Ask a question; get the best passages from the episodes, each linked to its moment."""
-        work = paging.first_page(bot_of(interaction), interaction.user.id, ASK, question_text(question))
+        work = paging.first_page(self.bot, interaction.user.id, ASK, question_text(question))
         await respond.answer(interaction, work)
 
     @commands.Cog.listener()

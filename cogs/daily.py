@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot.app import respond
+from bot.app import limits, respond
 from bot.app.render import Reply
 from bot.app.render import daily as render
 from bot.app.tree import safe_autocomplete
@@ -34,8 +34,6 @@ from bot.daily.sweep import (
     SweepStats,
 )
 from bot.errors import UserError
-from bot.model import Choice
-from cogs._options import kb_of
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -54,23 +52,26 @@ CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 
 
 @safe_autocomplete
-def zone_choices(interaction: discord.Interaction, current: str) -> list[Choice]:
+def zone_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
     """Suggest IANA zones containing what was typed (common ones first when nothing was)."""
     needle = current.strip().casefold().replace(" ", "_")
     if not needle:
-        return [Choice(name, name) for name in COMMON_ZONES]
+        return [app_commands.Choice(name=name, value=name) for name in COMMON_ZONES]
     names = schedule.zone_names()
     starts = [n for key, n in names.items() if key.startswith(needle) or f"/{needle}" in key]
     seen = set(starts)
     inside = [n for key, n in names.items() if needle in key and n not in seen]
-    return [Choice(name, name) for name in (starts + inside)[:25]]
+    return [app_commands.Choice(name=name, value=name) for name in (starts + inside)[: limits.CHOICES]]
 
 
 @safe_autocomplete
-def show_choices(interaction: discord.Interaction, current: str) -> list[Choice]:
+def show_choices(
+    interaction: discord.Interaction[EpisodeBot], current: str
+) -> list[app_commands.Choice[str]]:
     """Suggest the shows whose name contains what was typed."""
     needle = current.strip().casefold()
-    return [Choice(name, name) for name in kb_of(interaction).shows() if needle in name.casefold()]
+    shows = interaction.client.kb.shows()
+    return [app_commands.Choice(name=name, value=name) for name in shows if needle in name.casefold()]
 
 
 class BotClock:

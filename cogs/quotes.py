@@ -1,4 +1,4 @@
-"""`/quote speaker`, `/quote search` and `/quote random`."""
+"""`/quote speaker`, `/quote search`, `/quote random` and the "Find quote" message menu."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import cooldown, paging, respond
+from bot.app import cooldown, options, paging, respond
 from bot.app.render import Reply, messages
 from bot.app.render.quotes import quote_card, quotes_page, search_page
 from bot.errors import UserError
-from cogs._options import EPISODE_HELP, SPEAKER_HELP, bot_of, episode_choices, kb_of, speaker_choices
 
 if TYPE_CHECKING:
     from bot.app.client import EpisodeBot
@@ -53,23 +52,35 @@ def search_text(text: str) -> str:
 class Quotes(
     commands.GroupCog, group_name="quote", group_description="Find quotes by speaker, words or chance"
 ):
-    """Find quotes."""
+    """Find quotes, by command or from a message's text."""
+
+    def __init__(self, bot: EpisodeBot) -> None:
+        self.bot = bot
+        # discord.py has no context-menu decorator for cog methods; build and register it here.
+        self.find_quote_menu = app_commands.ContextMenu(name="Find quote", callback=self.find_quote)
+        self.find_quote_menu.add_check(cooldown.check_predicate("search"))
+
+    async def cog_load(self) -> None:
+        """Register the message menu with the tree."""
+        self.bot.tree.add_command(self.find_quote_menu)
+
+    async def cog_unload(self) -> None:
+        """Remove the message menu from the tree."""
+        self.bot.tree.remove_command(self.find_quote_menu.name, type=self.find_quote_menu.type)
 
     @app_commands.command(name="speaker")
-    @app_commands.describe(name=SPEAKER_HELP, episode=f"{EPISODE_HELP} (default: every episode)")
-    @app_commands.autocomplete(name=speaker_choices, episode=episode_choices)
-    async def speaker(self, interaction: discord.Interaction, name: str, episode: str | None = None) -> None:
+    @app_commands.describe(
+        name=options.SPEAKER_HELP, episode=f"{options.EPISODE_HELP} (default: every episode)"
+    )
+    async def speaker(
+        self,
+        interaction: discord.Interaction,
+        name: options.Speaker,
+        episode: options.OptionalEpisode = None,
+    ) -> None:
         """List what a person said, in time order, each linked to its moment."""
-
-        async def work() -> Reply:
-            kb = kb_of(interaction)
-            person = kb.resolve_speaker(name)
-            key = (await kb.resolve_episode(episode)).key if episode and episode.strip() else ""
-            return await paging.first_page(
-                bot_of(interaction), interaction.user.id, BY_SPEAKER, f"{person.name}|{key}"
-            )
-
-        await respond.answer(interaction, work())
+        arg = f"{name.name}|{episode.key if episode else ''}"
+        await respond.answer(interaction, paging.first_page(self.bot, interaction.user.id, BY_SPEAKER, arg))
 
     @app_commands.command(name="search")
     @app_commands.describe(text="Words of the quote as you remember them (typos are fine)")
@@ -78,28 +89,32 @@ class Quotes(
         self, interaction: discord.Interaction, text: app_commands.Range[str, 1, SEARCH_MAX_CHARS]
     ) -> None:
         """Find the quotes that best match the words you remember."""
-        work = paging.first_page(bot_of(interaction), interaction.user.id, SEARCH, search_text(text))
+        work = paging.first_page(self.bot, interaction.user.id, SEARCH, search_text(text))
         await respond.answer(interaction, work)
 
     @app_commands.command(name="random")
     @app_commands.describe(
-        speaker=f"{SPEAKER_HELP} (default: anyone)", episode=f"{EPISODE_HELP} (default: any)"
+        speaker=f"{options.SPEAKER_HELP} (default: anyone)", episode=f"{options.EPISODE_HELP} (default: any)"
     )
-    @app_commands.autocomplete(speaker=speaker_choices, episode=episode_choices)
     async def random(
-        self, interaction: discord.Interaction, speaker: str | None = None, episode: str | None = None
+        self,
+        interaction: discord.Interaction,
+        speaker: options.OptionalSpeaker = None,
+        episode: options.OptionalEpisode = None,
     ) -> None:
         """Show a random quote, optionally by one person or from one episode."""
 
         async def work() -> Reply:
-            kb = kb_of(interaction)
-            person = kb.resolve_speaker(speaker) if speaker and speaker.strip() else None
-            found = await kb.resolve_episode(episode) if episode and episode.strip() else None
-            return quote_card(await kb.random_quote(person, found))
+            return quote_card(await self.bot.kb.random_quote(speaker, episode))
 
         await respond.answer(interaction, work())
+
+    async def find_quote(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """Find which episode, speaker and moment the message's words come from."""
+        words = search_text(message.content)
+        await respond.answer(interaction, paging.first_page(self.bot, interaction.user.id, SEARCH, words))
 
 
 async def setup(bot: EpisodeBot) -> None:
     """Add the cog."""
-    await bot.add_cog(Quotes())
+    await bot.add_cog(Quotes(bot))

@@ -8,10 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import paging, respond
+from bot.app import options, paging, respond
 from bot.app.render import Reply, messages
 from bot.app.render.episodes import related_page
-from cogs._options import EPISODE_HELP, bot_of, episode_choices, kb_of
 
 if TYPE_CHECKING:
     from bot.app.client import EpisodeBot
@@ -37,19 +36,23 @@ RELATED = paging.register(
 class Related(commands.Cog):
     """List related episodes."""
 
+    def __init__(self, bot: EpisodeBot) -> None:
+        self.bot = bot
+
     @app_commands.command(name="related")
-    @app_commands.describe(episode=f"{EPISODE_HELP} (default: the latest episode)")
-    @app_commands.autocomplete(episode=episode_choices)
-    async def related(self, interaction: discord.Interaction, episode: str | None = None) -> None:
+    @app_commands.describe(episode=f"{options.EPISODE_HELP} (default: the latest episode)")
+    async def related(
+        self, interaction: discord.Interaction, episode: options.OptionalEpisode = None
+    ) -> None:
         """List episodes related to one (the latest if you leave it empty), and why."""
 
         async def work() -> Reply:
-            found = await kb_of(interaction).resolve_episode(episode)
-            return await paging.first_page(bot_of(interaction), interaction.user.id, RELATED, found.key)
+            found = episode or await self.bot.kb.resolve_episode(None)
+            return await paging.first_page(self.bot, interaction.user.id, RELATED, found.key)
 
         await respond.answer(interaction, work())
 
 
 async def setup(bot: EpisodeBot) -> None:
     """Add the cog."""
-    await bot.add_cog(Related())
+    await bot.add_cog(Related(bot))

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 import discord
 from discord import app_commands
 
-from bot.model import Choice
 from bot.text import truncate
 
 CONTENT = 2000
@@ -50,7 +49,7 @@ def content(text: str) -> str:
     return truncate(discord.utils.escape_mentions(text), CONTENT)
 
 
-def clamp_choices(choices: Iterable[Choice]) -> list[app_commands.Choice[str]]:
+def clamp_choices(choices: Iterable[app_commands.Choice[str]]) -> list[app_commands.Choice[str]]:
     """Return at most 25 autocomplete choices with names and values of 1-100 characters."""
     result: list[app_commands.Choice[str]] = []
     for choice in choices:

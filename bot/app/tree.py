@@ -15,11 +15,11 @@ from bot.app import limits
 from bot.app.render import Reply, messages
 from bot.app.respond import send
 from bot.errors import UserError
-from bot.model import Choice
 
 log = logging.getLogger(__name__)
 
-AutocompleteFn = Callable[[discord.Interaction, str], Iterable[Choice] | Awaitable[Iterable[Choice]]]
+Choices = Iterable[app_commands.Choice[str]]
+AutocompleteFn = Callable[[Any, str], Choices | Awaitable[Choices]]
 
 
 def new_error_id() -> str:

@@ -7,27 +7,21 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.errors import NotFoundError
-from bot.model import Choice, EpisodeRef, Person
+from bot.model import EpisodeRef, Person
 from bot.search.fulltext import content_words
 from bot.search.names import NameIndex
 from bot.storage.queries import EpisodeRow, PersonRow
 from bot.text import normalize
 
-CHOICE_MAX = 100
-AUTOCOMPLETE_MAX = 25
+SUGGESTION_CHARS = 100  # a "did you mean" names an episode in one short line
 RESOLVE_CUTOFF = 75.0  # below this a typed name is a guess, not an answer
 SUGGEST_CUTOFF = 50.0
 AUTOCOMPLETE_CUTOFF = 60.0
-EPISODE_VALUE = re.compile(r"episode:(\d+)")
-PERSON_VALUE = re.compile(r"person:(\d+)")
+EPISODE_REFERENCE = re.compile(r"episode:(\d+)")  # EpisodeRef.reference
+PERSON_REFERENCE = re.compile(r"person:(\d+)")  # Person.reference
 # "490", "#490", "lex 490", "episode 490": an optional prefix naming the show or title, then a number.
 _NUMBERED = re.compile(r"(?P<prefix>.*?)[\s#]*(?P<number>[0-9]{1,9})\s*", re.DOTALL)
 _NUMBER_WORDS = frozenset({"ep", "episode", "no", "number", "nr", "num"})
-
-
-def clip(text: str, limit: int = CHOICE_MAX) -> str:
-    """Return `text` cut to `limit` characters, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 @dataclass
@@ -83,23 +77,24 @@ class Catalogue:
             if not self.latest:
                 raise NotFoundError("episode", "")
             return self.episodes[self.latest[0]]
-        value = EPISODE_VALUE.fullmatch(text)
-        if value:  # an autocomplete value names one episode; never reread it as `episode 12`
-            if int(value[1]) not in self.episodes:
+        reference = EPISODE_REFERENCE.fullmatch(text)
+        if reference:  # an autocomplete value names one episode; never reread it as `episode 12`
+            if int(reference[1]) not in self.episodes:
                 raise NotFoundError("episode", text)
-            return self.episodes[int(value[1])]
+            return self.episodes[int(reference[1])]
         found = self._exact_episode(text) or self._numbered_episode(text)
         if found is not None:
             return found
         hits = self.titles.search(text, limit=5, cutoff=SUGGEST_CUTOFF)
         if hits and hits[0][1] >= RESOLVE_CUTOFF and content_words(text):
             return self.episodes[hits[0][0]]
-        raise NotFoundError("episode", text, [self.episode_label(self.episodes[i]) for i, _ in hits[:3]])
+        suggestions = [self.episodes[i].label_within(SUGGESTION_CHARS) for i, _ in hits[:3]]
+        raise NotFoundError("episode", text, suggestions)
 
     def resolve_speaker(self, text: str) -> Person:
         """Return the person `text` names, tolerating typos and accents; raise NotFoundError otherwise."""
         text = (text or "").strip()
-        match = PERSON_VALUE.fullmatch(text)
+        match = PERSON_REFERENCE.fullmatch(text)
         if match and int(match[1]) in self.people:
             return self.people[int(match[1])]
         exact = self.names.exact(text)
@@ -110,25 +105,25 @@ class Catalogue:
             return self.people[hits[0][0]]
         raise NotFoundError("speaker", text, [self.people[i].name for i, _ in hits[:3]])
 
-    def autocomplete_episodes(self, text: str, limit: int = AUTOCOMPLETE_MAX) -> list[Choice]:
-        """Return up to `limit` episode choices for what is typed so far (latest first when blank)."""
-        limit = min(limit, AUTOCOMPLETE_MAX)
+    def suggest_episodes(self, text: str, limit: int) -> list[EpisodeRef]:
+        """Return up to `limit` episodes for what is typed so far (latest first when blank)."""
         if not normalize(text or ""):
             ids = self.latest[:limit]
         else:
             ids = [i for i, _ in self.titles.search(text, limit=limit, cutoff=AUTOCOMPLETE_CUTOFF)]
-        return [
-            Choice(self.episode_label(self.episodes[i]), self.episode_value(self.episodes[i])) for i in ids
-        ]
+        return [self.episodes[i] for i in ids]
 
-    def autocomplete_speakers(self, text: str, limit: int = AUTOCOMPLETE_MAX) -> list[Choice]:
-        """Return up to `limit` speaker choices (most quoted first when blank)."""
-        limit = min(limit, AUTOCOMPLETE_MAX)
+    def suggest_speakers(self, text: str, limit: int) -> list[Person]:
+        """Return up to `limit` people for what is typed so far (most quoted first when blank)."""
         if not normalize(text or ""):
             ids = self.most_quoted[:limit]  # a blank field is what Discord sends on first focus
         else:
             ids = [i for i, _ in self.names.search(text, limit=limit, cutoff=AUTOCOMPLETE_CUTOFF)]
-        return [self._speaker_choice(self.people[i]) for i in ids]
+        return [self.people[i] for i in ids]
+
+    def names_only(self, text: str, person: Person) -> bool:
+        """Tell whether typing `text` resolves exactly to `person` and to nobody else."""
+        return self.names.exact(text) == [person.id]
 
     def people_named_in(self, words: Sequence[str]) -> tuple[set[int], list[str]]:
         """Split question words into the people they name and the remaining words."""
@@ -148,29 +143,6 @@ class Catalogue:
     def shows(self) -> list[str]:
         """Return the show names, sorted."""
         return sorted({ep.show for ep in self.episodes.values() if ep.show}, key=str.casefold)
-
-    @staticmethod
-    def episode_label(ep: EpisodeRef) -> str:
-        """Return `Title | Show #N` within 100 characters, cutting the title rather than the number."""
-        tail = ep.show_and_number
-        if not tail:
-            return clip(ep.title)
-        tail = clip(" | " + tail, CHOICE_MAX // 2)
-        return clip(ep.title, CHOICE_MAX - len(tail)) + tail
-
-    @staticmethod
-    def episode_value(ep: EpisodeRef) -> str:
-        """Return a choice value that resolves back to exactly this episode."""
-        return ep.key if len(ep.key) <= CHOICE_MAX else f"episode:{ep.id}"
-
-    def _speaker_choice(self, person: Person) -> Choice:
-        count = self.quote_counts.get(person.id, 0)
-        suffix = f" · {count} quote{'s' if count != 1 else ''}" if count else ""
-        name = clip(person.name, CHOICE_MAX - len(suffix)) + suffix
-        value = person.name if len(person.name) <= CHOICE_MAX else f"person:{person.id}"
-        if value != f"person:{person.id}" and self.names.exact(value) != [person.id]:
-            value = f"person:{person.id}"  # another person normalizes to the same text
-        return Choice(name, value)
 
     def _exact_episode(self, text: str) -> EpisodeRef | None:
         episode_id = self.by_key.get(text.casefold())

@@ -6,23 +6,11 @@ from hypothesis import strategies as st
 
 from bot.errors import NotFoundError
 from bot.knowledge import KnowledgeBase
-from bot.storage import Database
-from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
+from tests.bot.kb_pages import ROSOLIE_PAGE, write
 
 SEED_LABEL = (
     "State of AI in 2026: LLMs, Coding, Scaling Laws, China, Agents, GPUs, AGI | Lex Fridman Podcast #490"
 )
-
-
-@pytest.fixture
-async def kb(tmp_path):
-    data = copy_seed(tmp_path / "data")
-    write(data / "guest.txt", GUEST_PAGE)
-    db = await Database.open(tmp_path / "kb.db")
-    knowledge = KnowledgeBase(db)
-    assert (await knowledge.ingest([data])).ok
-    yield knowledge
-    await db.close()
 
 
 @pytest.mark.parametrize(
@@ -186,20 +174,13 @@ async def test_random_quote_respects_filters(kb):
         await kb.random_quote(zoe, seed)
 
 
-async def test_autocomplete_values_resolve_back(kb):
-    episodes = kb.autocomplete_episodes("")
-    assert [c.value for c in episodes] == ["lex-fridman-490", "guest"]
-    for choice in episodes + kb.autocomplete_episodes("reason"):
-        assert len(choice.name) <= 100
-        assert len(choice.value) <= 100
-        assert (await kb.resolve_episode(choice.value)).key == choice.value
-    speakers = kb.autocomplete_speakers("")
-    assert {c.value for c in speakers[:2]} == {"Sebastian Raschka", "Nathan Lambert"}  # 4 quotes each
-    for choice in speakers + kb.autocomplete_speakers("zo"):
-        assert kb.resolve_speaker(choice.value).name == choice.value
-    assert kb.autocomplete_speakers("zo")[0].value == "Zoë Ångström-Okafor"
-    assert kb.autocomplete_speakers("qqqq") == []
-    assert len(kb.autocomplete_episodes("a", limit=100)) <= 25
+async def test_suggestions_come_best_first(kb):
+    assert [ep.key for ep in kb.suggest_episodes("", 25)] == ["lex-fridman-490", "guest"]
+    speakers = kb.suggest_speakers("", 25)
+    assert {p.name for p in speakers[:2]} == {"Sebastian Raschka", "Nathan Lambert"}  # 4 quotes each
+    assert kb.quote_count(speakers[0]) == 4
+    assert kb.suggest_speakers("zo", 25)[0].name == "Zoë Ångström-Okafor"
+    assert kb.suggest_speakers("qqqq", 25) == []
 
 
 async def test_stats_and_shows(kb):
@@ -217,8 +198,8 @@ async def test_stats_and_shows(kb):
 async def test_any_typed_text_answers_without_raising(kb, text):
     assert isinstance(await kb.search_quotes(text), list)
     assert isinstance(await kb.ask(text), list)
-    assert len(kb.autocomplete_episodes(text)) <= 25
-    assert len(kb.autocomplete_speakers(text)) <= 25
+    assert len(kb.suggest_episodes(text, 25)) <= 25
+    assert len(kb.suggest_speakers(text, 25)) <= 25
     for resolve in (kb.resolve_speaker, kb.resolve_episode):
         try:
             result = resolve(text)

@@ -1,4 +1,4 @@
-"""`/quote speaker|search|random` end to end through the emulator."""
+"""`/quote speaker|search|random` and the "Find quote" message menu end to end through the emulator."""
 
 from __future__ import annotations
 
@@ -184,7 +184,7 @@ async def test_a_failing_autocomplete_is_logged_and_offers_nothing(emulator, liv
     def broken(*_args, **_kwargs):
         raise RuntimeError("index gone")
 
-    monkeypatch.setattr(live_bot.kb, "autocomplete_speakers", broken)
+    monkeypatch.setattr(live_bot.kb, "suggest_speakers", broken)
     with caplog.at_level(logging.ERROR, logger="bot.app.tree"):
         ix = await emulator.autocomplete("/quote speaker", "name", "nat")
     assert ix.choices == []
@@ -229,3 +229,19 @@ async def test_a_slow_page_turn_is_a_deferred_update_of_the_same_message(emulato
     assert turned.response_type == 6
     assert "Page 2/3" in ix.message.text
     assert turned.followups == []
+
+
+async def test_find_quote_finds_the_source_of_a_half_remembered_line(emulator, live_bot):
+    message = await emulator.post("someone said the recursive language model paper addresses long context?")
+    ix = await emulator.invoke_message_command("Find quote", message, member=emulator.admin)
+    first = ix.message.embeds[0]["fields"][0]
+    assert first["name"] == "Sebastian Raschka"
+    assert f"[▶ 2:46:45]({SEED}&t=10005s)" in first["value"]
+    assert not ix.ephemeral
+
+
+async def test_find_quote_on_a_message_without_text_is_explained(emulator, live_bot):
+    message = await emulator.post("")
+    ix = await emulator.invoke_message_command("Find quote", message)
+    assert ix.ephemeral
+    assert ix.message.content == "Give me a few words of the quote to look for."

@@ -1,8 +1,8 @@
 import discord
 import pytest
+from discord.app_commands import Choice
 
 from bot.app import limits
-from bot.model import Choice
 
 
 def test_fit_escapes_before_measuring():
@@ -56,7 +56,9 @@ def test_clamp_choices_caps_count_and_lengths():
 
 
 def test_clamp_choices_skips_values_that_cannot_be_cut():
-    clamped = limits.clamp_choices([Choice("long", "v" * 101), Choice("ok", "ok"), Choice("", "x")])
+    clamped = limits.clamp_choices(
+        [Choice(name="long", value="v" * 101), Choice(name="ok", value="ok"), Choice(name="", value="x")]
+    )
     assert [c.value for c in clamped] == ["ok"]
 
 

@@ -5,7 +5,6 @@ from discord import app_commands
 
 from bot.app.tree import AppTree, reply_error, safe_autocomplete
 from bot.errors import NotFoundError, UserError
-from bot.model import Choice
 from tests.helpers import mock_interaction
 
 
@@ -101,7 +100,7 @@ async def test_app_tree_on_error_replies():
 async def test_safe_autocomplete_clamps_choices():
     @safe_autocomplete
     def choices(interaction, current):
-        return [Choice(name=f"{current} {i}" + "x" * 200, value=str(i)) for i in range(30)]
+        return [app_commands.Choice(name=f"{current} {i}" + "x" * 200, value=str(i)) for i in range(30)]
 
     result = await choices(mock_interaction(), "ep")
     assert len(result) == 25

@@ -1,11 +1,11 @@
-"""The in-memory catalogue: episode and speaker resolution, labels and autocomplete values."""
+"""The in-memory catalogue: episode and speaker resolution, references and suggestions."""
 
 import datetime as dt
 
 import pytest
 
 from bot.errors import NotFoundError
-from bot.search.catalogue import Catalogue, clip
+from bot.search.catalogue import Catalogue
 from bot.storage.queries import EpisodeRow, PersonRow
 
 LONG_TITLE = "An Extremely Long Episode Title " * 6
@@ -41,16 +41,31 @@ def test_latest_is_by_date_then_number_and_undated_last(cat):
     assert cat.latest[-2:] == [3, 4]
 
 
-def test_long_keys_and_names_get_values_that_resolve_back(cat):
+def test_references_resolve_back_to_exactly_their_episode_or_person(cat):
     long_episode = cat.episodes[3]
-    assert cat.episode_value(long_episode) == "episode:3"
+    assert long_episode.reference == "episode:3"
     assert cat.resolve_episode("episode:3") is long_episode
-    label = cat.episode_label(long_episode)
+    assert cat.resolve_speaker(cat.people[3].reference).id == 3
+
+
+def test_suggestions_cut_long_titles_but_keep_the_show_and_number(cat):
+    with pytest.raises(NotFoundError) as err:
+        cat.resolve_episode("extremely long episode titel zzz")
+    [label] = [s for s in err.value.suggestions if s.startswith("An Extremely")]
     assert len(label) <= 100
     assert label.endswith(" | Lex Fridman Podcast #12")
-    choice = next(c for c in cat.autocomplete_speakers("") if c.value == "person:3")
-    assert len(choice.name) <= 100
-    assert cat.resolve_speaker(choice.value).id == 3
+
+
+def test_suggest_blank_gives_latest_episodes_and_most_quoted_people(cat):
+    assert [ep.id for ep in cat.suggest_episodes("", 25)] == cat.latest
+    assert [p.id for p in cat.suggest_speakers("", 2)] == [1, 2]
+    assert [p.name for p in cat.suggest_speakers("nath", 25)][:2] == ["Nathan Lambert", "Nathan Smith"]
+
+
+def test_names_only_tells_a_name_shared_by_nobody_else(cat):
+    nathan = cat.people[1]
+    assert cat.names_only("Nathan Lambert", nathan)
+    assert not cat.names_only("Nathan Smith", nathan)
 
 
 def test_a_stale_episode_value_is_not_found_rather_than_read_as_a_number(cat):
@@ -82,15 +97,10 @@ def test_people_named_in_a_question(cat):
     assert rest == ["use", "coding"]
 
 
-def test_clip_marks_the_cut():
-    assert clip("abc", 3) == "abc"
-    assert clip("abcdef", 4) == "abc…"
-
-
 def test_empty_catalogue_answers_politely():
     empty = Catalogue()
     with pytest.raises(NotFoundError):
         empty.resolve_episode(None)
-    assert empty.autocomplete_episodes("") == []
-    assert empty.autocomplete_speakers("x") == []
+    assert empty.suggest_episodes("", 25) == []
+    assert empty.suggest_speakers("x", 25) == []
     assert empty.shows() == []
