@@ -8,6 +8,7 @@ move time by setting `bot.clock` (anything with `now()`), and tune the sweep wit
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from discord.ext import commands, tasks
 from bot.app import limits, respond
 from bot.app.render import Reply
 from bot.app.render import daily as render
+from bot.app.render.daily import ChannelOf
 from bot.app.tree import safe_autocomplete
 from bot.daily import schedule
 from bot.daily.clock import SystemClock
@@ -102,6 +104,16 @@ class Daily(commands.Cog):
         self.service = DailyService(bot.db, bot.kb.all_takeaways, clock)
         self.sweeper = Sweeper(bot.db, bot.kb.all_takeaways, self.post, clock, visible=self.serves)
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Let only members with Manage Server use /daily.
+
+        Discord hides the commands from others by default (`default_permissions`), but a server's
+        admins can open them to anyone, so the bot checks by itself too.
+        """
+        if not interaction.permissions.manage_guild:
+            raise app_commands.MissingPermissions(["manage_guild"])
+        return True
+
     def serves(self, guild_id: int) -> bool:
         """Tell whether this process sees the server, with its channels (not cut off by an outage)."""
         guild = self.bot.get_guild(guild_id)
@@ -151,7 +163,7 @@ class Daily(commands.Cog):
             raise PauseError("the channel no longer exists")
         missing = missing_permissions(channel, guild.me)
         if missing:
-            raise PauseError(f"I am missing {missing} in <#{channel.id}>")
+            raise PauseError(f"I am missing {missing} in {channel.mention}")
         embed = render.daily_post(claim.pick.takeaway)
         try:
             message = await channel.send(  # type: ignore[union-attr]
@@ -180,7 +192,6 @@ class Daily(commands.Cog):
         show="Only takeaways from this show (default: every show)",
     )
     @app_commands.autocomplete(timezone=zone_choices, show=show_choices)
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def set_(
         self,
         interaction: discord.Interaction,
@@ -197,14 +208,13 @@ class Daily(commands.Cog):
             guild = _guild(interaction)
             missing = missing_permissions(channel, guild.me)
             if missing:
-                raise UserError(f"I can't post in <#{channel.id}>: I am missing {missing} there.")
+                raise UserError(f"I can't post in {channel.mention}: I am missing {missing} there.")
             saved, when = await self.service.set(guild.id, channel.id, time, timezone, self._show(show))
-            return Reply(content=render.set_reply(saved, when), ephemeral=True)
+            return Reply(content=render.set_reply(saved, when, self.channel_of(guild)), ephemeral=True)
 
         await respond.answer(interaction, work())
 
     @daily.command(name="stop")
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def stop(self, interaction: discord.Interaction) -> None:
         """Stop the daily takeaway in this server."""
         stopped = await self.service.stop(_guild(interaction).id)
@@ -212,15 +222,13 @@ class Daily(commands.Cog):
         await respond.send(interaction, Reply(content=text, ephemeral=True))
 
     @daily.command(name="status")
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def status(self, interaction: discord.Interaction) -> None:
         """Show the channel, time, next and last post, and why posting is paused if it is."""
-        guild_id = _guild(interaction).id
-        text = render.status_reply(await self.service.status(guild_id), guild_id)
+        guild = _guild(interaction)
+        text = render.status_reply(await self.service.status(guild.id), self.channel_of(guild))
         await respond.send(interaction, Reply(content=text, ephemeral=True))
 
     @daily.command(name="preview")
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def preview(self, interaction: discord.Interaction) -> None:
         """Show exactly what the next daily post will be (only you see it)."""
 
@@ -234,6 +242,10 @@ class Daily(commands.Cog):
             return Reply(content=intro, embeds=[render.daily_post(chosen.takeaway)], ephemeral=True)
 
         await respond.answer(interaction, work())
+
+    def channel_of(self, guild: discord.Guild) -> ChannelOf:
+        """Return what finds one of the server's channels by id (also one deleted since)."""
+        return functools.partial(self.bot.get_partial_messageable, guild_id=guild.id)
 
     def _show(self, text: str | None) -> str | None:
         """Return the show's stored name for what was typed, or raise UserError."""

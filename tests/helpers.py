@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from unittest import mock
 
 import discord
+from discord.state import ConnectionState
 
 from bot.model import EpisodeCard, EpisodeRef, Passage, Person, QuoteHit, RelatedItem, Takeaway
 
@@ -111,3 +113,10 @@ def mock_interaction(*, done: bool = False, user_id: int = 42) -> mock.MagicMock
     interaction.followup = mock.MagicMock(spec=discord.Webhook)
     interaction.followup.send = mock.AsyncMock()
     return interaction
+
+
+def channel_lookup(*, guild_id: int) -> Callable[[int], discord.PartialMessageable]:
+    """Return what the daily cog gives its renderers: channels by id, built as discord.py does."""
+    state = mock.MagicMock(spec=ConnectionState)
+    state._get_guild.return_value = discord.Object(guild_id)
+    return lambda channel_id: discord.PartialMessageable(state=state, id=channel_id, guild_id=guild_id)

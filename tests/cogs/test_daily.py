@@ -87,8 +87,11 @@ async def test_the_sweep_posts_exactly_once_with_mentions_disabled(emu, settings
         for _ in range(3):
             clock.advance(dt.timedelta(minutes=20))
             await sweep(bot)
+        status = await emu.invoke("/daily status", member=emu.admin)
     assert (stats.claimed, stats.sent) == (1, 1)
     [post] = emu.posts_in(emu.channel)
+    link = f"https://discord.com/channels/{emu.guild.id}/{emu.channel.id}/{post.id}"
+    assert f"in <#{emu.channel.id}> ([open]({link}))" in status.message.content
     assert post.allowed_mentions == {"parse": []}
     embed = post.embeds[0]
     assert embed["url"] == "https://www.youtube.com/watch?v=EV7WhVT270Q"

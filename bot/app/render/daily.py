@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import discord
 
@@ -13,6 +14,9 @@ from bot.model import EpisodeRef, Takeaway
 from bot.storage import daily as store
 
 HEADING = "Takeaway of the day"
+# A server's channel by id, e.g. bot.get_partial_messageable(id, guild_id=...): what mentions and
+# message links are built from, even for a channel deleted since.
+ChannelOf = Callable[[int], discord.PartialMessageable]
 STATES = {
     store.SENDING: "being posted (if the bot stopped meanwhile, whether it went out is unknown)",
     store.SENT: "posted",
@@ -44,26 +48,26 @@ def takeaways_hint(episode: EpisodeRef) -> str:
 
 def when(moment: dt.datetime) -> str:
     """Return Discord markup that shows `moment` in each reader's own zone, plus a relative time."""
-    unix = int(moment.timestamp())
-    return f"<t:{unix}:F> (<t:{unix}:R>)"
+    return f"{discord.utils.format_dt(moment, 'F')} ({discord.utils.format_dt(moment, 'R')})"
 
 
-def schedule_line(schedule: store.Schedule) -> str:
-    """Return `<#channel> every day at 09:00 (Europe/Paris), all shows`."""
+def schedule_line(schedule: store.Schedule, channel_of: ChannelOf) -> str:
+    """Return `#channel every day at 09:00 (Europe/Paris), all shows`."""
     shows = f"only {limits.escape(schedule.show)}" if schedule.show else "all shows"
-    return f"<#{schedule.channel_id}> every day at {schedule.post_time} ({schedule.timezone}), {shows}"
+    where = channel_of(schedule.channel_id).mention
+    return f"{where} every day at {schedule.post_time} ({schedule.timezone}), {shows}"
 
 
-def set_reply(schedule: store.Schedule, next_post: dt.datetime) -> str:
+def set_reply(schedule: store.Schedule, next_post: dt.datetime, channel_of: ChannelOf) -> str:
     """Return the confirmation of /daily set."""
-    return f"Daily takeaway set: {schedule_line(schedule)}.\nNext post: {when(next_post)}."
+    return f"Daily takeaway set: {schedule_line(schedule, channel_of)}.\nNext post: {when(next_post)}."
 
 
-def status_reply(status: Status | None, guild_id: int) -> str:
+def status_reply(status: Status | None, channel_of: ChannelOf) -> str:
     """Return what /daily status says."""
     if status is None:
         return "No daily takeaway is set up here. Use `/daily set` to start one."
-    lines = [f"**Schedule:** {schedule_line(status.schedule)}"]
+    lines = [f"**Schedule:** {schedule_line(status.schedule, channel_of)}"]
     if status.schedule.paused_reason:
         reason = limits.escape(status.schedule.paused_reason)
         lines.append(f"**Paused:** {reason}. Fix it, then run `/daily set` again to resume.")
@@ -71,9 +75,10 @@ def status_reply(status: Status | None, guild_id: int) -> str:
         lines.append(f"**Next post:** {when(status.next_post)}")
     if status.last_post is not None:
         post = status.last_post
-        link = f"https://discord.com/channels/{guild_id}/{post.channel_id}/{post.message_id}"
+        channel = channel_of(post.channel_id)
+        link = channel.get_partial_message(post.message_id).jump_url
         moment = dt.datetime.fromtimestamp(post.posted_at, dt.UTC)
-        lines.append(f"**Last post:** {when(moment)} in <#{post.channel_id}> ([open]({link}))")
+        lines.append(f"**Last post:** {when(moment)} in {channel.mention} ([open]({link}))")
     else:
         lines.append("**Last post:** none yet")
     latest = status.latest

@@ -10,6 +10,7 @@ from bot.daily.service import Status
 from bot.model import EpisodeRef, Takeaway
 from bot.storage import daily as store
 from bot.text import ELLIPSIS
+from tests.helpers import channel_lookup
 
 EPISODE = EpisodeRef(
     id=1,
@@ -60,7 +61,7 @@ def test_episode_without_number_or_show_is_hinted_by_key():
 
 def test_set_reply_shows_the_time_for_every_reader():
     moment = dt.datetime(2099, 6, 2, 7, 0, tzinfo=dt.UTC)
-    text = render.set_reply(SCHEDULE, moment)
+    text = render.set_reply(SCHEDULE, moment, channel_lookup(guild_id=1))
     unix = int(moment.timestamp())
     assert text == (
         "Daily takeaway set: <#7> every day at 09:00 (Europe/Paris), all shows.\n"
@@ -69,7 +70,7 @@ def test_set_reply_shows_the_time_for_every_reader():
 
 
 def test_status_without_a_schedule_says_how_to_start():
-    assert "/daily set" in render.status_reply(None, 1)
+    assert "/daily set" in render.status_reply(None, channel_lookup(guild_id=1))
 
 
 def test_status_of_a_paused_schedule_gives_the_reason_and_the_fix():
@@ -77,7 +78,7 @@ def test_status_of_a_paused_schedule_gives_the_reason_and_the_fix():
     latest = store.LedgerEntry(
         1, dt.date(2099, 6, 1), "retry", 7, "k", 1, 0, 1, 1, 0, 0, None, "the channel was deleted"
     )
-    text = render.status_reply(Status(paused, None, latest, None), 1)
+    text = render.status_reply(Status(paused, None, latest, None), channel_lookup(guild_id=1))
     assert "only Show \\*A\\*" in text
     assert "**Paused:** the channel was deleted. Fix it, then run `/daily set` again to resume." in text
     assert "Next post" not in text
@@ -88,6 +89,6 @@ def test_status_of_a_paused_schedule_gives_the_reason_and_the_fix():
 def test_status_links_the_last_post():
     last = store.LastPost(4_000_000_000, 7, 99)
     moment = dt.datetime(2099, 6, 2, tzinfo=dt.UTC)
-    text = render.status_reply(Status(SCHEDULE, moment, None, last), 5)
+    text = render.status_reply(Status(SCHEDULE, moment, None, last), channel_lookup(guild_id=5))
     assert f"**Next post:** <t:{int(moment.timestamp())}:F>" in text
     assert "([open](https://discord.com/channels/5/7/99))" in text
