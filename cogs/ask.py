@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -45,14 +44,11 @@ def question_text(text: str) -> str:
     return words
 
 
-def mentions_in_text(content: str, user_id: int) -> bool:
-    """Tell whether the text itself mentions the bot (`<@id>` or `<@!id>`)."""
-    return re.search(rf"<@!?{user_id}>", content) is not None
-
-
 def strip_mentions(content: str, user_id: int) -> str:
     """Return a message's text without the mentions of the bot (`<@id>` or `<@!id>`)."""
-    return re.sub(rf"<@!?{user_id}>", " ", content).strip()
+    for mention in (f"<@{user_id}>", f"<@!{user_id}>"):
+        content = content.replace(mention, " ")
+    return content.strip()
 
 
 class Ask(commands.Cog):
@@ -79,8 +75,9 @@ class Ask(commands.Cog):
         if me is None or message.author.bot or message.guild is None:
             return
         # Only a written @mention asks: @everyone/@here and role pings do not, and neither does a
-        # reply to one of the bot's answers, which pings it by default ("thanks!" is no question).
-        if not mentions_in_text(message.content, me.id):
+        # reply to one of the bot's answers, which pings it by default ("thanks!" is no question)
+        # and so is in message.mentions but not in the text's raw_mentions.
+        if me.id not in message.raw_mentions:
             return
         try:
             reply = await self.mention_reply(message, me.id)
