@@ -22,11 +22,17 @@ SEARCH_MAX_CHARS = 300
 
 
 async def _speaker_load(kb: KnowledgeBase, arg: str, limit: int) -> tuple[Any, list[Any]]:
-    name, _, key = arg.rpartition("|")
+    name, key = paging.unpack(arg, 2) if arg.startswith("[") else _legacy_speaker_arg(arg)
     person = kb.resolve_speaker(name)
     episode = await kb.resolve_episode(key) if key else None
     title = f"Quotes by {person.name}" + (f" in {episode.label}" if episode else "")
     return title, await kb.quotes_by_speaker(person, episode, limit=limit)
+
+
+def _legacy_speaker_arg(arg: str) -> tuple[str, str]:
+    """Split `name|key`, the argument of buttons sent before arguments were packed."""
+    name, _, key = arg.rpartition("|")
+    return name, key
 
 
 async def _search_load(kb: KnowledgeBase, text: str, limit: int) -> tuple[Any, list[Any]]:
@@ -79,7 +85,7 @@ class Quotes(
         episode: options.OptionalEpisode = None,
     ) -> None:
         """List what a person said, in time order, each linked to its moment."""
-        arg = f"{name.name}|{episode.key if episode else ''}"
+        arg = paging.pack(name.name, episode.key if episode else "")
         await respond.answer(interaction, paging.first_page(self.bot, interaction.user.id, BY_SPEAKER, arg))
 
     @app_commands.command(name="search")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import re
@@ -89,6 +90,23 @@ async def first_page(client: Any, user_id: int, listing: Listing, arg: str) -> R
     if not items:
         return listing.empty(context)
     return await page_reply(client.db, listing, arg, (context, items), page=0, user_id=user_id)
+
+
+def pack(*parts: str) -> str:
+    """Return several strings as one listing argument that `unpack` splits back exactly."""
+    # JSON quotes every part, so no character inside one (`|`, `:`, `"`) can shift the split.
+    return json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+
+
+def unpack(arg: str, count: int) -> list[str]:
+    """Return the `count` strings `pack` joined; raise NotFoundError for anything else."""
+    try:
+        parts = json.loads(arg)
+    except ValueError:
+        parts = None
+    if not isinstance(parts, list) or len(parts) != count or not all(isinstance(p, str) for p in parts):
+        raise NotFoundError("list", "")  # not a list this bot made: its pages say they expired
+    return parts
 
 
 def custom_id(kind: str, user_id: int, page: int, ref: str) -> str:

@@ -245,3 +245,24 @@ async def test_find_quote_on_a_message_without_text_is_explained(emulator, live_
     ix = await emulator.invoke_message_command("Find quote", message)
     assert ix.ephemeral
     assert ix.message.content == "Give me a few words of the quote to look for."
+
+
+TITLE_IN_BAR_EPISODE = "Quotes by Pat Pager in Paging Talk \\| Test Show #3"  # titles escape markdown
+
+
+async def test_pages_of_a_speaker_in_an_episode_whose_key_contains_a_bar(emulator, start_bot):
+    async with start_bot({"talk|part-2": many_quotes(12)}):
+        ix = await emulator.invoke("/quote speaker", name="pat pager", episode="talk|part-2")
+        assert ix.message.embeds[0]["title"] == TITLE_IN_BAR_EPISODE
+        turned = await emulator.click(ix.message, label="Next ▶")
+    assert turned.response_type == 7
+    assert ix.message.embeds[0]["title"] == TITLE_IN_BAR_EPISODE
+    assert ix.message.embeds[0]["footer"]["text"] == "Page 2/3 · 12 quotes"
+
+
+async def test_buttons_sent_before_arguments_were_packed_still_turn_pages(live_bot):
+    from cogs.quotes import BY_SPEAKER
+
+    title, quotes = await BY_SPEAKER.load(live_bot.kb, "Nathan Lambert|lex-fridman-490", 10)
+    assert title.startswith("Quotes by Nathan Lambert in State of AI")
+    assert len(quotes) == 3

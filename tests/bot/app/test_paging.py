@@ -135,3 +135,17 @@ async def test_first_page_uses_the_empty_reply_for_an_empty_list(db):
 async def test_a_huge_list_is_capped_and_says_so(db):
     reply = await paging.first_page(client(db), 42, LISTING, "huge")
     assert reply.content == f"HUGE: i0,i1,i2 (1/34 of {paging.LIST_CAP}+)"
+
+
+PARTS = [("Ana", "talk|part-2"), ("A|B", ""), ('say "hi"', "back\\slash"), ("", "")]
+
+
+@pytest.mark.parametrize("parts", PARTS)
+def test_packed_arguments_split_back_exactly(parts):
+    assert paging.unpack(paging.pack(*parts), len(parts)) == list(parts)
+
+
+@pytest.mark.parametrize("arg", ["Ana|talk", "[1, 2]", '["only one"]', "[", '{"a": "b"}'])
+def test_an_argument_this_bot_did_not_pack_is_a_list_that_expired(arg):
+    with pytest.raises(NotFoundError):
+        paging.unpack(arg, 2)
