@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import re
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from bot.app.render import PageInfo, Reply, messages
 from bot.app.respond import update
 from bot.app.tree import reply_error
 from bot.errors import NotFoundError
+from bot.storage import pages as pages_store
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
@@ -28,7 +30,6 @@ log = logging.getLogger(__name__)
 PREFIX = "ep:pg:"
 # kind : owner : page : "=" inline argument | "#" digest of an argument kept in bot_state
 _STATE = re.compile(r"(?s)(?P<kind>[a-z]):(?P<user>\d{1,20}):(?P<page>\d{1,6}):(?P<ref>[=#].*)")
-_ARG_KEY = "page_arg:"
 # Lists stop here: a prolific speaker has thousands of quotes, and nobody pages through them;
 # loading one item more than this tells the footer to say "100+".
 LIST_CAP = 100
@@ -167,18 +168,23 @@ def _button(kind: str, user_id: int, page: int, ref: str, label: str, *, disable
     return PageButton(custom_id(kind, user_id, page, ref), label, disabled=disabled)
 
 
+def now() -> int:
+    """Return the time in unix seconds (tests move it)."""
+    return int(time.time())
+
+
 async def _arg_ref(db: Database, kind: str, user_id: int, arg: str) -> str:
     """Return `=arg` when the whole id fits in 100 characters, else `#digest` with arg stored."""
     inline = "=" + arg
     if len(custom_id(kind, user_id, 999_999, inline)) <= limits.CUSTOM_ID:
         return inline
-    digest = hashlib.sha256(arg.encode()).hexdigest()[:24]
-    if await db.get_state(_ARG_KEY + digest) is None:
-        await db.set_state(_ARG_KEY + digest, arg)
+    # Per member, so one member's lists never push out or refresh another's.
+    digest = hashlib.sha256(f"{user_id}\n{arg}".encode()).hexdigest()[:24]
+    await pages_store.keep(db, digest, arg, user_id, now())
     return "#" + digest
 
 
 async def _arg_from_ref(db: Database, ref: str) -> str | None:
     if ref.startswith("="):
         return ref[1:]
-    return await db.get_state(_ARG_KEY + ref[1:])
+    return await pages_store.find(db, ref[1:], now())

@@ -149,3 +149,42 @@ def test_packed_arguments_split_back_exactly(parts):
 def test_an_argument_this_bot_did_not_pack_is_a_list_that_expired(arg):
     with pytest.raises(NotFoundError):
         paging.unpack(arg, 2)
+
+
+DAY = 86_400
+
+
+async def stored(db) -> tuple[int, int]:
+    """Return (long arguments kept for buttons, rows in bot_state)."""
+    async with db.conn.execute("SELECT count(*) FROM page_args") as cur:
+        args = (await cur.fetchone())[0]
+    async with db.conn.execute("SELECT count(*) FROM bot_state") as cur:
+        return args, (await cur.fetchone())[0]
+
+
+async def long_list(db, user_id: int, n: int) -> Reply:
+    question = f"question number {n} from a member who asks long questions about many things " * 2
+    return await paging.page_reply(db, LISTING, question, ("Q", ITEMS), page=0, user_id=user_id)
+
+
+async def test_a_member_keeps_only_their_newest_long_lists(db):
+    sent = [await long_list(db, 42, n) for n in range(paging.pages_store.PER_MEMBER + 30)]
+    other = await long_list(db, 7, 0)
+    assert await stored(db) == (paging.pages_store.PER_MEMBER + 1, 0)
+    assert said(await press(db, ids(sent[0])[1])) == (messages.EXPIRED, True)
+    newest = await press(db, ids(sent[-1])[1])
+    assert newest.response.edit_message.await_count == 1
+    assert (await press(db, ids(other)[1], user_id=7)).response.edit_message.await_count == 1
+
+
+async def test_long_lists_unused_for_a_month_expire_and_paging_keeps_one_alive(db, monkeypatch):
+    clock = [1_800_000_000]
+    monkeypatch.setattr(paging, "now", lambda: clock[0])
+    idle, busy = await long_list(db, 42, 1), await long_list(db, 42, 2)
+    clock[0] += 20 * DAY
+    assert (await press(db, ids(busy)[1])).response.edit_message.await_count == 1
+    clock[0] += 20 * DAY
+    assert said(await press(db, ids(idle)[1])) == (messages.EXPIRED, True)
+    assert (await press(db, ids(busy)[1])).response.edit_message.await_count == 1
+    await long_list(db, 7, 3)  # any new long list clears what expired
+    assert await stored(db) == (2, 0)
