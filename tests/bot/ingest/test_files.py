@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import DataError
+from bot.feeds.feedlist import read_feeds
 from bot.ingest.files import SourceFiles, decode, find_sources, read_contents, read_episode
 from bot.ingest.metadata import parse_meta
 from bot.ingest.page import split_lines
@@ -364,12 +365,16 @@ def test_missing_contents_are_a_data_error(tmp_path):
         read_episode(SourceFiles("ep", tmp_path / "ep.txt", None), {})
 
 
-def test_readme_shows_the_real_seed_metadata_and_valid_examples():
+def test_readme_shows_the_real_seed_metadata_and_valid_examples(tmp_path):
     readme = (DATA.parent / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```toml\n(.*?)```", readme, re.DOTALL)
     assert (DATA / "episodes" / "lex-fridman-490.toml").read_text(encoding="utf-8") in blocks
     for block in blocks:
-        assert parse_meta(block, Path("README.md"))
+        if block.startswith("[[feed]]"):  # a feeds.toml example, read by the feed list
+            (tmp_path / "feeds.toml").write_text(block, encoding="utf-8")
+            assert read_feeds(tmp_path / "feeds.toml")
+        else:
+            assert parse_meta(block, Path("README.md"))
 
 
 def test_deeply_nested_toml_is_a_data_error():
