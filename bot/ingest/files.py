@@ -35,15 +35,63 @@ class SourceFiles:
         return tuple(path for path in (self.feed, self.page, self.meta) if path is not None)
 
 
-def find_sources(paths: Sequence[Path]) -> list[SourceFiles]:
-    """Return the episodes under `paths`, pairing `STEM.txt` with `STEM.toml` in the same directory."""
-    found: dict[tuple[Path, str], dict[str, Path]] = {}
+@dataclass
+class Walk:
+    """What a walk of the data paths found, and which folders it could not list."""
+
+    sources: list[SourceFiles]
+    listed: set[str]  # absolute folders whose every entry was seen
+    unlisted: set[str]  # absolute folders that could not be listed (unreadable, vanished)
+    problems: list[DataError]  # one per unreadable folder or missing path
+
+
+def walk(paths: Sequence[Path]) -> Walk:
+    """Find the episodes under `paths`, noting every folder that could not be listed."""
+    # A folder that cannot be listed is a problem of that folder only: the walk goes on, and
+    # whoever removes episodes must keep those under it (see `positively_gone`).
+    found: dict[tuple[str, str], dict[str, Path]] = {}
+    result = Walk([], set(), set(), [])
     for root in paths:
-        for file in _candidates(Path(root)):
+        for file in _candidates(Path(root), result):
             kind = "meta" if file.suffix.lower() == META_SUFFIX else "page"
-            found.setdefault((file.parent, file.stem), {})[kind] = file
-    sources = [SourceFiles(stem, pair.get("page"), pair.get("meta")) for (_, stem), pair in found.items()]
-    return sorted(sources, key=lambda s: (s.key, str(s.page or s.meta)))
+            found.setdefault((os.path.dirname(file), file.stem), {})[kind] = file
+    result.sources = sorted(
+        (SourceFiles(stem, pair.get("page"), pair.get("meta")) for (_, stem), pair in found.items()),
+        key=lambda s: (s.key, str(s.page or s.meta)),
+    )
+    return result
+
+
+def find_sources(paths: Sequence[Path]) -> list[SourceFiles]:
+    """Return the episodes under `paths`; raise DataError for the first path or folder unread."""
+    found = walk(paths)
+    if found.problems:
+        raise found.problems[0]
+    return found.sources
+
+
+def positively_gone(source: str, found: Walk) -> bool:
+    """Tell whether the file at `source` is known not to exist, not merely unseen by the walk."""
+    # Gone means: no folder on its path failed to list, one of them was listed, and the file
+    # itself is not there. An unreadable or vanishing folder proves nothing about its files.
+    folder, listed = os.path.dirname(source), False
+    while True:
+        if folder in found.unlisted:
+            return False
+        listed = listed or folder in found.listed
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    if not listed:
+        return False
+    try:
+        os.stat(source)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:  # unreadable, but there
+        return False
+    return False
 
 
 def read_contents(files: SourceFiles) -> dict[Path, bytes]:
@@ -101,24 +149,51 @@ def _text(path: Path, contents: Mapping[Path, bytes]) -> str:
     return decode(contents[path], path)
 
 
-def _candidates(root: Path) -> Iterator[Path]:
+def _candidates(root: Path, found: Walk) -> Iterator[Path]:
     """Yield the page and metadata files under `root`, or `root` itself when it is a file."""
     if root.is_file():
         yield root
         return
     if not root.is_dir():
-        raise DataError(root, 1, "expected a file or a directory, got nothing at this path")
-    for folder, dirs, names in os.walk(root, onerror=_walk_error):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            if Path(name).suffix.lower() in (PAGE_SUFFIX, META_SUFFIX) and not _ignored(name):
-                yield Path(folder) / name
+        found.problems.append(DataError(root, 1, "expected a file or a directory, got nothing at this path"))
+        return
+    folders = [os.path.abspath(root)]
+    while folders:
+        folder = folders.pop()
+        entries = _list(folder, found)
+        subfolders = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if _is_dir(entry):
+                subfolders.append(entry.path)
+            elif Path(entry.name).suffix.lower() in (PAGE_SUFFIX, META_SUFFIX) and not _ignored(entry.name):
+                yield Path(entry.path)
+        folders.extend(reversed(subfolders))  # depth first, in name order
+
+
+def _list(folder: str, found: Walk) -> list[os.DirEntry[str]]:
+    """Return a folder's entries by name; record whether the listing was complete."""
+    entries: list[os.DirEntry[str]] = []
+    try:
+        with os.scandir(folder) as listing:
+            entries.extend(listing)
+    except OSError as err:
+        found.unlisted.add(folder)
+        found.problems.append(DataError(folder, 1, f"expected a readable folder, got {err.strerror or err}"))
+    else:
+        found.listed.add(folder)
+    return sorted(entries, key=lambda entry: entry.name)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """Tell whether an entry is a folder (links to folders are not followed)."""
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 def _ignored(name: str) -> bool:
     """Tell hidden files and editor leftovers (`.x.swp`, `#x#`, `x~`) from data."""
     return name.startswith((".", "#")) or name.endswith("~")
-
-
-def _walk_error(err: OSError) -> None:
-    raise DataError(err.filename or "?", 1, f"expected a readable directory, got {err.strerror or err}")

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from bot.errors import DataError
 from bot.ingest.feeds import FeedSources, attach_feeds, is_feed_list
-from bot.ingest.files import SourceFiles, find_sources
+from bot.ingest.files import SourceFiles, Walk, positively_gone, walk
 from bot.ingest.read import (
     Prepared,
     error_line,
@@ -63,6 +62,7 @@ class _Run:
     removed: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    walk: Walk = field(default_factory=lambda: Walk([], set(), set(), []))
 
     def run(self, conn: sqlite3.Connection) -> IngestReport:
         """Load everything under the paths and report what happened."""
@@ -91,23 +91,19 @@ class _Run:
 
     def _sources(self) -> list[SourceFiles]:
         """Return every episode's files, reporting unreadable paths and reused file names."""
+        self.walk = walk(self.paths)
+        self.failed += [error_line(err) for err in self.walk.problems]
         found: dict[str, SourceFiles] = {}
-        for path in self.paths:
-            try:
-                sources = find_sources([path])
-            except DataError as err:
-                self.failed.append(error_line(err))
-                continue
-            for files in sources:
-                cached = self.feeds is not None and self.feeds.holds(str(main_file(files)))
-                if cached or is_feed_list(files, self.paths):
-                    continue  # the feed list, or the feed cache kept inside DATA_DIR: read below
-                first = found.setdefault(files.key, files)
-                if first is not files:
-                    self.failed.append(
-                        f"{shown_path(main_file(files))}:1: expected a file name no other episode uses, "
-                        f"got {files.key!r} again (also {shown_path(main_file(first))})"
-                    )
+        for files in self.walk.sources:
+            cached = self.feeds is not None and self.feeds.holds(str(main_file(files)))
+            if cached or is_feed_list(files, self.paths):
+                continue  # the feed list, or the feed cache kept inside DATA_DIR: read below
+            first = found.setdefault(files.key, files)
+            if first is not files:
+                self.failed.append(
+                    f"{shown_path(main_file(files))}:1: expected a file name no other episode uses, "
+                    f"got {files.key!r} again (also {shown_path(main_file(first))})"
+                )
         if self.feeds is None or not self.feeds.complete:
             return list(found.values())
         return self._unique(attach_feeds(list(found.values()), self.feeds, self.warnings))
@@ -150,15 +146,20 @@ class _Run:
             self.warnings += [shown_warning(line) for line in rows.warnings]
 
     def _gone(self, stored: dict[str, Fingerprint], seen: set[str]) -> list[str]:
-        """Return keys of stored episodes whose file was under a given directory and is not any more."""
-        roots = [os.path.join(os.path.abspath(p), "") for p in self.paths if p.is_dir()]
+        """Return keys of stored episodes whose file was under a given folder and is now gone."""
+        # A file under a given folder is gone only when the walk proves it (positively_gone); a
+        # feed item when the feed list was read and the item is no longer in its feed's cache.
+        roots = tuple(os.path.join(os.path.abspath(p), "") for p in self.paths if p.is_dir())
         feeds = self.feeds
-        if feeds is not None and feeds.complete:
-            roots.append(os.path.join(os.path.abspath(feeds.root), ""))
-        gone = [key for key, old in stored.items() if key not in seen and old.source.startswith(tuple(roots))]
-        if feeds is not None and not feeds.complete:
-            # The feed list is unreadable: which feeds are followed is unknown, so none is dropped.
-            gone = [key for key in gone if not feeds.holds(stored[key].source)]
+        gone = []
+        for key, old in stored.items():
+            if key in seen:
+                continue
+            if feeds is not None and feeds.holds(old.source):
+                if feeds.complete:  # else which feeds are followed is unknown, so none is dropped
+                    gone.append(key)
+            elif old.source.startswith(roots) and positively_gone(old.source, self.walk):
+                gone.append(key)
         return gone
 
     def _finish(self, conn: sqlite3.Connection, gone: list[str], stored: dict[str, Fingerprint]) -> None:

@@ -1,6 +1,7 @@
 """The offline CLI, run as `python -m bot` in a subprocess against a temporary database."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ import pytest
 from tests.bot.kb_pages import GUEST_PAGE, REPO, copy_seed, write
 
 
-def run_cli(tmp_path, *args, data=None):
+def run_cli(tmp_path, *args, data=None, prefix=()):
     env = {
         **os.environ,
         "DATABASE_PATH": str(tmp_path / "kb.db"),
@@ -18,7 +19,7 @@ def run_cli(tmp_path, *args, data=None):
     }
     env.pop("DISCORD_TOKEN", None)
     return subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
-        [sys.executable, "-m", "bot", *args],
+        [*prefix, sys.executable, "-m", "bot", *args],
         cwd=tmp_path,  # no .env from the repository is read
         env=env,
         capture_output=True,
@@ -88,3 +89,29 @@ def test_ask_with_no_answer_says_so(tmp_path):
     result = run_cli(tmp_path, "ask", "how do I bake banana bread")
     assert result.returncode == 1
     assert "Nothing in the episodes answers that" in result.stdout
+
+
+def without_root_powers() -> list[str]:
+    """Return a command prefix that makes this process unable to read others' folders, as root too."""
+    if os.geteuid() != 0:
+        return []
+    if shutil.which("setpriv") is None:
+        pytest.skip("running as root without setpriv: cannot make a folder unreadable")
+    return ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+
+
+def test_a_folder_the_process_cannot_read_is_reported_and_removes_nothing(tmp_path):
+    data = copy_seed(tmp_path / "data")
+    assert run_cli(tmp_path, "ingest", data=data).returncode == 0
+    lost = data / "lost+found"
+    lost.mkdir()
+    if os.geteuid() == 0:
+        os.chown(lost, 12345, -1)
+    lost.chmod(0o700)
+    write(data / "guest.txt", GUEST_PAGE)
+    result = run_cli(tmp_path, "ingest", data=data, prefix=without_root_powers())
+    assert result.returncode == 1
+    assert "1 loaded, 1 unchanged, 0 removed, 1 failed" in result.stdout
+    assert "data/lost+found:1: expected a readable folder, got Permission denied" in result.stdout
+    stats = run_cli(tmp_path, "stats", data=data, prefix=without_root_powers())
+    assert "episodes                 2" in stats.stdout

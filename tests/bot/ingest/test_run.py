@@ -1,6 +1,8 @@
 """Ingest on a real temporary SQLite file: idempotence, removal, rejected files, one transaction."""
 
+import errno
 import os
+from pathlib import Path
 
 import pytest
 
@@ -210,3 +212,71 @@ async def test_every_committed_episode_is_in_the_search_index_even_after_a_crash
     assert report.unchanged  # what the crashed run committed is not loaded again
     # FTS5 compares its index with the segments table and raises on any row missing from it.
     await db.conn.execute("INSERT INTO segments_fts(segments_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def fail_listing(monkeypatch, folder: Path, vanish: bool = False) -> None:
+    """Make listing `folder` fail as an unreadable folder does (even for root), or make it vanish."""
+    real = os.scandir
+
+    def scandir(path="."):
+        if isinstance(path, str | os.PathLike) and os.path.abspath(path) == str(folder):
+            if not vanish:
+                raise PermissionError(errno.EACCES, "Permission denied", str(path))
+            folder.rename(folder.parent.parent / "moved-away")  # a deploy swapping folders
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+async def stored_keys(db) -> set[str]:
+    return {row[0] async for row in await db.conn.execute("SELECT key FROM episodes")}
+
+
+async def test_an_unreadable_folder_is_reported_and_removes_no_stored_episode(db, tmp_path, monkeypatch):
+    data = copy_seed(tmp_path / "data")
+    write(data / "season-2" / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    write(data / "rosolie.txt", ROSOLIE_PAGE)
+    (data / "lost+found").mkdir()
+    fail_listing(monkeypatch, data / "lost+found")
+    report = await ingest(db, [data])
+    assert report.removed == ()
+    assert [line.rsplit("/", 1)[-1] for line in report.failed] == [
+        "lost+found:1: expected a readable folder, got Permission denied"
+    ]
+    assert [p.rsplit("/", 1)[-1] for p in report.loaded] == ["rosolie.txt"]
+    assert await stored_keys(db) == {"lex-fridman-490", "guest", "rosolie"}
+
+    monkeypatch.undo()
+    fail_listing(monkeypatch, data / "season-2")  # the folder holding a stored episode
+    report = await ingest(db, [data])
+    assert report.removed == ()
+    assert len(report.failed) == 1
+    assert "season-2:1: expected a readable folder" in report.failed[0]
+    assert await stored_keys(db) == {"lex-fridman-490", "guest", "rosolie"}
+
+
+async def test_a_folder_vanishing_mid_walk_keeps_its_episodes_until_it_is_gone(db, tmp_path, monkeypatch):
+    data = copy_seed(tmp_path / "data")
+    write(data / "season-2" / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    fail_listing(monkeypatch, data / "season-2", vanish=True)
+    report = await ingest(db, [data])
+    assert report.removed == ()
+    assert "season-2:1: expected a readable folder, got No such file or directory" in report.failed[0]
+    assert await stored_keys(db) == {"lex-fridman-490", "guest"}
+    monkeypatch.undo()
+    report = await ingest(db, [data])  # now the walk sees it is gone: positively removed
+    assert [p.rsplit("/", 1)[-1] for p in report.removed] == ["guest.txt"]
+    assert report.failed == ()
+    assert await stored_keys(db) == {"lex-fridman-490"}
+
+
+async def test_an_unreadable_data_directory_removes_nothing(db, tmp_path, monkeypatch):
+    data = copy_seed(tmp_path / "data")
+    await ingest(db, [data])
+    fail_listing(monkeypatch, data)
+    report = await ingest(db, [data])
+    assert report.removed == ()
+    assert report.failed[0].endswith("data:1: expected a readable folder, got Permission denied")
+    assert await stored_keys(db) == {"lex-fridman-490"}
