@@ -70,26 +70,27 @@ def find_sources(paths: Sequence[Path]) -> list[SourceFiles]:
     return found.sources
 
 
-def positively_gone(source: str, found: Walk) -> bool:
+def positively_gone(source: str, found: Walk, *, listed: bool = True) -> bool:
     """Tell whether the file at `source` is known not to exist, not merely unseen by the walk."""
-    # Gone means: no folder on its path failed to list, one of them was listed, and the file
-    # itself is not there. An unreadable or vanishing folder proves nothing about its files.
-    folder, listed = os.path.dirname(source), False
+    # Gone means: no folder on its path failed to list, and the file is not there. With
+    # `listed`, one of those folders must also have been listed by this walk. An unreadable or
+    # vanishing folder proves nothing about the files in it.
+    folder, seen = os.path.dirname(source), False
     while True:
         if folder in found.unlisted:
             return False
-        listed = listed or folder in found.listed
+        seen = seen or folder in found.listed
         parent = os.path.dirname(folder)
         if parent == folder:
             break
         folder = parent
-    if not listed:
+    if listed and not seen:
         return False
     try:
         os.stat(source)
     except (FileNotFoundError, NotADirectoryError):
         return True
-    except OSError:  # unreadable, but there
+    except OSError:  # there, but not ours to read
         return False
     return False
 

@@ -6,20 +6,26 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import NamedTuple
 
 from bot.errors import DataError
 from bot.ingest.files import SourceFiles, read_contents, read_episode
 from bot.ingest.rows import episode_rows
+from bot.storage.database import Stopped
 from bot.storage.episodes import EpisodeRows, Fingerprint
 
 log = logging.getLogger(__name__)
 POOL_MIN_FILES = 300  # below this, starting a process costs more than it saves
 CHUNK = 32  # files per task: fewer round trips, still a steady stream of results
+STOP_POLL_S = 0.2  # how often a wait for workers looks for a stop request, and workers for their parent
 Work = tuple[SourceFiles, Fingerprint | None]
 
 
@@ -29,6 +35,7 @@ class Prepared(NamedTuple):
     key: str
     shown: str
     source: str
+    files: SourceFiles
     stamp: str = ""
     digest: str = ""
     rows: EpisodeRows | None = None
@@ -46,29 +53,54 @@ def spare_cores() -> int:
     return max(0, min(cores - 1, 4))
 
 
-def prepare_all(work: Sequence[Work], workers: int | None = None) -> Iterator[Prepared]:
-    """Yield `prepare` of each item in order, parsing in worker processes for large loads."""
+def prepare_all(
+    work: Sequence[Work], workers: int | None = None, stop: threading.Event | None = None
+) -> Iterator[Prepared]:
+    """Yield `prepare` of each item in order, parsing in worker processes for large loads.
+
+    Raise Stopped between files once `stop` is set; closing the iterator early stops the workers.
+    """
+    stop = stop or threading.Event()
     workers = spare_cores() if workers is None else workers
     if workers < 1 or len(work) < POOL_MIN_FILES:
-        yield from (prepare(files, old) for files, old in work)
+        yield from _prepare_here(work, stop)
         return
     chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
     done = 0
     try:
-        for results in _pooled(chunks, workers):
+        for results in _pooled(chunks, workers, stop):
             yield from results
             done += 1
+    except Stopped:
+        raise
     except Exception:  # no processes here (sandbox, frozen app, broken pool): parse in this one
+        if stop.is_set():
+            raise Stopped from None
         log.warning("parsing in worker processes failed; continuing in this one", exc_info=True)
-        yield from (prepare(files, old) for chunk in chunks[done:] for files, old in chunk)
+        yield from _prepare_here([item for chunk in chunks[done:] for item in chunk], stop)
 
 
-def _pooled(chunks: list[Sequence[Work]], workers: int) -> Iterator[list[Prepared]]:
+def _prepare_chunk(chunk: Sequence[Work]) -> list[Prepared]:
+    return [prepare(files, old) for files, old in chunk]
+
+
+def _prepare_here(work: Sequence[Work], stop: threading.Event) -> Iterator[Prepared]:
+    for files, old in work:
+        if stop.is_set():
+            raise Stopped
+        yield prepare(files, old)
+
+
+def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -> Iterator[list[Prepared]]:
     """Yield each chunk's results in order, keeping only a few chunks in flight to bound memory."""
     # "spawn": the caller runs threads (aiosqlite, asyncio), and forking a threaded process can
     # copy a held lock into the child.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    pool = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_started, initargs=(os.getpid(),)
+    )
+    finished = False
+    try:
         pending: deque[Future] = deque()
         upcoming = iter(chunks)
         for chunk in upcoming:
@@ -76,15 +108,42 @@ def _pooled(chunks: list[Sequence[Work]], workers: int) -> Iterator[list[Prepare
             if len(pending) >= 2 * workers + 1:
                 break
         while pending:
-            results = pending.popleft().result()
+            results = _result(pending.popleft(), stop)
             following = next(upcoming, None)
             if following is not None:
                 pending.append(pool.submit(_prepare_chunk, following))
             yield results
+        finished = True
+    finally:
+        if not finished:  # stopped or failed: a worker may be deep in a file, so do not wait for it
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
+                process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _prepare_chunk(chunk: Sequence[Work]) -> list[Prepared]:
-    return [prepare(files, old) for files, old in chunk]
+def _result(future: Future, stop: threading.Event) -> list[Prepared]:
+    """Wait for a chunk's results, giving up as soon as the run is asked to stop."""
+    while True:
+        if stop.is_set():
+            raise Stopped
+        try:
+            return future.result(timeout=STOP_POLL_S)
+        except FutureTimeout:
+            continue
+
+
+def _worker_started(parent: int) -> None:
+    """Prepare a worker process: the parent decides when it stops, and it never outlives it."""
+    # Ctrl-C reaches every process of the terminal's group; the parent stops the workers itself.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(parent,), name="exit-with-parent", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once its parent is gone (killed with SIGKILL, say), instead of idling forever."""
+    while os.getppid() == parent:
+        time.sleep(STOP_POLL_S)
+    os._exit(1)
 
 
 def quick_check(files: SourceFiles, old: Fingerprint | None) -> Prepared | None:
@@ -94,9 +153,9 @@ def quick_check(files: SourceFiles, old: Fingerprint | None) -> Prepared | None:
     try:
         stamp = _stamp(files)
     except OSError as err:
-        return Prepared(files.key, label, source, error=f"{label}:1: expected a readable file, got {err}")
+        return Prepared(files.key, label, source, files, error=_unreadable(label, err))
     if old is not None and old.source == source and old.stamp == stamp:
-        return Prepared(files.key, label, source, unchanged=True)
+        return Prepared(files.key, label, source, files, unchanged=True)
     return None
 
 
@@ -109,16 +168,21 @@ def prepare(files: SourceFiles, old: Fingerprint | None) -> Prepared:
         contents = read_contents(files)
         digest = _digest(files, contents)
         if old is not None and old.content_hash == digest:
-            return Prepared(files.key, label, source, stamp, digest)
+            return Prepared(files.key, label, source, files, stamp, digest)
         rows = episode_rows(read_episode(files, contents))
-        return Prepared(files.key, label, source, stamp, digest, rows=rows, new=old is None)
+        return Prepared(files.key, label, source, files, stamp, digest, rows=rows, new=old is None)
     except DataError as err:
-        return Prepared(files.key, label, source, error=error_line(err))
+        return Prepared(files.key, label, source, files, error=error_line(err))
     except OSError as err:
-        return Prepared(files.key, label, source, error=f"{label}:1: expected a readable file, got {err}")
+        return Prepared(files.key, label, source, files, error=_unreadable(label, err))
     except Exception as err:  # a parser bug must not stop the other files from loading
         log.exception("unexpected error reading %s", main)
-        return Prepared(files.key, label, source, error=f"{label}:1: expected a parsable file, got {err!r}")
+        error = f"{label}:1: expected a parsable file, got {err!r}"
+        return Prepared(files.key, label, source, files, error=error)
+
+
+def _unreadable(label: str, err: OSError) -> str:
+    return f"{label}:1: expected a readable file, got {err}"
 
 
 def main_file(files: SourceFiles) -> Path:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 from bot.ingest.feeds import FeedSources, attach_feeds, is_feed_list
 from bot.ingest.files import SourceFiles, Walk, positively_gone, walk
@@ -16,6 +16,7 @@ from bot.ingest.read import (
     Prepared,
     error_line,
     main_file,
+    prepare,
     prepare_all,
     quick_check,
     shown_path,
@@ -23,20 +24,25 @@ from bot.ingest.read import (
 )
 from bot.model import IngestReport
 from bot.storage import Database
+from bot.storage.database import BulkSession
 from bot.storage.episodes import (
+    EpisodeRows,
     EpisodeWriter,
     Fingerprint,
     delete_episodes,
     finish_ingest,
+    load_fingerprint,
     load_fingerprints,
     update_stamp,
 )
 
-# Episodes are committed in groups: a commit per file would rewrite the same index pages to the
-# WAL thousands of times. Each episode still gets its own savepoint, so none is ever half-written.
+# Files are parsed with no transaction open, a batch at a time; a batch is then written in
+# transactions of at most WRITE_SLICE_S each (plus the episode that crosses it), so a command's
+# write waits a fraction of a second at most. A commit per file would rewrite the same index
+# pages thousands of times; each episode still gets its own savepoint, so none is half-written.
 BATCH_EPISODES = 250
-BATCH_SECONDS = 0.25
-T = TypeVar("T")
+BATCH_ROWS = 20_000
+WRITE_SLICE_S = 0.05
 
 
 async def ingest(
@@ -44,12 +50,23 @@ async def ingest(
 ) -> IngestReport:
     """Load the episodes under `paths` (and `feeds`' cached items); a directory given here also drops
     episodes gone from it."""
-    # Each episode is written atomically (its own savepoint), so a failure never leaves one
-    # half-written; a file that fails to parse is reported and its stored version stays. Unchanged
-    # files are recognised by size and time (else by hash) and never parsed. The work runs off the
-    # event loop; large loads parse in worker processes (`workers`, default: spare cores).
+    # Unchanged files are recognised by size and time (else by hash) and never parsed; large
+    # loads parse in worker processes (`workers`, default: spare cores). What is new is decided
+    # inside each writing transaction, so any number of ingests at once store one copy.
     run = _Run([Path(p) for p in paths], workers, feeds)
-    return await db.write_in_thread(run.run)
+    async with db.bulk() as session:
+        return await run.run(session)
+
+
+@dataclass
+class _Outcome:
+    """What one writing transaction did; merged into the report only once it has committed."""
+
+    loaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    reread: list[Prepared] = field(default_factory=list)  # stored meanwhile by another process
 
 
 @dataclass
@@ -64,49 +81,49 @@ class _Run:
     warnings: list[str] = field(default_factory=list)
     walk: Walk = field(default_factory=lambda: Walk([], set(), set(), []))
 
-    def run(self, conn: sqlite3.Connection) -> IngestReport:
+    async def run(self, session: BulkSession) -> IngestReport:
         """Load everything under the paths and report what happened."""
-        stored = load_fingerprints(conn)
-        todo = self._sources()
-        batch = _Batch(conn, EpisodeWriter(conn))
-        to_read = []
-        for files in todo:
-            quick = quick_check(files, stored.get(files.key))
-            if quick is None:
-                to_read.append((files, stored.get(files.key)))
-            else:
-                self._store(quick, batch)
+        stored = await session.read(load_fingerprints)
+        todo = await session.run(self._sources, stored)
+        to_read = await session.run(self._quick_checks, todo, stored)
+        batches = _batches(prepare_all(to_read, self.workers, stop=session.stop))
         try:
-            for item in prepare_all(to_read, self.workers):
-                self._store(item, batch)
-            gone = self._gone(stored, {files.key for files in todo})
-            if self.loaded or gone:
-                batch.atomic(lambda: self._finish(conn, gone, stored))
+            while batch := await session.run(next, batches, None):
+                await self._write(session, batch)
         finally:
-            batch.commit()
+            await session.run(batches.close)  # stops worker processes early on errors
+        gone = await session.run(self._gone, stored, {files.key for files in todo})
+        if self.loaded or gone:
+            removed = await session.write(lambda conn: self._finish(conn, gone, stored))
+            self.removed += [shown_path(stored[key].source) for key in removed]
         return IngestReport(
             tuple(self.loaded), tuple(self.unchanged), tuple(self.removed), tuple(self.failed),
             tuple(self.warnings),
         )  # fmt: skip
 
-    def _sources(self) -> list[SourceFiles]:
+    def _sources(self, stored: dict[str, Fingerprint]) -> list[SourceFiles]:
         """Return every episode's files, reporting unreadable paths and reused file names."""
         self.walk = walk(self.paths)
         self.failed += [error_line(err) for err in self.walk.problems]
-        found: dict[str, SourceFiles] = {}
+        by_key: dict[str, list[SourceFiles]] = {}
         for files in self.walk.sources:
             cached = self.feeds is not None and self.feeds.holds(str(main_file(files)))
             if cached or is_feed_list(files, self.paths):
                 continue  # the feed list, or the feed cache kept inside DATA_DIR: read below
-            first = found.setdefault(files.key, files)
-            if first is not files:
-                self.failed.append(
-                    f"{shown_path(main_file(files))}:1: expected a file name no other episode uses, "
-                    f"got {files.key!r} again (also {shown_path(main_file(first))})"
-                )
+            by_key.setdefault(files.key, []).append(files)
+        chosen = []
+        for key, candidates in by_key.items():
+            old = stored.get(key)
+            # The stored episode keeps its file: a same-named newcomer is the one refused.
+            keeper = next((f for f in candidates if old and _source(f) == old.source), candidates[0])
+            chosen.append(keeper)
+            stored_keeper = keeper is not candidates[0]
+            for other in candidates:
+                if other is not keeper:
+                    self.failed.append(_name_taken(other, _source(keeper), stored=stored_keeper))
         if self.feeds is None or not self.feeds.complete:
-            return list(found.values())
-        return self._unique(attach_feeds(list(found.values()), self.feeds, self.warnings))
+            return chosen
+        return self._unique(attach_feeds(chosen, self.feeds, self.warnings))
 
     def _unique(self, sources: list[SourceFiles]) -> list[SourceFiles]:
         """Drop a feed item whose key a local file already uses (the local file wins)."""
@@ -120,30 +137,30 @@ class _Run:
                 )
         return list(keys.values())
 
-    def _store(self, item: Prepared, batch: _Batch) -> None:
-        writer = batch.writer
-        if item.error:
-            self.failed.append(item.error)
-        elif item.unchanged:
-            self.unchanged.append(item.shown)
-        elif item.rows is None:  # same bytes, new stamp: remember it so next time skips reading
-            batch.atomic(lambda: update_stamp(writer.conn, item.key, item.source, item.stamp))
-            self.unchanged.append(item.shown)
-        else:
-            rows = item.rows
-            try:
-                # Queue the texts inside the savepoint: atomic() may commit on its way out, and that
-                # commit must index this episode too, or it would be stored yet never searchable.
-                batch.atomic(
-                    lambda: batch.to_index.extend(
-                        writer.write(rows, item.source, item.stamp, item.digest, new=item.new)
-                    )
-                )
-            except sqlite3.Error as err:
-                self.failed.append(f"{item.shown}:1: expected data the database accepts, got {err}")
-                return
-            self.loaded.append(item.shown)
-            self.warnings += [shown_warning(line) for line in rows.warnings]
+    def _quick_checks(self, todo: list[SourceFiles], stored: dict[str, Fingerprint]) -> list:
+        """Record files whose stamps show them unchanged or unreadable; return the rest to read."""
+        to_read = []
+        for files in todo:
+            quick = quick_check(files, stored.get(files.key))
+            if quick is None:
+                to_read.append((files, stored.get(files.key)))
+            elif quick.error:
+                self.failed.append(quick.error)
+            else:
+                self.unchanged.append(quick.shown)
+        return to_read
+
+    async def _write(self, session: BulkSession, batch: list[Prepared]) -> None:
+        """Store a parsed batch in as many short transactions as it takes."""
+        pending = deque(batch)
+        while pending:
+            outcome = await session.write(lambda conn: _Slice(conn, session, self.walk).write(pending))
+            self.loaded += outcome.loaded
+            self.unchanged += outcome.unchanged
+            self.failed += outcome.failed
+            self.warnings += outcome.warnings
+            if outcome.reread:  # parsed again outside the transaction, written in a later one
+                pending.extend(await session.run(_prepare_again, outcome.reread))
 
     def _gone(self, stored: dict[str, Fingerprint], seen: set[str]) -> list[str]:
         """Return keys of stored episodes whose file was under a given folder and is now gone."""
@@ -162,51 +179,98 @@ class _Run:
                 gone.append(key)
         return gone
 
-    def _finish(self, conn: sqlite3.Connection, gone: list[str], stored: dict[str, Fingerprint]) -> None:
-        delete_episodes(conn, gone)
+    def _finish(self, conn: sqlite3.Connection, gone: list[str], stored: dict[str, Fingerprint]) -> list[str]:
+        # Only if still stored from the same file: another process may have loaded it since.
+        removed = delete_episodes(conn, [(key, stored[key].source) for key in gone])
         finish_ingest(conn)
-        self.removed += [shown_path(stored[key].source) for key in gone]
+        return removed
 
 
-class _Batch:
-    """Group atomic episode writes into few commits."""
+class _Slice:
+    """One writing transaction: episodes stored as what the database holds now requires."""
 
-    def __init__(self, conn: sqlite3.Connection, writer: EpisodeWriter) -> None:
+    def __init__(self, conn: sqlite3.Connection, session: BulkSession, found: Walk) -> None:
         self.conn = conn
-        self.writer = writer
-        self.count = 0
-        self.started = 0.0
-        self.to_index: list[tuple[int, str]] = []  # stored segments awaiting the full-text index
+        self.session = session
+        self.found = found
+        self.writer = EpisodeWriter(conn)
+        self.outcome = _Outcome()
+        self.to_index: list[tuple[int, str]] = []
 
-    def atomic(self, work: Callable[[], T]) -> T:
-        """Run `work` so that all of it or none of it is stored."""
-        if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.writer.forget_ids()  # another process may have written since the last commit
-            self.started = time.monotonic()
-        self.conn.execute("SAVEPOINT episode")
+    def write(self, pending: deque[Prepared]) -> _Outcome:
+        """Store episodes from `pending` for about WRITE_SLICE_S (at least one), then index them."""
+        started = time.monotonic()
+        while pending and (not self.outcome.loaded or time.monotonic() - started < WRITE_SLICE_S):
+            self.session.check()
+            self._store(pending.popleft())
+        self.writer.index(self.to_index)  # one index merge per transaction, not one per episode
+        return self.outcome
+
+    def _store(self, item: Prepared) -> None:
+        """Store one read episode: new, changed, the same bytes, or refused (its name is taken)."""
+        outcome = self.outcome
+        if item.error:
+            outcome.failed.append(item.error)
+            return
+        current = load_fingerprint(self.conn, item.key)  # read inside the transaction: no other writer
+        if current is not None and current.source != item.source and self._still_there(current.source):
+            outcome.failed.append(_name_taken(item, current.source, stored=True))
+        elif current is not None and current.content_hash == item.digest:
+            if (current.source, current.stamp) != (item.source, item.stamp):
+                update_stamp(self.conn, item.key, item.source, item.stamp)  # next time: skipped unread
+            outcome.unchanged.append(item.shown)
+        elif item.rows is None:  # the bytes matched an older stored version, not this one
+            outcome.reread.append(item)
+        elif self._write(item, item.rows, new=current is None):
+            outcome.loaded.append(item.shown)
+            outcome.warnings += [shown_warning(line) for line in item.rows.warnings]
+
+    def _write(self, item: Prepared, rows: EpisodeRows, *, new: bool) -> bool:
+        conn = self.conn
+        conn.execute("SAVEPOINT episode")
         try:
-            result = work()
-        except BaseException:
-            self.conn.execute("ROLLBACK TO episode")
-            self.conn.execute("RELEASE episode")
-            self.writer.forget_ids()  # rows they named may have been rolled back
-            raise
-        self.conn.execute("RELEASE episode")
-        self.count += 1
-        if self.count >= BATCH_EPISODES or time.monotonic() - self.started >= BATCH_SECONDS:
-            self.commit()
-        return result
-
-    def commit(self) -> None:
-        """Index and commit what is stored so far; if indexing fails, none of the batch is kept."""
-        if self.conn.in_transaction:
-            try:
-                self.writer.index(self.to_index)
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+            texts = self.writer.write(rows, item.source, item.stamp, item.digest, new=new)
+        except sqlite3.Error as err:
+            if not conn.in_transaction:  # the whole transaction is gone, not just this episode
                 raise
-            finally:
-                self.to_index = []
-            self.conn.execute("COMMIT")
-        self.count = 0
+            conn.execute("ROLLBACK TO episode")
+            conn.execute("RELEASE episode")
+            self.writer.forget_ids()  # rows they named may have been rolled back
+            self.outcome.failed.append(f"{item.shown}:1: expected data the database accepts, got {err}")
+            return False
+        conn.execute("RELEASE episode")
+        self.to_index += texts
+        return True
+
+    def _still_there(self, source: str) -> bool:
+        return not positively_gone(source, self.found, listed=False)
+
+
+def _prepare_again(items: list[Prepared]) -> list[Prepared]:
+    return [prepare(item.files, None) for item in items]
+
+
+def _batches(items: Iterator[Prepared]) -> Iterator[list[Prepared]]:
+    """Group read episodes into batches small enough to keep in memory between writes."""
+    batch: list[Prepared] = []
+    rows = 0
+    for item in items:
+        batch.append(item)
+        rows += len(item.rows.segments) if item.rows else 0
+        if len(batch) >= BATCH_EPISODES or rows >= BATCH_ROWS:
+            yield batch
+            batch, rows = [], 0
+    if batch:
+        yield batch
+
+
+def _source(files: SourceFiles) -> str:
+    return os.path.abspath(main_file(files))
+
+
+def _name_taken(files: SourceFiles | Prepared, keeper: str, *, stored: bool) -> str:
+    """Return the failure line of a file whose name another episode's file already has."""
+    shown = files.shown if isinstance(files, Prepared) else shown_path(main_file(files))
+    key = files.key
+    where = f"already loaded from {shown_path(keeper)}" if stored else f"also {shown_path(keeper)}"
+    return f"{shown}:1: expected a file name no other episode uses, got {key!r} again ({where})"

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -17,9 +20,18 @@ import aiosqlite
 from bot.errors import ConfigError
 from bot.storage import location
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
-BUSY_TIMEOUT_S = 10.0
+BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction before failing
+# SQLite's own busy handler sleeps up to 100 ms between tries and cannot be interrupted, so it
+# waits only briefly and the rest of the wait is a poll at this interval: a writer gets in
+# within a few milliseconds of the lock being free, and a stop request is seen at once.
+SQLITE_BUSY_WAIT_S = 0.02
+LOCK_POLL_S = 0.002
+PROGRESS_STEPS = 1000  # SQLite instructions between checks of a bulk job's stop request
+SESSION_STOP_TIMEOUT_S = 3.0
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_SHORT_BUSY_WAIT = f"PRAGMA busy_timeout = {int(SQLITE_BUSY_WAIT_S * 1000)}"
 _PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL")
 
 
@@ -53,7 +65,9 @@ class Database:
         self.path = path
         self.conn = conn
         self._write_lock = asyncio.Lock()
-        self._bulk: sqlite3.Connection | None = None
+        self._sessions: set[BulkSession] = set()
+        self._sessions_done = asyncio.Event()
+        self._sessions_done.set()
 
     @classmethod
     async def open(cls, path: Path | str, migrations: list[Migration] | None = None) -> Database:
@@ -62,6 +76,7 @@ class Database:
         location.prepare(path)  # ConfigError naming DATABASE_PATH when it cannot be a database
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so nothing commits behind our back.
+            # The long busy timeout covers switching a new file to WAL while another process does too.
             conn = await aiosqlite.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         except sqlite3.Error as exc:
             raise location.unusable(path, exc) from None
@@ -71,6 +86,7 @@ class Database:
                     await conn.execute(pragma)
             except sqlite3.Error as exc:  # the first statements read the file: not a database, locked out
                 raise location.unusable(path, exc) from None
+            await conn.execute(_SHORT_BUSY_WAIT)
             await _check_fts5(conn)
             db = cls(path, conn)
             await db._migrate(load_migrations() if migrations is None else migrations)
@@ -80,18 +96,22 @@ class Database:
         return db
 
     async def close(self) -> None:
-        """Close both connections; an unclosed aiosqlite thread would keep the process alive."""
-        async with self._write_lock:
-            if self._bulk is not None:
-                await asyncio.to_thread(self._bulk.close)
-                self._bulk = None
+        """Stop bulk jobs, wait for their writers to finish, then close the connection."""
+        # A bulk job's connection is closed by the job itself once its thread has stopped; the
+        # shared connection goes last, so nothing is ever closed under a running statement.
+        for session in list(self._sessions):
+            session.stop.set()
+        try:
+            await asyncio.wait_for(self._sessions_done.wait(), SESSION_STOP_TIMEOUT_S)
+        except TimeoutError:
+            log.warning("a bulk database job did not stop within %.0f s", SESSION_STOP_TIMEOUT_S)
         await self.conn.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block as one write transaction; the lock keeps other coroutines' writes out of it."""
         async with self._write_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self.conn
             except BaseException:
@@ -99,15 +119,32 @@ class Database:
                 raise
             await self.conn.execute("COMMIT")
 
-    async def write_in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `work` with a plain sqlite3 connection in a worker thread, holding the write lock."""
-        # For bulk writers (ingest): thousands of statements cost one thread hop instead of one
-        # aiosqlite round trip each, and the event loop stays free. `work` manages its own
-        # transactions and must leave none open.
-        async with self._write_lock:
-            if self._bulk is None:
-                self._bulk = await asyncio.to_thread(self._open_bulk)
-            return await asyncio.to_thread(work, self._bulk)
+    @asynccontextmanager
+    async def bulk(self) -> AsyncIterator[BulkSession]:
+        """Open a connection of its own for a long job (ingest), used from worker threads."""
+        conn = await asyncio.to_thread(self._open_bulk)
+        session = BulkSession(conn, self._write_lock)
+        self._sessions.add(session)
+        self._sessions_done.clear()
+        try:
+            yield session
+        finally:
+            await _uninterrupted(asyncio.to_thread(conn.close))
+            self._sessions.discard(session)
+            if not self._sessions:
+                self._sessions_done.set()
+
+    async def _begin(self) -> None:
+        """Start a write transaction, waiting for other processes' writers without blocking reads."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(LOCK_POLL_S)
 
     async def get_state(self, key: str) -> str | None:
         """Return the stored value for `key`, or None."""
@@ -143,16 +180,17 @@ class Database:
                 await self._apply(migration)
 
     async def _apply(self, migration: Migration) -> None:
-        # executescript commits any open transaction first, so the script carries its own
-        # BEGIN/COMMIT: a failing migration leaves the schema and user_version as they were.
-        script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;PRAGMA user_version = {migration.number};\nCOMMIT;"
-        async with self._write_lock:
-            try:
-                await self.conn.executescript(script)
-            except sqlite3.Error as exc:
-                if self.conn.in_transaction:
-                    await self.conn.execute("ROLLBACK")
-                raise RuntimeError(f"migration {migration.name} failed: {exc}") from exc
+        # One transaction, which first checks that no other process applied it meanwhile; a
+        # failing migration leaves the schema and user_version as they were.
+        try:
+            async with self.transaction() as conn:
+                if await self.schema_version() >= migration.number:
+                    return
+                for statement in _statements(migration.sql):
+                    await conn.execute(statement)
+                await conn.execute(f"PRAGMA user_version = {migration.number}")
+        except sqlite3.Error as exc:
+            raise RuntimeError(f"migration {migration.name} failed: {exc}") from exc
 
     def _open_bulk(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -160,7 +198,123 @@ class Database:
         )
         for pragma in _PRAGMAS:
             conn.execute(pragma)
+        conn.execute(_SHORT_BUSY_WAIT)
         return conn
+
+
+class Stopped(Exception):  # noqa: N818 (a request, not a failure)
+    """Raise in a bulk job's thread when the job was asked to stop (Ctrl-C, shutdown)."""
+
+
+class BulkSession:
+    """One connection for a long job, driven from worker threads and stoppable at any moment.
+
+    Work runs in a thread so the event loop stays free. If the awaiting task is cancelled, the
+    work is told to stop (a running statement aborts within a few thousand SQLite steps), its
+    transaction rolls back, and only then does the cancellation go on: nothing ever closes the
+    connection under a running statement. Writes hold the database's write lock only while
+    their own transaction is open, so other writers get in between two transactions.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, write_lock: asyncio.Lock) -> None:
+        self.conn = conn
+        self.stop = threading.Event()
+        self._write_lock = write_lock
+        conn.set_progress_handler(self.stop.is_set, PROGRESS_STEPS)
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        """Return `work(*args)` run in a thread, holding no lock (reading, parsing)."""
+        return await self._in_thread(work, *args)
+
+    async def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Return `work(conn)` run in a thread outside any write transaction."""
+        return await self._in_thread(work, self.conn)
+
+    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Return `work(conn)` run in a thread inside one write transaction, committed at the end."""
+        async with self._write_lock:
+            return await self._in_thread(self._transaction, work)
+
+    def check(self) -> None:
+        """Raise Stopped when the job was asked to stop; call between pieces of work."""
+        if self.stop.is_set():
+            raise Stopped
+
+    async def _in_thread(self, work: Callable[..., T], *args: object) -> T:
+        future = asyncio.get_running_loop().run_in_executor(None, work, *args)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            self.stop.set()
+            await _uninterrupted(future)
+            raise
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        self._begin()
+        try:
+            result = work(self.conn)
+            self.check()
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+        return result
+
+    def _begin(self) -> None:
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            self.check()
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(LOCK_POLL_S)
+
+    def _rollback(self) -> None:
+        # An interrupted statement may already have rolled the whole transaction back.
+        self.conn.set_progress_handler(None, 0)  # the rollback itself must never be interrupted
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        finally:
+            self.conn.set_progress_handler(self.stop.is_set, PROGRESS_STEPS)
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split an SQL script into its statements (trigger bodies included whole)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            yield statement
+            statement = ""
+    if statement.strip():
+        yield statement
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """Tell whether `exc` says another connection holds the lock."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(exc)
+
+
+async def _uninterrupted(awaitable: asyncio.Future[T] | asyncio.Task[T] | object) -> None:
+    """Wait for `awaitable` to finish even if this task is cancelled meanwhile; ignore its outcome."""
+    future = asyncio.ensure_future(awaitable)  # type: ignore[arg-type]
+    cancelled = False
+    while not future.done():
+        try:
+            await asyncio.shield(future)
+        except asyncio.CancelledError:
+            cancelled = cancelled or not future.cancelled()
+        except BaseException:  # noqa: S110 (its outcome is not ours to report)
+            pass
+    if not future.cancelled():
+        future.exception()  # retrieved, so asyncio does not log it as forgotten
+    if cancelled:
+        raise asyncio.CancelledError
 
 
 async def _check_fts5(conn: aiosqlite.Connection) -> None:

@@ -39,14 +39,28 @@ def load_fingerprints(conn: sqlite3.Connection) -> dict[str, Fingerprint]:
     return {key: Fingerprint(id_, source, stamp, digest) for key, id_, source, stamp, digest in rows}
 
 
+def load_fingerprint(conn: sqlite3.Connection, key: str) -> Fingerprint | None:
+    """Return one stored episode's fingerprint, or None when no episode has that key."""
+    select = "SELECT id, source, stamp, content_hash FROM episodes WHERE key = ?"
+    row = conn.execute(select, (key,)).fetchone()
+    return None if row is None else Fingerprint(*row)
+
+
 def update_stamp(conn: sqlite3.Connection, key: str, source: str, stamp: str) -> None:
     """Record new file stamps for an episode whose content did not change."""
     conn.execute("UPDATE episodes SET source = ?, stamp = ? WHERE key = ?", (source, stamp, key))
 
 
-def delete_episodes(conn: sqlite3.Connection, keys: Iterable[str]) -> None:
-    """Delete episodes by key; their text, people links and lists go with them."""
-    conn.executemany("DELETE FROM episodes WHERE key = ?", [(key,) for key in keys])
+def delete_episodes(conn: sqlite3.Connection, episodes: Iterable[tuple[str, str]]) -> list[str]:
+    """Delete episodes by (key, source) when still stored from that source; return the keys deleted.
+
+    Their text, people links and lists go with them.
+    """
+    deleted = []
+    for key, source in episodes:
+        if conn.execute("DELETE FROM episodes WHERE key = ? AND source = ?", (key, source)).rowcount:
+            deleted.append(key)
+    return deleted
 
 
 _UPSERT = (

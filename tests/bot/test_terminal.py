@@ -10,7 +10,7 @@ import pytest
 from tests.bot.kb_pages import GUEST_PAGE, REPO, copy_seed, write
 
 
-def run_cli(tmp_path, *args, data=None, prefix=()):
+def cli_env(tmp_path, data=None):
     env = {
         **os.environ,
         "DATABASE_PATH": str(tmp_path / "kb.db"),
@@ -18,6 +18,11 @@ def run_cli(tmp_path, *args, data=None, prefix=()):
         "COLUMNS": "100",
     }
     env.pop("DISCORD_TOKEN", None)
+    return env
+
+
+def run_cli(tmp_path, *args, data=None, prefix=()):
+    env = cli_env(tmp_path, data)
     return subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
         [*prefix, sys.executable, "-m", "bot", *args],
         cwd=tmp_path,  # no .env from the repository is read
@@ -115,3 +120,27 @@ def test_a_folder_the_process_cannot_read_is_reported_and_removes_nothing(tmp_pa
     assert "data/lost+found:1: expected a readable folder, got Permission denied" in result.stdout
     stats = run_cli(tmp_path, "stats", data=data, prefix=without_root_powers())
     assert "episodes                 2" in stats.stdout
+
+
+def test_concurrent_ingests_store_each_takeaway_once(tmp_path):
+    data = tmp_path / "data"
+    for n in range(400):
+        write(
+            data / f"ep{n}.txt", f"Episode {n} | Test Show #{n}\nKey takeaways\n- one of {n}\n- two of {n}\n"
+        )
+    ingests = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot", "ingest"],
+            cwd=tmp_path,
+            env=cli_env(tmp_path, data),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [process.communicate(timeout=60) for process in ingests]
+    assert [process.returncode for process in ingests] == [0, 0, 0], outputs
+    result = run_cli(tmp_path, "takeaways", "ep7", data=data)
+    assert result.stdout.count("one of 7") == 1
+    assert "takeaways              800" in run_cli(tmp_path, "stats", data=data).stdout

@@ -1,7 +1,9 @@
 """Ingest on a real temporary SQLite file: idempotence, removal, rejected files, one transaction."""
 
+import asyncio
 import errno
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,7 @@ import pytest
 import bot.ingest.read
 import bot.ingest.run
 from bot.ingest.run import ingest
+from bot.storage import Database
 from bot.storage.episodes import EpisodeWriter
 from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
 
@@ -280,3 +283,72 @@ async def test_an_unreadable_data_directory_removes_nothing(db, tmp_path, monkey
     assert report.removed == ()
     assert report.failed[0].endswith("data:1: expected a readable folder, got Permission denied")
     assert await stored_keys(db) == {"lex-fridman-490"}
+
+
+def small_pages(data: Path, count: int, start: int = 0) -> None:
+    for n in range(start, start + count):
+        write(
+            data / f"ep{n}.txt", f"Episode {n} | Test Show #{n}\nKey takeaways\n- one of {n}\n- two of {n}\n"
+        )
+
+
+async def test_concurrent_ingests_store_each_episode_once(db, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    small_pages(data, 30)
+    write(data / "gone.txt", ROSOLIE_PAGE)
+    await ingest(db, [data])
+    (data / "gone.txt").unlink()
+    write(data / "ep3.txt", "Episode 3, edited | Test Show #3\nKey takeaways\n- three\n")
+    small_pages(data / "more", 5, start=30)
+    # Both runs read what is stored before either writes: the worst interleaving, every time.
+    both_read = threading.Barrier(3, timeout=5)
+    real = bot.ingest.run.load_fingerprints
+
+    def load_then_wait(conn):
+        stored = real(conn)
+        both_read.wait()
+        return stored
+
+    monkeypatch.setattr(bot.ingest.run, "load_fingerprints", load_then_wait)
+    others = [await Database.open(db.path) for _ in range(2)]
+    try:
+        reports = await asyncio.gather(ingest(db, [data]), *(ingest(other, [data]) for other in others))
+    finally:
+        for other in others:
+            await other.close()
+    assert [report.failed for report in reports] == [(), (), ()]
+    assert await scalar(db, "SELECT count(*) FROM episodes") == 35
+    assert await scalar(db, "SELECT count(*) FROM takeaways") == 69
+    assert await scalar(db, "SELECT count(*) FROM takeaways WHERE text = 'one of 7'") == 1
+    assert await scalar(db, "SELECT count(*) FROM segments_fts WHERE segments_fts MATCH '\"of 7\"'") == 2
+    assert await scalar(db, "SELECT title FROM episodes WHERE key = 'ep3'") == "Episode 3, edited"
+    assert sum(len(report.removed) for report in reports) == 1
+    await db.conn.execute("INSERT INTO segments_fts(segments_fts, rank) VALUES ('integrity-check', 1)")
+
+
+async def test_a_same_named_file_elsewhere_never_replaces_the_stored_episode(db, tmp_path):
+    data = copy_seed(tmp_path / "data" / "episodes")
+    await ingest(db, [data.parent])
+    before = await snapshot(db)
+    impostor = write(data.parent / "a" / "lex-fridman-490.txt", ROSOLIE_PAGE)  # sorts first
+    report = await ingest(db, [data.parent])
+    assert report.loaded == ()
+    assert [p.rsplit("/", 1)[-1] for p in report.unchanged] == ["lex-fridman-490.txt"]
+    (line,) = report.failed
+    assert line.startswith(f"{impostor}:1: expected a file name no other episode uses")
+    assert line.endswith(f"(already loaded from {data / 'lex-fridman-490.txt'})")
+    assert await snapshot(db) == before
+
+    # Given the newcomer alone, it is still the one refused while the stored file exists.
+    report = await ingest(db, [impostor])
+    assert len(report.failed) == 1
+    assert "already loaded from" in report.failed[0]
+    assert await snapshot(db) == before
+
+    # Once the stored file is gone, the other file takes the name over (a move).
+    (data / "lex-fridman-490.txt").unlink()
+    (data / "lex-fridman-490.toml").unlink()
+    report = await ingest(db, [data.parent])
+    assert [p.rsplit("/", 1)[-1] for p in report.loaded] == ["lex-fridman-490.txt"]
+    assert report.failed == ()
+    assert await scalar(db, "SELECT number FROM episodes") == 489

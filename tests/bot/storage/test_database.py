@@ -1,5 +1,6 @@
 """Database: migrations, transactions and bot_state on a real temporary SQLite file."""
 
+import asyncio
 import sqlite3
 import stat
 from pathlib import Path
@@ -78,18 +79,20 @@ async def test_transaction_rolls_back_on_error(tmp_path):
         await db.close()
 
 
-async def test_write_in_thread_commits_through_second_connection(tmp_path):
+async def test_a_bulk_write_commits_through_its_own_connection(tmp_path):
     db = await Database.open(tmp_path / "kb.db")
     try:
-
-        def work(conn):
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute("INSERT INTO bot_state VALUES ('bulk', 'yes')")
-            conn.execute("COMMIT")
-            return 7
-
-        assert await db.write_in_thread(work) == 7
-        assert await db.get_state("bulk") == "yes"
+        async with db.bulk() as session:
+            assert (
+                await session.write(
+                    lambda conn: conn.execute("INSERT INTO bot_state VALUES ('b', 'y')").rowcount
+                )
+                == 1
+            )
+            assert await session.read(
+                lambda conn: conn.execute("SELECT value FROM bot_state").fetchone()
+            ) == ("y",)
+        assert await db.get_state("b") == "y"
     finally:
         await db.close()
 
@@ -122,8 +125,48 @@ async def test_a_new_database_and_its_wal_are_readable_by_the_owner_only(tmp_pat
     db = await Database.open(path)
     try:
         await db.set_state("k", "v")
-        await db.write_in_thread(lambda conn: conn.execute("SELECT 1").fetchone())
+        async with db.bulk() as session:
+            await session.read(lambda conn: conn.execute("SELECT 1").fetchone())
         files = [path, path.with_name("bot.db-wal"), path.with_name("bot.db-shm")]
         assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
     finally:
         await db.close()
+
+
+def endless_write(conn):
+    conn.execute("INSERT INTO bot_state VALUES ('half', 'done')")
+    conn.execute(  # a statement that never ends by itself
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    ).fetchone()
+
+
+async def test_cancelling_a_bulk_write_stops_it_and_rolls_back_before_going_on(tmp_path):
+    db = await Database.open(tmp_path / "kb.db")
+    try:
+        async with db.bulk() as session:
+            task = asyncio.create_task(session.write(endless_write))
+            await asyncio.sleep(0.2)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await asyncio.wait_for(task, 2)
+            assert not session.conn.in_transaction  # the writer has stopped: nothing is left open
+        assert await db.get_state("half") is None
+        await db.set_state("after", "ok")  # the write lock was given back
+    finally:
+        await db.close()
+
+
+async def test_closing_the_database_stops_a_running_bulk_job_first(tmp_path):
+    db = await Database.open(tmp_path / "kb.db")
+
+    async def job():
+        async with db.bulk() as session:
+            await session.write(endless_write)
+
+    task = asyncio.create_task(job())
+    await asyncio.sleep(0.2)
+    await asyncio.wait_for(db.close(), 2)
+    with pytest.raises(sqlite3.OperationalError, match="interrupted"):
+        await task
+    with sqlite3.connect(tmp_path / "kb.db") as raw:
+        assert raw.execute("SELECT count(*) FROM bot_state").fetchone() == (0,)
