@@ -51,6 +51,18 @@ class Fault:
         return error(self.status, self.code, FAULT_MESSAGES.get(self.code, f"{self.status} error"))
 
 
+@dataclass
+class Delay:
+    """A slow route: its next `times` requests are answered only after `seconds`."""
+
+    route: str
+    seconds: float
+    times: int = 1
+    params: dict[str, str] = field(default_factory=dict)
+    hits: int = 0
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)  # set when a slowed request came in
+
+
 class Emulator(World, Driver):
     """A local Discord for tests: REST v10 and the gateway for one bot application."""
 
@@ -74,6 +86,7 @@ class Emulator(World, Driver):
         self.gaps: list[str] = []  # routes it lacks and its own errors
         self.requests: list[tuple[str, int]] = []  # ("POST /channels/{channel_id}/messages", status)
         self.faults: list[Fault] = []
+        self.delays: list[Delay] = []
         self.gateway_log: list[tuple[str, Any]] = []
         self.sessions: list[gateway.Session] = []
         self.sockets: set[web.WebSocketResponse] = set()
@@ -191,14 +204,30 @@ class Emulator(World, Driver):
         fault.retry_after = retry_after
         return fault
 
+    def slow(self, route: str, seconds: float, *, times: int = 1, **params: Any) -> Delay:
+        """Answer `route` only after `seconds`, `times` times (`delay.arrived` tells one came in).
+
+        The request takes effect when the wait is over, as with a slow Discord; a client that
+        gives up meanwhile (closes its connection) never gets it done.
+        """
+        delay = Delay(route, seconds, times=times, params={k: str(v) for k, v in params.items()})
+        self.delays.append(delay)
+        return delay
+
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         resource = request.match_info.route.resource
         route = f"{request.method} {(resource.canonical if resource else request.path).removeprefix(PREFIX)}"
+        delay = _matching(self.delays, route, request)
+        if delay is not None:
+            delay.arrived.set()
+            await asyncio.sleep(delay.seconds)
         fault = self._fault(route, request)
         response = self._unauthorized(request) or (fault.response() if fault and not fault.after else None)
         try:
             response = response or await handler(request)
+        except ConnectionResetError:
+            raise  # the client hung up (e.g. a bot closed mid-request): no answer to give, no emulator gap
         except Exception as exc:  # an emulator bug: answer 400, since discord.py retries a 500 for 25 s
             log.exception("EMULATOR BUG on %s", route)
             self.gaps.append(f"emulator error on {route}: {exc!r}")
@@ -209,12 +238,7 @@ class Emulator(World, Driver):
         return response
 
     def _fault(self, route: str, request: web.Request) -> Fault | None:
-        for fault in self.faults:
-            params_match = all(request.match_info.get(k) == v for k, v in fault.params.items())
-            if fault.route == route and fault.hits < fault.times and params_match:
-                fault.hits += 1
-                return fault
-        return None
+        return _matching(self.faults, route, request)
 
     def _unauthorized(self, request: web.Request) -> web.Response | None:
         path = request.path
@@ -305,3 +329,13 @@ class Emulator(World, Driver):
             late = {"deadline": f"no initial response within {self.deadline} s"}
             self.record_violation(where, 10062, late, None)
             self.notify()
+
+
+def _matching(rules: list[Any], route: str, request: web.Request) -> Any:
+    """Return the first fault or delay still due for this request (counting the hit), or None."""
+    for rule in rules:
+        params_match = all(request.match_info.get(k) == v for k, v in rule.params.items())
+        if rule.route == route and rule.hits < rule.times and params_match:
+            rule.hits += 1
+            return rule
+    return None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import discord
 import pytest
 
@@ -106,3 +109,18 @@ async def test_fetching_a_channel_respects_its_visibility(emu: Emulator, tiny: T
     await emu.set_permissions(room, emu.guild, deny=VIEW_CHANNEL)
     with pytest.raises(discord.Forbidden):
         await tiny.fetch_channel(room.id)
+
+
+async def test_a_slow_route_answers_late_and_says_when_the_request_arrived(
+    emu: Emulator, tiny: TinyBot
+) -> None:
+    delay = emu.slow(POST, 0.3)
+    send = asyncio.ensure_future(tiny.get_channel(emu.channel.id).send("slowly"))
+    await asyncio.wait_for(delay.arrived.wait(), 5)
+    assert not send.done()
+    started = time.monotonic()
+    sent = await send
+    assert time.monotonic() - started >= 0.2
+    assert emu.posts_in(emu.channel)[-1].id == sent.id
+    fast = await tiny.get_channel(emu.channel.id).send("at once")  # only `times` requests are slowed
+    assert emu.posts_in(emu.channel)[-1].id == fast.id
