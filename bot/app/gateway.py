@@ -1,11 +1,19 @@
-"""Point discord.py's REST calls and gateway at DISCORD_API_BASE_URL, so both move together."""
+"""The only module that touches discord.py's internals (tests/bot/app/test_gateway.py pins them).
+
+- REST base and gateway: DISCORD_API_BASE_URL moves both `Route.BASE` and
+  `DiscordWebSocket.DEFAULT_GATEWAY` (asked from that API's `GET /gateway/bot`), so they move together.
+- The tree's full command list (`CommandTree._get_all_commands`), to hash what a sync would send.
+- `VoiceClient.warn_nacl`, to drop a warning about voice features the bot does not have.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import discord
 import yarl
+from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
@@ -42,3 +50,15 @@ async def adopt_gateway(http: discord.http.HTTPClient) -> yarl.URL:
     DiscordWebSocket.DEFAULT_GATEWAY = gateway
     log.info("Using the gateway %s from %s", gateway, Route.BASE)
     return gateway
+
+
+def all_commands(
+    tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None
+) -> Sequence[app_commands.Command | app_commands.Group | app_commands.ContextMenu]:
+    """Return every command a sync to `guild` (None: global) would send, menus included."""
+    return tree._get_all_commands(guild=guild)
+
+
+def quiet_voice_warning() -> None:
+    """Drop discord.py's "PyNaCl is not installed" warning: the bot has no voice features."""
+    discord.VoiceClient.warn_nacl = False

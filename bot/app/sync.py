@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.app import gateway
+
 if TYPE_CHECKING:
     from bot.storage.database import Database
 
@@ -24,7 +26,7 @@ def target_key(guild_id: int | None) -> str:
 def payload_hash(tree: app_commands.CommandTree, guild_id: int | None, api_base: str) -> str:
     """Return a digest of exactly what a sync would send, and to which application and API."""
     guild = discord.Object(guild_id) if guild_id else None
-    payload = [command.to_dict(tree) for command in tree._get_all_commands(guild=guild)]
+    payload = [command.to_dict(tree) for command in gateway.all_commands(tree, guild)]
     payload.sort(key=lambda item: (item.get("type", 1), item["name"]))
     blob = json.dumps(
         {"app": tree.client.application_id, "api": api_base, "commands": payload},

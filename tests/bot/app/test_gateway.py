@@ -1,7 +1,12 @@
+"""discord.py internals the bot touches, pinned so that an upgrade that moves them fails here."""
+
+import inspect
 from unittest import mock
 
+import discord
 import pytest
 import yarl
+from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient, Route
 
@@ -50,3 +55,52 @@ async def test_an_encrypted_gateway_anywhere_is_adopted():
     http = mock.create_autospec(HTTPClient, instance=True)
     http.get_bot_gateway.return_value = (1, "wss://gateway.example.org/", {})
     assert await gateway.adopt_gateway(http) == yarl.URL("wss://gateway.example.org/")
+
+
+def test_the_discord_py_internals_the_bot_touches_are_still_there():
+    moved = []
+    if not isinstance(getattr(Route, "BASE", None), str):
+        moved.append("discord.http.Route.BASE (the REST base, a str)")
+    if not isinstance(getattr(DiscordWebSocket, "DEFAULT_GATEWAY", None), yarl.URL):
+        moved.append("discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY (a yarl.URL)")
+    if not inspect.iscoroutinefunction(getattr(HTTPClient, "get_bot_gateway", None)):
+        moved.append("discord.http.HTTPClient.get_bot_gateway (a coroutine)")
+    walk = getattr(app_commands.CommandTree, "_get_all_commands", None)
+    if walk is None or "guild" not in inspect.signature(walk).parameters:
+        moved.append("discord.app_commands.CommandTree._get_all_commands(guild=...)")
+    if not isinstance(getattr(discord.VoiceClient, "warn_nacl", None), bool):
+        moved.append("discord.VoiceClient.warn_nacl (a bool)")
+    assert not moved, (
+        f"discord.py {discord.__version__} moved what bot/app/gateway.py relies on: {'; '.join(moved)}. "
+        "Update that module (and this test) before upgrading."
+    )
+
+
+def test_the_gateway_address_is_what_discord_py_dials():
+    # discord.py connects to DEFAULT_GATEWAY when it has no resume URL; if it stopped reading the
+    # class attribute, pointing it at DISCORD_API_BASE_URL's gateway would silently do nothing.
+    source = inspect.getsource(DiscordWebSocket.from_client)
+    assert "DEFAULT_GATEWAY" in source, "DiscordWebSocket.from_client no longer reads DEFAULT_GATEWAY"
+
+
+def test_all_commands_lists_slash_commands_and_menus_for_a_sync():
+    tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
+
+    @tree.command(name="ping")
+    async def ping(interaction: discord.Interaction) -> None:
+        """Answer pong."""
+
+    @tree.context_menu(name="Look up")
+    async def look_up(interaction: discord.Interaction, message: discord.Message) -> None:
+        """Look the message up."""
+
+    guild = discord.Object(1)
+    tree.add_command(app_commands.Command(name="local", description="x", callback=ping.callback), guild=guild)
+    assert sorted(c.name for c in gateway.all_commands(tree, None)) == ["Look up", "ping"]
+    assert sorted(c.name for c in gateway.all_commands(tree, guild)) == ["local"]
+
+
+def test_quiet_voice_warning_turns_discord_py_warning_off():
+    with mock.patch.object(discord.VoiceClient, "warn_nacl", True):
+        gateway.quiet_voice_warning()
+        assert discord.VoiceClient.warn_nacl is False
