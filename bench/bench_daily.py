@@ -105,13 +105,12 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 database_path=Path(tmp) / "bench.db",
             )
             clock = ManualClock(DUE - dt.timedelta(minutes=1))
-            async with running_bot(settings) as bot:
+            options = SweepOptions(concurrency=args.concurrency, rate=args.rate or None)
+            async with running_bot(settings, clock=clock, sweep=options) as bot:
                 await bot.wait_until_ready()  # every server's GUILD_CREATE is in the cache
                 connected = time.perf_counter() - started
                 cog = bot.get_cog("Daily")
                 cog.sweep.cancel()  # the benchmark runs the sweep itself, once, to time it alone
-                bot.clock = clock
-                bot.daily_options = SweepOptions(concurrency=args.concurrency, rate=args.rate or None)
                 await seed_schedules(bot, emu, channels)
                 baseline = await time_commands(emu, args.baseline, args.gap)
                 clock.set(DUE + dt.timedelta(seconds=5))
@@ -122,10 +121,9 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
                 burst_s = time.perf_counter() - begin
                 clock.advance(dt.timedelta(minutes=10))
                 again = await cog.sweep_now()
-            async with running_bot(settings) as bot:  # a restart the same day
+            async with running_bot(settings, clock=clock, sweep=options) as bot:  # a restart the same day
                 await bot.wait_until_ready()
                 bot.get_cog("Daily").sweep.cancel()
-                bot.clock = clock
                 after_restart = await bot.get_cog("Daily").sweep_now()
         posts = collections.Counter(m.channel_id for m in emu.posts)
         leaks = emu.take_leaks()

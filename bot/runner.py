@@ -15,6 +15,8 @@ import cogs
 from bot import logs
 from bot.app.client import EpisodeBot
 from bot.config import Settings
+from bot.daily.clock import Clock
+from bot.daily.sweep import SweepOptions
 from bot.errors import ConfigError
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
@@ -83,16 +85,19 @@ async def load_data(kb: KnowledgeBase, settings: Settings) -> None:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(settings: Settings) -> AsyncIterator[EpisodeBot]:
+async def running_bot(
+    settings: Settings, *, clock: Clock | None = None, sweep: SweepOptions | None = None
+) -> AsyncIterator[EpisodeBot]:
     """Yield a started bot that is connected and serving; close it, then the database, on exit.
 
+    `clock` and `sweep` go to the bot (EpisodeBot): tests and benchmarks move time by hand.
     "Serving" means commands are synced (when needed) and the gateway session is up (READY).
     discord.py's own on_ready comes a further `guild_ready_timeout` (2 s) later, after the last
     GUILD_CREATE; nothing here depends on it, so waiting for it would only slow every start.
     """
     token = settings.require_token()
     async with knowledge(settings) as (db, kb):
-        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS)
+        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS, clock=clock, sweep=sweep)
         async with bot:
             runner = asyncio.create_task(bot.start(token), name="episode-bot")
             try:

@@ -1,13 +1,14 @@
 """`/daily set|stop|status|preview` and the sweep that posts one takeaway a day per server.
 
 The sweep runs every `SweepOptions.interval` seconds over the schedules due in the database
-(bot/daily/sweep.py decides and claims; this module only talks to Discord). Tests and benchmarks
-move time by setting `bot.clock` (anything with `now()`), and tune the sweep with
-`bot.daily_options`; both are read on every use, so they can be set after the bot has started.
+(bot/daily/sweep.py decides and claims; this module only talks to Discord). Time comes from the
+bot's clock and the sweep's pace from its sweep options, both given to EpisodeBot when it is built
+(tests and benchmarks pass a ManualClock and their own options).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from typing import TYPE_CHECKING
@@ -23,23 +24,20 @@ from bot.app.render import daily as render
 from bot.app.render.daily import ChannelOf
 from bot.app.tree import safe_autocomplete
 from bot.daily import schedule
-from bot.daily.clock import SystemClock
 from bot.daily.service import DailyService
 from bot.daily.sweep import (
+    FINISH_ON_STOP_S,
     Claim,
     DropError,
     PauseError,
     PostError,
     RetryError,
     Sweeper,
-    SweepOptions,
     SweepStats,
 )
 from bot.errors import UserError
 
 if TYPE_CHECKING:
-    import datetime as dt
-
     from bot.app.client import EpisodeBot
 
 log = logging.getLogger(__name__)
@@ -51,6 +49,7 @@ COMMON_ZONES = (
     "Asia/Shanghai", "Asia/Singapore", "Australia/Sydney", "Pacific/Auckland", "Africa/Lagos",
 )  # fmt: skip
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
+STOP_TIMEOUT_S = FINISH_ON_STOP_S + 0.5  # the sweep's own grace for a post in flight, and its record
 
 
 @safe_autocomplete
@@ -76,18 +75,6 @@ def show_choices(
     return [app_commands.Choice(name=name, value=name) for name in shows if needle in name.casefold()]
 
 
-class BotClock:
-    """Read `bot.clock` when a test or benchmark set one, else the system clock."""
-
-    def __init__(self, bot: commands.Bot) -> None:
-        self.bot = bot
-        self.system = SystemClock()
-
-    def now(self) -> dt.datetime:
-        """Return the current time in UTC."""
-        return (getattr(self.bot, "clock", None) or self.system).now()
-
-
 class Daily(commands.Cog):
     """Post one takeaway a day to a channel, at the server's local time."""
 
@@ -100,9 +87,17 @@ class Daily(commands.Cog):
 
     def __init__(self, bot: EpisodeBot) -> None:
         self.bot = bot
-        clock = BotClock(bot)
-        self.service = DailyService(bot.db, bot.kb.all_takeaways, clock)
-        self.sweeper = Sweeper(bot.db, bot.kb.all_takeaways, self.post, clock, visible=self.serves)
+        self.options = bot.sweep_options
+        self.service = DailyService(bot.db, bot.kb.all_takeaways, bot.clock)
+        self.sweeper = Sweeper(
+            bot.db,
+            bot.kb.all_takeaways,
+            self.post,
+            bot.clock,
+            visible=self.serves,
+            concurrency=self.options.concurrency,
+            rate=self.options.rate,
+        )
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Let only members with Manage Server use /daily.
@@ -119,19 +114,25 @@ class Daily(commands.Cog):
         guild = self.bot.get_guild(guild_id)
         return guild is not None and not guild.unavailable
 
-    @property
-    def options(self) -> SweepOptions:
-        """Return the sweep settings (`bot.daily_options` when set)."""
-        return getattr(self.bot, "daily_options", None) or SweepOptions()
-
     async def cog_load(self) -> None:
         """Start the sweep."""
         self.sweep.change_interval(seconds=self.options.interval)
         self.sweep.start()
 
     async def cog_unload(self) -> None:
-        """Stop the sweep."""
+        """Stop the sweep, giving posts already on their way the time to finish and be recorded.
+
+        discord.py unloads cogs when the bot closes, before it closes the connection, so a post in
+        flight still has its HTTP session; the sweeper lets it finish (FINISH_ON_STOP_S) and claims
+        no new day once cancelled.
+        """
+        task = self.sweep.get_task()
         self.sweep.cancel()
+        if task is None or task.done():
+            return
+        _done, pending = await asyncio.wait({task}, timeout=STOP_TIMEOUT_S)
+        if pending:
+            log.warning("The daily sweep did not stop within %.1f s", STOP_TIMEOUT_S)
 
     @tasks.loop(seconds=30)
     async def sweep(self) -> None:
@@ -140,8 +141,6 @@ class Daily(commands.Cog):
             await self.sweep_now()
         except Exception:
             log.exception("daily sweep failed; the next one runs as usual")
-        if self.sweep.seconds != self.options.interval:
-            self.sweep.change_interval(seconds=self.options.interval)
 
     @sweep.before_loop
     async def _before_sweep(self) -> None:
@@ -149,8 +148,6 @@ class Daily(commands.Cog):
 
     async def sweep_now(self) -> SweepStats:
         """Post for every schedule due now and return the sweep's counts."""
-        options = self.options
-        self.sweeper.concurrency, self.sweeper.rate = options.concurrency, options.rate
         return await self.sweeper.run_once()
 
     async def post(self, claim: Claim) -> int:

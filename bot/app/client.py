@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 import discord
-from discord.ext import commands, tasks
+from discord.ext import commands
 
 from bot.app import gateway
 from bot.app.cooldown import UserCooldown
@@ -17,6 +16,8 @@ from bot.app.paging import PageButton
 from bot.app.sync import sync_commands
 from bot.app.tree import AppTree
 from bot.config import Settings
+from bot.daily.clock import Clock, SystemClock
+from bot.daily.sweep import SweepOptions
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SyncMode = Literal["auto", "force", "never"]
-LOOP_STOP_TIMEOUT_S = 2.0
 
 
 def intents() -> discord.Intents:
@@ -44,10 +44,12 @@ class EpisodeBot(commands.Bot):
         *,
         extensions: Sequence[str] = (),
         sync: SyncMode = "auto",
+        clock: Clock | None = None,
+        sweep: SweepOptions | None = None,
     ) -> None:
-        # The bot has no voice features, so discord.py's "PyNaCl is not installed" warning at every
-        # start would only make operators look for a problem that is not there.
-        discord.VoiceClient.warn_nacl = False
+        """Build the bot; `clock` and `sweep` tune the daily posts (tests and benchmarks set them)."""
+        # The warning at every start would only make operators look for a problem that is not there.
+        gateway.quiet_voice_warning()
         super().__init__(
             command_prefix=commands.when_mentioned,  # required by commands.Bot; no prefix commands exist
             intents=intents(),
@@ -60,6 +62,8 @@ class EpisodeBot(commands.Bot):
         self.kb = kb
         self.extension_names = tuple(extensions)
         self.sync_mode: SyncMode = sync
+        self.clock: Clock = clock or SystemClock()
+        self.sweep_options = sweep or SweepOptions()
         # Shared by a slash command and the mention reply, so both count against one budget.
         self.cooldowns = {"ask": UserCooldown(), "search": UserCooldown()}
         self.connected = asyncio.Event()  # set once READY arrived: interactions are served from here
@@ -104,26 +108,3 @@ class EpisodeBot(commands.Bot):
         log.info(
             "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
         )
-
-    async def close(self) -> None:
-        """Stop background loops and let them finish, then disconnect."""
-        await self.stop_loops()
-        await super().close()
-
-    async def stop_loops(self) -> None:
-        """Cancel every running tasks.loop of every cog and wait briefly for each to end."""
-        running = []
-        for cog in list(self.cogs.values()):
-            for attr in vars(type(cog)).values():
-                if isinstance(attr, tasks.Loop):
-                    loop = attr.__get__(cog, type(cog))
-                    task = loop.get_task()
-                    if loop.is_running() and task is not None:
-                        loop.cancel()
-                        running.append(task)
-        if running:
-            _done, pending = await asyncio.wait(running, timeout=LOOP_STOP_TIMEOUT_S)
-            for task in pending:
-                log.warning("Loop task %s did not stop in time", task.get_name())
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(*(t for t in running if t.done()), return_exceptions=True)

@@ -36,8 +36,8 @@ MAX_RETRY_S = 30 * 60
 EMPTY_POOL_RETRY_S = 15 * 60
 LEDGER_DAYS_KEPT = 8
 PRUNE_EVERY_S = 3600
-# How long a post already on its way may take to finish when the bot shuts down (the bot's
-# close waits 2 s for its loops).
+# How long a post already on its way may take to finish when the bot shuts down (the daily
+# cog's cog_unload waits a little longer for the sweep to end).
 FINISH_ON_STOP_S = 1.5
 
 

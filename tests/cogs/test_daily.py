@@ -1,7 +1,8 @@
 """/daily end to end: the real bot and discord.py against the local Discord emulator.
 
-Time is a ManualClock set on `bot.clock`, far in the future: a sweep that runs on its own before
-the test sets the clock reads the real time, and nothing is due then.
+Time is a ManualClock given to the bot, at 08:00 on a day far in the future; schedules post at
+09:00, so a sweep that runs on its own (at start, then every 30 s) finds nothing due until the
+test moves the clock.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import aiohttp
 import discord
 import pytest
 
+from bot.app.client import EpisodeBot
 from bot.config import Settings
 from bot.daily.clock import ManualClock
-from bot.daily.sweep import DropError, PauseError, RetryError
+from bot.daily.sweep import DropError, PauseError, RetryError, SweepOptions
+from bot.knowledge import KnowledgeBase
 from bot.runner import running_bot
+from bot.storage import Database
 from bot.storage import daily as store
 from cogs.daily import classify
 from tests.emulator import CommandUnavailableError, Emulator
@@ -47,8 +51,7 @@ def clock() -> ManualClock:
 
 @contextlib.asynccontextmanager
 async def started(settings: Settings, clock: ManualClock, emu: Emulator):
-    async with running_bot(settings) as bot:
-        bot.clock = clock
+    async with running_bot(settings, clock=clock) as bot:
         # The bot is yielded at READY; the sweep only serves servers whose GUILD_CREATE has arrived.
         await emu.wait_until(lambda: bot.get_guild(emu.guild.id), what="the guild in the bot's cache")
         yield bot
@@ -274,6 +277,42 @@ async def test_leaving_a_server_removes_its_schedule(emu, settings, clock):
                 break
             await asyncio.sleep(0.02)
         assert await store.get_schedule(bot.db.conn, emu.guild.id) is None
+
+
+async def test_a_post_in_flight_at_shutdown_is_recorded_as_sent(emu, settings, clock):
+    slow_post = emu.slow(ROUTE, 0.5)
+    async with running_bot(settings, clock=clock, sweep=SweepOptions(interval=0.05)) as bot:
+        await emu.wait_until(lambda: bot.get_guild(emu.guild.id), what="the guild in the bot's cache")
+        await set_daily(emu)
+        clock.set(AT_NINE)  # the sweep loop itself picks the day up within 0.05 s
+        await asyncio.wait_for(slow_post.arrived.wait(), 10)
+    # The bot has closed while Discord was still answering the post.
+    [post] = emu.posts_in(emu.channel)
+    db = await Database.open(settings.database_path)
+    try:
+        entry = await store.get_entry(db.conn, emu.guild.id, AT_NINE.date())
+        last = await store.last_post(db.conn, emu.guild.id)
+    finally:
+        await db.close()
+    assert (entry.state, entry.message_id) == (store.SENT, post.id)
+    assert last.message_id == post.id
+
+
+async def test_the_daily_cog_runs_on_the_clock_and_options_the_bot_was_built_with(tmp_path, clock):
+    db = await Database.open(tmp_path / "daily.db")
+    options = SweepOptions(interval=7.0, concurrency=3, rate=None)
+    bot = EpisodeBot(Settings(), db, KnowledgeBase(db), sync="never", clock=clock, sweep=options)
+    try:
+        async with bot:
+            await bot.load_extension("cogs.daily")
+            cog = bot.get_cog("Daily")
+            assert (cog.sweeper.clock, cog.service.clock) == (clock, clock)
+            assert (cog.sweeper.concurrency, cog.sweeper.rate, cog.sweep.seconds) == (3, None, 7.0)
+            assert cog.sweep.is_running()
+            await bot.unload_extension("cogs.daily")
+            assert not cog.sweep.is_running()
+    finally:
+        await db.close()
 
 
 def http_error(kind: type[discord.HTTPException], status: int, code: int) -> discord.HTTPException:

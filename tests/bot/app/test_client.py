@@ -3,7 +3,6 @@ import re
 import discord
 import pytest
 from discord import app_commands
-from discord.ext import commands, tasks
 
 import cogs
 from bot.app.client import EpisodeBot, intents
@@ -78,16 +77,3 @@ async def test_payload_respects_discord_limits(bot):
         check(command.to_dict(bot.tree))
     for menu in bot.tree.get_commands(type=discord.AppCommandType.message):
         assert 1 <= len(menu.name) <= 32
-
-
-async def test_close_stops_running_loops(bot):
-    class Ticker(commands.Cog):
-        @tasks.loop(seconds=60)
-        async def tick(self) -> None:
-            """Do nothing every minute."""
-
-    cog = Ticker()
-    await bot.add_cog(cog)
-    cog.tick.start()
-    await bot.stop_loops()
-    assert not cog.tick.is_running()
