@@ -37,9 +37,12 @@ QUERIES = (
     ("quotes by speaker, one episode", "speaker_episode"),
     ("quotes by a host, all ~500 episodes", "host"),
     ("quotes by a host, first 25", "host_page"),
-    ("quote search", "search"),
+    ("quote search, clean words", "search"),
+    ("quote search, a letter dropped from each word", "search_typo"),
     ("related", "related"),
-    ("ask", "ask"),
+    ("ask, clean words", "ask"),
+    ("ask, a letter dropped from each long word", "ask_typo"),
+    ("ask, long chatty question", "ask_chatty"),
     ("autocomplete episodes", "ac_episodes"),
     ("autocomplete speakers", "ac_speakers"),
 )
@@ -49,11 +52,22 @@ TARGETS = {
     "speaker": "<= 5",
     "speaker_episode": "<= 5",
     "search": "<= 20",
+    "search_typo": "<= 20",
     "ask": "<= 20",
+    "ask_typo": "<= 20",
+    "ask_chatty": "<= 20",
     "ac_episodes": "<= 5",
     "ac_speakers": "<= 5",
     "rss": "<= 200",
 }
+
+
+def drop_letter(word: str, rng: random.Random) -> str:
+    """Drop one letter of a long word, as a hurried typist does."""
+    if len(word) <= 4:
+        return word
+    i = rng.randrange(1, len(word))
+    return word[:i] + word[i + 1 :]
 
 
 def typo(word: str, rng: random.Random) -> str:
@@ -117,19 +131,27 @@ class Workload:
         async def host_page():
             return await kb.quotes_by_speaker(rng.choice(self.hosts), limit=25)
 
-        async def search():
+        async def search(typos: bool = False):
             if rng.random() < 0.1:
                 return await kb.search_quotes(rng.choice(("banana bread recipe", "quantum zebra", "the of")))
-            words = self.words(rng.choice(self.quotes)[0], 3)
-            words[-1] = typo(words[-1], rng)
+            words = self.words(rng.choice(self.quotes)[0], 4)
+            if typos:
+                words = [drop_letter(w, rng) for w in words]
             return await kb.search_quotes(" ".join(words))
 
-        async def ask():
+        async def ask(typos: bool = False, chatty: bool = False):
             text, name, _ = rng.choice(self.quotes)
-            words = " ".join(self.words(text, 2))
-            if rng.random() < 0.5:
-                return await kb.ask(f"what does {name.split()[0]} say about {words}")
-            return await kb.ask(f"what about {' '.join(self.words(rng.choice(self.takeaways), 2))}")
+            source = text if rng.random() < 0.5 else rng.choice(self.takeaways)
+            words = self.words(source, 2)
+            if typos:
+                words = [drop_letter(w, rng) for w in words]
+            first = name.split()[0] if source is text else "they"
+            if chatty:
+                return await kb.ask(
+                    f"hey so i was listening to the show on my way to work the other day and i wondered, "
+                    f"what did {first} actually say about {' and '.join(words)}? thanks!"
+                )
+            return await kb.ask(f"what does {first} say about {' '.join(words)}")
 
         async def ac_episodes():
             title = rng.choice(self.episodes).title
@@ -150,8 +172,9 @@ class Workload:
         return {
             "resolve": resolve, "takeaways": takeaways, "speaker": speaker,
             "speaker_episode": speaker_episode, "host": host, "host_page": host_page, "search": search,
-            "related": related,
-            "ask": ask, "ac_episodes": ac_episodes, "ac_speakers": ac_speakers,
+            "search_typo": lambda: search(typos=True), "related": related,
+            "ask": ask, "ask_typo": lambda: ask(typos=True), "ask_chatty": lambda: ask(chatty=True),
+            "ac_episodes": ac_episodes, "ac_speakers": ac_speakers,
         }  # fmt: skip
 
 

@@ -26,6 +26,7 @@ from bot.model import (
 from bot.search import ranking
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
+from bot.search.typos import english_words
 from bot.storage import Database
 from bot.storage import queries as q
 from bot.text import normalize
@@ -33,6 +34,11 @@ from bot.text import normalize
 log = logging.getLogger(__name__)
 SEARCH_CANDIDATES = 60
 PERSON_CANDIDATES = 40
+ASK_CANDIDATES = 100
+EPISODE_CANDIDATES = 200  # passages read from the episodes a question names
+NAMED_EPISODES = 3  # a title phrase shared by more episodes (a show's name) only ranks, never gathers
+SCAN_BUDGET = 3000  # index entries an ask's any-word MATCH may read before common words are left out
+ASK_KINDS = ("description", "takeaway", "quote")
 PROBE_COST = 100  # index entries walked in the time one quote is checked against the index
 
 
@@ -54,6 +60,7 @@ class KnowledgeBase:
         # Built in a worker thread so a large catalogue does not stall the event loop.
         self._cat = await asyncio.to_thread(Catalogue.build, episodes, people, links)
         self._vocab = await asyncio.to_thread(Vocabulary, terms, total)
+        await asyncio.to_thread(english_words)  # loaded once per process, before the first question
         self._loaded = True
 
     async def ingest(self, paths: Sequence[Path], feeds: FeedSources | None = None) -> IngestReport:
@@ -148,18 +155,35 @@ class KnowledgeBase:
 
     async def ask(self, question: str, limit: int = 5) -> list[Passage]:
         """Return passages answering `question`, best first; [] means nothing found."""
-        plan = ranking.plan_question(question, self._cat, self._vocab)
-        kinds = ("description", "takeaway", "quote")
-        match, ranked = plan.query.match(), plan.query.ranked
-        rows = await self._search(match, kinds, SEARCH_CANDIDATES, ranked=ranked)
-        if plan.people:
-            people = sorted(plan.people)
-            if plan.query.groups:
-                rows += await self._quotes_of(match, plan.query, people)
-            else:
-                rows = await q.quotes_of_people(self.db.conn, people, limit)
+        plan = ranking.plan_ask(question, self._cat, self._vocab)
+        reading, conn = plan.reading, self.db.conn
+        rows: list[q.SegmentRow] = []
+        # Candidates by any evidence: the named episode's passages, the named people's quotes,
+        # passages naming the person asked about, and passages holding any of the rarer words.
+        if reading.episodes and (reading.numbered or len(reading.episodes) <= NAMED_EPISODES):
+            rows += await q.passages_of_episodes(
+                conn, sorted(reading.episodes), ASK_KINDS, EPISODE_CANDIDATES
+            )
+        if reading.people:
+            rows += await self._quotes_of_people(plan)
+        if reading.who_is and plan.names.groups:
+            rows += await self._search(plan.names.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES)
+        if plan.query.groups:
+            rows += await self._search(
+                plan.query.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES, ranked=plan.query.ranked
+            )
         await self._know(rows)
         return ranking.passages(rows, plan, self._cat, limit)
+
+    async def _quotes_of_people(self, plan: ranking.AskPlan) -> list[q.SegmentRow]:
+        """Return the named people's quotes: all when they are few, else those matching the question."""
+        people = sorted(plan.reading.people)
+        if sum(self._cat.quote_counts.get(p, 0) for p in people) <= PERSON_CANDIDATES:
+            return await q.quotes_of_people(self.db.conn, people, PERSON_CANDIDATES)
+        match = plan.query.match_any(SCAN_BUDGET) if plan.query.groups else None
+        if match is None:
+            return await q.quotes_of_people(self.db.conn, people, PERSON_CANDIDATES)
+        return await self._quotes_of(match, plan.query, people)
 
     async def related(self, ep: EpisodeRef) -> list[RelatedItem]:
         """Return the page's related episodes, then neighbours sharing people, mentions or topics."""

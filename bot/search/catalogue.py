@@ -37,6 +37,12 @@ class Catalogue:
     by_key: dict[str, int] = field(default_factory=dict)
     by_number: dict[int, list[int]] = field(default_factory=dict)
     name_words: dict[str, set[int]] = field(default_factory=dict)  # name or alias word -> people
+    latest_rank: dict[int, int] = field(default_factory=dict)  # episode id -> recency (higher: newer)
+    prominence: dict[int, int] = field(default_factory=dict)  # person id -> quotes plus episodes
+    title_words: dict[int, frozenset[str]] = field(default_factory=dict)  # episode -> title and show words
+    # Two or three consecutive content words of a title, alias or show name -> episodes, so a
+    # question can name an episode by them ("that state of ai episode", "on long run radio").
+    title_runs: dict[tuple[str, ...], set[int]] = field(default_factory=dict)
     titles: NameIndex = field(default_factory=lambda: NameIndex((), {}))
     names: NameIndex = field(default_factory=lambda: NameIndex((), {}))
 
@@ -54,10 +60,16 @@ class Catalogue:
                 cat.by_number.setdefault(row.number, []).append(row.id)
         cat.latest = sorted(cat.episodes, key=lambda i: _recency(cat.episodes[i]), reverse=True)
         recency = {episode_id: -rank for rank, episode_id in enumerate(cat.latest)}
+        cat.latest_rank = {episode_id: len(cat.latest) - rank for rank, episode_id in enumerate(cat.latest)}
+        for row in episodes:
+            cat.title_words[row.id] = frozenset(normalize(f"{row.title} {row.show or ''}").split())
+            for name in (row.title, *row.aliases, row.show or ""):
+                cat._add_title_runs(row.id, content_words(name))
         cat.titles = NameIndex(((row.id, _title_names(row)) for row in episodes), recency)
         for row in people:
             cat.people[row.id] = Person(row.id, row.name)
             cat.quote_counts[row.id] = row.quotes
+            cat.prominence[row.id] = row.quotes + row.episodes
             for name in (row.name, *row.aliases):
                 for word in normalize(name).split():
                     cat.name_words.setdefault(word, set()).add(row.id)
@@ -125,20 +137,10 @@ class Catalogue:
         """Tell whether typing `text` resolves exactly to `person` and to nobody else."""
         return self.names.exact(text) == [person.id]
 
-    def people_named_in(self, words: Sequence[str]) -> tuple[set[int], list[str]]:
-        """Split question words into the people they name and the remaining words."""
-        # A first name many guests share names all of them: their quotes are preferred, none is
-        # picked, and the name is not searched for in the text (where typo correction would turn
-        # it into some other word).
-        found: set[int] = set()
-        rest = []
-        for word in words:
-            ids = self.name_words.get(word, ()) if len(word) >= 3 else ()
-            if ids:
-                found |= ids
-            else:
-                rest.append(word)
-        return found, rest
+    def _add_title_runs(self, episode_id: int, words: Sequence[str]) -> None:
+        for size in (2, 3):
+            for start in range(len(words) - size + 1):
+                self.title_runs.setdefault(tuple(words[start : start + size]), set()).add(episode_id)
 
     def shows(self) -> list[str]:
         """Return the show names, sorted."""

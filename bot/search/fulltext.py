@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
+from bot.search.typos import TypoIndex, english_idf, is_english
 from bot.text import normalize
 
 # Words that say nothing about which passage is meant; kept out of MATCH so "the" cannot match all.
@@ -35,6 +36,7 @@ MAX_GROUPS = 6
 MIN_QUERY_CHARS = 3
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in migrations/0001_initial.sql
 COMMON_SHARE = 0.01  # a word in more than 1 % of passages ...
+PRIOR_PASSAGES = 2000  # as many passages as it takes for the index's counts to outweigh English's
 COMMON_MIN_DOCS = 500  # ... and in more than this many is left out of MATCH when rarer words exist
 
 
@@ -59,13 +61,6 @@ def content_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> l
     return words
 
 
-def typo_matches(word: str, vocabulary: Sequence[str], limit: int) -> list[tuple[str, float]]:
-    """Return up to `limit` (term, score) pairs of `vocabulary` within about one typo of `word`."""
-    cutoff = 75 if len(word) <= 5 else 80  # one wrong letter in a short word costs more
-    found = process.extract(word, vocabulary, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit)
-    return [(term, score) for term, score, _ in found]
-
-
 def _needed(words: int) -> int:
     """Return how many of `words` typed words a passage must contain: about 60 %, at least one."""
     return max(1, math.ceil(0.6 * words))
@@ -81,6 +76,7 @@ class TextQuery:
     common: tuple[bool, ...] = ()  # the word is in so many passages that ranking them all is slow
     exprs: tuple[str, ...] = ()  # per word: its MATCH expression
     docs: tuple[int, ...] = ()  # per word: passages containing it (or a correction)
+    weights: tuple[float, ...] = ()  # per word: how much finding it counts (rarity times focus)
 
     @property
     def need(self) -> int:
@@ -111,34 +107,96 @@ class TextQuery:
         all_needed = not self.ranked or len(chosen) <= 2
         return min(chosen, default=0) if all_needed else sum(chosen)
 
+    def match_any(self, budget: int) -> str | None:
+        """Return a MATCH for passages holding any of the rarest words, reading about `budget` entries.
+
+        Words are taken rarest first while their passages add up to at most `budget` (the rarest
+        always), so a question's common words rank candidates without making FTS5 rank thousands.
+        When every word is common, all of them must match, as in match().
+        """
+        order = sorted(range(len(self.groups)), key=lambda i: self.docs[i])
+        chosen: list[str] = []
+        read = 0
+        for i in order:
+            if self.common[i] or (chosen and read + self.docs[i] > budget):
+                continue
+            chosen.append(self.exprs[i])
+            read += self.docs[i]
+        if not chosen:
+            return self.match()
+        return " OR ".join(chosen)
+
+    def hits(self, text: str) -> list[bool]:
+        """Return, per typed word, whether `text` holds it, inflected or corrected."""
+        return self.hits_in(set(normalize(text).split()))
+
+    def hits_in(self, words: set[str]) -> list[bool]:
+        """Return, per typed word, whether the normalized `words` hold it, inflected or corrected."""
+        found = []
+        for word, stem, group in zip(self.words, self.stems, self.groups, strict=True):
+            prefixes = (stem, *group[1:]) if len(stem) >= 3 else group[1:]
+            found.append(word in words or any(w.startswith(prefixes) for w in words))
+        return found
+
     def coverage(self, text: str) -> float:
         """Return the share of typed words that appear in `text`, inflected or corrected."""
         if not self.groups:
             return 0.0
-        words = set(normalize(text).split())
-        hits = 0
-        for word, stem, group in zip(self.words, self.stems, self.groups, strict=True):
-            prefixes = (stem, *group[1:]) if len(stem) >= 3 else group[1:]
-            if word in words or any(w.startswith(prefixes) for w in words):
-                hits += 1
-        return hits / len(self.groups)
+        return sum(self.hits(text)) / len(self.groups)
+
+    def weighted_coverage(self, text: str) -> float:
+        """Return the share of the words' weight that `text` holds: rare, focused words count most."""
+        total = sum(self.weights)
+        if not total:
+            return 0.0
+        return sum(w for w, hit in zip(self.weights, self.hits(text), strict=True) if hit) / total
 
     def similarity(self, text: str) -> float:
         """Return 0-100: how closely `text` contains the typed words as a phrase."""
-        return fuzz.partial_ratio(" ".join(self.words), normalize(text))
+        return self.similarity_normalized(normalize(text))
+
+    def similarity_normalized(self, text: str) -> float:
+        """Return 0-100: how closely normalized `text` contains the typed words as a phrase."""
+        return fuzz.partial_ratio(" ".join(self.words), text)
 
 
-def plan_query(words: Sequence[str], vocabulary: Vocabulary) -> TextQuery:
+def plan_query(
+    words: Sequence[str],
+    vocabulary: Vocabulary,
+    focus: Sequence[float] = (),
+    limit: int = MAX_GROUPS,
+    related: Mapping[str, Sequence[str]] | None = None,
+) -> TextQuery:
     """Build a TextQuery: stem each word as the index does, and correct words it does not know."""
-    words = [w for w in words if len(w) >= 2][:MAX_GROUPS]
+    focus = list(focus) or [1.0] * len(words)
+    kept = [(w, f) for w, f in zip(words, focus, strict=True) if len(w) >= 2][:limit]
+    words = [w for w, _ in kept]
     if sum(len(w) for w in words) < MIN_QUERY_CHARS:
         return TextQuery(())
     stems = vocabulary.stemmer.stems(words)
-    groups = tuple((w, *vocabulary.corrections(w, stem)) for w, stem in zip(words, stems, strict=True))
+    related = related or {}
+    groups = tuple(
+        (w, *dict.fromkeys([*vocabulary.corrections(w, stem), *related.get(w, ())]))
+        for w, stem in zip(words, stems, strict=True)
+    )
     docs = tuple(vocabulary.docs_of(group, stem) for group, stem in zip(groups, stems, strict=True))
     common = tuple(count > vocabulary.common_docs for count in docs)
     exprs = tuple(_group_expr(group, vocabulary.stemmer) for group in groups)
-    return TextQuery(tuple(words), tuple(stems), groups, common, exprs, docs)
+    weights = tuple(f * vocabulary.weight(w, d) for (w, f), d in zip(kept, docs, strict=True))
+    return TextQuery(tuple(words), tuple(stems), groups, common, exprs, docs, weights)
+
+
+def acronyms(words: Sequence[str], vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """Return, per word, index terms spelt by its run's initials ("san francisco" -> "sf")."""
+    found: dict[str, list[str]] = {}
+    for size in (2, 3, 4):
+        for start in range(len(words) - size + 1):
+            run = words[start : start + size]
+            initials = "".join(w[0] for w in run)
+            if initials in vocabulary.docs and not is_english(initials) and not any(w.isdigit() for w in run):
+                for word in run:
+                    found.setdefault(word, []).append(initials)
+    return found
 
 
 def _group_expr(group: tuple[str, ...], stemmer: Stemmer) -> str:
@@ -175,17 +233,38 @@ class Vocabulary:
     """Hold the index's terms with how many passages use each, to correct typos and spot common words."""
 
     def __init__(self, terms: Iterable[tuple[str, int]] = (), total: int = 0) -> None:
-        self.docs = {term: docs for term, docs in terms if len(term) >= 3 and not term.isdigit()}
-        self.terms = sorted(self.docs)
+        self.docs = dict(terms)
+        self.total = total
+        # Corrections are words: numbers and two-letter terms ("ai", "sf") are never proposed.
+        self.typos = TypoIndex(term for term in self.docs if len(term) >= 3 and not term.isdigit())
         # Matching a word found in more passages than this means ranking thousands of rows.
         self.common_docs = max(COMMON_MIN_DOCS, int(total * COMMON_SHARE))
         self.stemmer = Stemmer()
 
     def corrections(self, word: str, stem: str, limit: int = 3) -> tuple[str, ...]:
-        """Return up to `limit` index terms within about one typo of a word the index lacks."""
-        if len(word) < 4 or word.isdigit() or stem in self.docs or not self.terms:
+        """Return up to `limit` index terms within about one typo of a word that is no word at all."""
+        # A real English word the index lacks ("kids") is what was meant: correcting it into an
+        # index term ("kind") would answer a question nobody asked.
+        if len(word) < 4 or word.isdigit() or stem in self.docs or not self.typos or is_english(word):
             return ()
-        return tuple(term for term, _ in typo_matches(stem, self.terms, limit))
+        return tuple(term for term, _ in self.typos.matches(stem, limit))
+
+    def idf(self, docs: int) -> float:
+        """Return how telling a word found in `docs` passages is (BM25's inverse document frequency)."""
+        return math.log(1 + (self.total - docs + 0.5) / (docs + 0.5)) if self.total else 1.0
+
+    def weight(self, word: str, docs: int) -> float:
+        """Return how telling a word is: its rarity in English, then more and more in this index.
+
+        A small index cannot tell a common word from a rare one ("popular" and "deepseek" are each in
+        no passage of one episode), English can; as passages accumulate, their own counts take over.
+        """
+        trust = self.total / (self.total + PRIOR_PASSAGES)
+        return trust * self.idf(docs) + (1 - trust) * english_idf(word)
+
+    def knows(self, word: str) -> bool:
+        """Tell whether the index holds a normalized word (by its stem)."""
+        return self.stemmer.stems([word])[0] in self.docs
 
     def docs_of(self, group: tuple[str, ...], stem: str) -> int:
         """Return how many passages contain a word (by its stem) or one of its corrections."""

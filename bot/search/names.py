@@ -6,7 +6,7 @@ import bisect
 import heapq
 from collections.abc import Iterable, Mapping, Sequence
 
-from bot.search.fulltext import typo_matches
+from bot.search.typos import TypoIndex
 from bot.text import normalize
 
 MAX_EXPANSION = 2000  # names one typed word may match before weaker matches are dropped
@@ -23,6 +23,7 @@ class NameIndex:
                 if name:
                     self._add(entry_id, tuple(name.split()))
         self._vocab = sorted(self._postings)
+        self._typos = TypoIndex(w for w in self._vocab if len(w) >= 4 and not w.isdigit())
         self._priority = priority
 
     def _add(self, entry_id: int, words: tuple[str, ...]) -> None:
@@ -67,6 +68,10 @@ class NameIndex:
         priority = self._priority.get
         return heapq.nlargest(limit, best.items(), key=lambda item: (item[1], priority(item[0], 0.0)))
 
+    def word_typos(self, word: str, limit: int = 5) -> list[tuple[str, float]]:
+        """Return the name words within a typo of `word` (never `word` itself), best first."""
+        return self._typos.matches(word, limit)
+
     def _token_scores(self, token: str) -> dict[int, float]:
         """Return name index -> best score of `token` against that name's words."""
         # Best words first; a short prefix ("mi") stops once it has reached MAX_EXPANSION names,
@@ -90,6 +95,6 @@ class NameIndex:
             matches[word] = 100.0 if word == token else 85.0 + 15.0 * len(token) / len(word)
         # Spelled exactly as some name's word: no need to look for typos.
         if len(token) >= 4 and not token.isdigit() and token not in matches:
-            for word, score in typo_matches(token, self._vocab, 10):
+            for word, score in self._typos.matches(token, 10):
                 matches.setdefault(word, 0.95 * score)
         return matches

@@ -9,24 +9,37 @@ from dataclasses import dataclass
 from bot.links import timestamp_url
 from bot.model import EpisodeRef, Passage, RelatedItem
 from bot.search.catalogue import Catalogue
-from bot.search.fulltext import QUESTION_WORDS, TextQuery, Vocabulary, content_words, fts_phrase, plan_query
+from bot.search.fulltext import TextQuery, Vocabulary, acronyms, content_words, fts_phrase, plan_query
+from bot.search.question import MAX_WORDS, Reading, read_question
 from bot.storage.queries import SegmentRow
 from bot.text import normalize
 
 SCORE_CUTOFF = 50.0  # 0-100; below it a hit shares a word or two by chance
-SPEAKER_BONUS = 25.0  # a quote by the person the question names beats a slightly better text match
-PEOPLE_BONUS = 8.0  # a takeaway or description of an episode with that person
+ASK_CUTOFF = 60.0  # an answer's least score: below it the passage shares only some rare words
+SIMILARITY_WEIGHT = 20.0  # holding the question's words as a phrase moves a score by up to 10
+PERSON_FLOOR = 0.25  # the share of its score kept by a passage unrelated to the person a question names
+NAMING_FIT, NAMESAKE_FIT, EPISODE_FIT = (
+    0.9,
+    0.5,
+    0.4,
+)  # a passage naming them, by a namesake, in their episode
+TITLE_CREDIT = 0.5  # a question word found only in the passage's episode title
+EVIDENCE_MIN = 9.0  # the least weight of question words a passage must hold (one rare word, or more)
+EPISODE_BONUS = 15.0  # a passage of the episode the question names
+KIND_BONUS = 10.0  # the kind asked for ("who said": quotes), or a description for "who is"
+OWN_WORDS_PENALTY = 30.0
 NEIGHBOURS = 5
 LISTED = "listed on the episode page"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True, slots=True)
-class QuestionPlan:
-    """A question split into the people it names and the text to search for."""
+class AskPlan:
+    """A question read for answering: what it names and asks, and the text queries to run."""
 
-    people: frozenset[int]
-    query: TextQuery
+    reading: Reading
+    query: TextQuery  # the subject words
+    names: TextQuery  # "who is X": X's name words, searched for in what others say
 
 
 def rank(rows: Sequence[SegmentRow], query: TextQuery, bonus=None) -> list[tuple[float, SegmentRow]]:
@@ -42,25 +55,112 @@ def rank(rows: Sequence[SegmentRow], query: TextQuery, bonus=None) -> list[tuple
     return [(score, row) for score, _, row in scored]
 
 
-def plan_question(question: str, cat: Catalogue, vocab: Vocabulary) -> QuestionPlan:
-    """Find the people a question names and plan a search for the rest of its words."""
-    people, rest = cat.people_named_in(content_words(question, QUESTION_WORDS))
-    return QuestionPlan(frozenset(people), plan_query(rest, vocab))
+def plan_ask(question: str, cat: Catalogue, vocab: Vocabulary) -> AskPlan:
+    """Read a question and plan the searches that gather its candidate passages."""
+    reading = read_question(question, cat, vocab)
+    related = acronyms(reading.words, vocab)
+    query = plan_query(reading.words, vocab, reading.focus, limit=MAX_WORDS, related=related)
+    names = plan_query(reading.name_words, vocab) if reading.who_is else TextQuery(())
+    return AskPlan(reading, query, names)
 
 
-def passages(rows: Sequence[SegmentRow], plan: QuestionPlan, cat: Catalogue, limit: int) -> list[Passage]:
-    """Turn candidate rows into ranked, de-duplicated passages."""
+def passages(rows: Sequence[SegmentRow], plan: AskPlan, cat: Catalogue, limit: int) -> list[Passage]:
+    """Rank candidate rows into passages, best first, keeping only those above the cut-off."""
+    reading = plan.reading
     unique = list({row.id: row for row in rows if row.episode_id in cat.episodes}.values())
-    if not plan.query.groups:  # the question only named people: their quotes answer it
-        return [_passage(row, cat, 100.0, row.text) for row in unique[:limit]]
+    if reading.numbered:
+        unique = [row for row in unique if row.episode_id in reading.episodes]
+    if reading.overview and not reading.people - _people_of(reading.episodes, cat):
+        return [_passage(row, cat, 100.0, row.text) for row in _overview(unique, reading)[:limit]]
+    if not plan.query.groups and not reading.who_is:
+        if not reading.people:
+            return []
+        # The question only names people ("what did sebastian say"): their quotes answer it.
+        quotes = [row for row in unique if row.person_id in reading.people]
+        return [_passage(row, cat, 100.0, row.text) for row in quotes[:limit]]
+    scored = []
+    for order, row in enumerate(unique):
+        score = _score(row, normalize(row.text), plan, cat)
+        if score >= ASK_CUTOFF:
+            scored.append((score, order, row))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [_passage(row, cat, score, _best_sentence(row, plan.query)) for score, _, row in scored[:limit]]
 
-    def bonus(row: SegmentRow) -> float:
-        if row.person_id in plan.people:
-            return SPEAKER_BONUS
-        return PEOPLE_BONUS if plan.people & cat.episode_people.get(row.episode_id, frozenset()) else 0.0
 
-    ranked = rank(unique, plan.query, bonus)
-    return [_passage(row, cat, score, _best_sentence(row, plan.query)) for score, row in ranked[:limit]]
+def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue) -> float:
+    """Return 0-100 and a little over: how well a passage (`text`: normalized) answers the question."""
+    reading = plan.reading
+    words = set(text.split())
+    if reading.who_is:
+        return _describes(row, words, plan, cat)
+    query = plan.query
+    hits = query.hits_in(words)
+    found = sum(w for w, hit in zip(query.weights, hits, strict=True) if hit)
+    fit = _person_fit(row, words, reading, cat) if reading.people else 0.0
+    # Common words alone ("the next episode") are in passage after passage by chance; they are
+    # evidence enough only in the words of the person, or the episode, the question names.
+    tied = 1.0 if row.episode_id in reading.episodes else fit
+    if found < EVIDENCE_MIN * (1 - tied / 2):
+        return 0.0
+    # A word the passage lacks but its episode's title holds half counts: "theft in ancient rome"
+    # is answered by a quote about theft in the episode "How Rome Moved Water".
+    title = query.hits_in(cat.title_words.get(row.episode_id, frozenset()))
+    found += TITLE_CREDIT * sum(
+        w for w, hit, titled in zip(query.weights, hits, title, strict=True) if titled and not hit
+    )
+    score = 100.0 * found / sum(query.weights)
+    if len(query.groups) > 1:
+        score += SIMILARITY_WEIGHT * (query.similarity_normalized(text) / 100 - 0.5)
+    if reading.people:
+        score *= PERSON_FLOOR + (1 - PERSON_FLOOR) * fit
+    if row.episode_id in reading.episodes:
+        score += EPISODE_BONUS
+    if reading.who_said and row.kind == "quote":
+        score += KIND_BONUS
+    if reading.kind == row.kind:
+        score += KIND_BONUS
+    return score
+
+
+def _person_fit(row: SegmentRow, words: set[str], reading: Reading, cat: Catalogue) -> float:
+    """Return how surely a passage is by or about the person a question names: 1 by them, 0 unrelated."""
+    if row.person_id in reading.primary:
+        return 1.0
+    if words & set(reading.name_words):
+        return NAMING_FIT
+    if row.person_id in reading.people:
+        return NAMESAKE_FIT  # by someone else sharing the first name typed
+    if row.kind != "quote" and reading.people & cat.episode_people.get(row.episode_id, frozenset()):
+        return EPISODE_FIT
+    return 0.0
+
+
+def _describes(row: SegmentRow, words: set[str], plan: AskPlan, cat: Catalogue) -> float:
+    """Score a passage for "who is X": one naming X, said by someone else, describes X."""
+    names = plan.names
+    coverage = sum(names.hits_in(words)) / len(names.groups) if names.groups else 0.0
+    score = 100.0 * coverage
+    if row.person_id is not None and row.person_id in plan.reading.people:
+        score -= OWN_WORDS_PENALTY  # X's own words say what X thinks, not who X is
+    if row.kind == "description":
+        score += KIND_BONUS
+    if plan.reading.people & cat.episode_people.get(row.episode_id, frozenset()):
+        score += KIND_BONUS
+    return score
+
+
+def _people_of(episodes: frozenset[int], cat: Catalogue) -> frozenset[int]:
+    found: set[int] = set()
+    for episode_id in episodes:
+        found |= cat.episode_people.get(episode_id, frozenset())
+    return frozenset(found)
+
+
+def _overview(rows: Sequence[SegmentRow], reading: Reading) -> list[SegmentRow]:
+    """Return an episode's description, then its takeaways in page order."""
+    order = {"description": 0, "takeaway": 1}
+    chosen = [row for row in rows if row.episode_id in reading.episodes and row.kind in order]
+    return sorted(chosen, key=lambda row: (order[row.kind], row.episode_id, row.position))
 
 
 def _passage(row: SegmentRow, cat: Catalogue, score: float, text: str) -> Passage:

@@ -172,6 +172,20 @@ async def quotes_of_people(
     return [_segment(row) for row in rows]
 
 
+async def passages_of_episodes(
+    conn: aiosqlite.Connection, episode_ids: Sequence[int], kinds: Sequence[str], limit: int
+) -> list[SegmentRow]:
+    """Return up to `limit` segments of `kinds` from the episodes, in page order."""
+    episodes, marks = ",".join("?" * len(episode_ids)), ",".join("?" * len(kinds))
+    rows = await _all(
+        conn,
+        _SELECT_SEGMENTS + f"WHERE s.episode_id IN ({episodes}) AND s.kind IN ({marks}) "
+        "ORDER BY s.episode_id, s.kind, s.position LIMIT ?",
+        [*episode_ids, *kinds, limit],
+    )
+    return [_segment(row) for row in rows]
+
+
 async def random_quote(
     conn: aiosqlite.Connection, person_id: int | None, episode_id: int | None, rng: random.Random
 ) -> SegmentRow | None:

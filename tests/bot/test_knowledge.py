@@ -113,10 +113,38 @@ async def test_ask_finds_takeaways_and_descriptions(kb):
 
 
 @pytest.mark.parametrize(
-    "question", ["what is the capital of france", "how do I bake banana bread", "?", "", "tell me something"]
-)
+    "question",
+    ["what is the capital of france", "how do I bake banana bread", "?", "", "tell me something",
+     "what do they say about kids", "any llama models", "how tall are the guests", "give many examples"],
+)  # fmt: skip
 async def test_ask_says_nothing_found_for_unrelated_questions(kb, question):
     assert await kb.ask(question) == []
+
+
+async def test_ask_about_an_episode_answers_with_its_description_then_takeaways(kb):
+    passages = await kb.ask("tell me about #490")
+    assert [p.kind for p in passages] == ["description", "takeaway", "takeaway", "takeaway", "takeaway"]
+    assert {p.episode.number for p in passages} == {490}
+    narrowed = await kb.ask("episode 900 what about claude")
+    assert {p.episode.number for p in narrowed} == {900}
+
+
+async def test_ask_who_is_prefers_what_others_say_about_the_person(kb):
+    passages = await kb.ask("who is raschka")
+    assert passages
+    assert all(p.speaker is None or p.speaker.name != "Sebastian Raschka" for p in passages[:2])
+    assert any("Raschka is a machine learning researcher" in p.text for p in passages[:2])
+
+
+async def test_ask_recognises_misspelt_names_and_keeps_a_chatty_subject(kb):
+    passages = await kb.ask("what did nathan lambart say about code")
+    assert passages[0].speaker.name == "Nathan Lambert"
+    chatty = await kb.ask(
+        "ok so i was listening to that state of ai episode on my way home last night, "
+        "what did they actually say about mixture of experts?"
+    )
+    assert chatty[0].kind == "takeaway"
+    assert "Mixture of Experts" in chatty[0].text
 
 
 async def test_ask_with_only_a_name_returns_their_quotes(kb):

@@ -91,12 +91,6 @@ def test_not_found_carries_at_most_three_suggestions(cat):
         cat.resolve_episode("#999")
 
 
-def test_people_named_in_a_question(cat):
-    people, rest = cat.people_named_in(["nathan", "use", "coding"])
-    assert people == {1, 2}
-    assert rest == ["use", "coding"]
-
-
 def test_empty_catalogue_answers_politely():
     empty = Catalogue()
     with pytest.raises(NotFoundError):

@@ -1,0 +1,89 @@
+"""Typo correction whose cost does not grow with the vocabulary, and the English word list it respects."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz
+
+# A word at least this common in English (wordfreq's Zipf scale: 3 is once per million words) is a
+# word, not a typo, even when the index lacks it: "llama" (2.95) is never rewritten into "llm".
+# Misspellings as common as "definately" (2.87) count as words too, which costs a correction now
+# and then but never turns a real word into an answer about something else.
+ENGLISH_MIN_ZIPF = 2.5
+_LONG = 7  # from this length a typed word may hold two typos
+PASSAGE_WORDS = 20
+RAREST = 1e-5  # a word rarer than English's list: in one passage in 100,000
+
+
+@functools.cache
+def english_words() -> dict[str, float]:
+    """Return English words at least as common as ENGLISH_MIN_ZIPF with their Zipf values (loads in ~1 s)."""
+    from wordfreq import get_frequency_dict  # noqa: PLC0415 (loading its list takes a second)
+
+    least = 10 ** (ENGLISH_MIN_ZIPF - 9)
+    return {w: math.log10(f) + 9 for w, f in get_frequency_dict("en", wordlist="large").items() if f >= least}
+
+
+def is_english(word: str) -> bool:
+    """Tell whether a normalized word is a common enough English word to never count as a typo."""
+    return word in english_words()
+
+
+def english_zipf(word: str) -> float:
+    """Return how common a word is in English on the Zipf scale (0 for rarer than ENGLISH_MIN_ZIPF)."""
+    return english_words().get(word, 0.0)
+
+
+def english_idf(word: str) -> float:
+    """Return how telling a word would be among passages of plain English (about 20 words each)."""
+    per_passage = PASSAGE_WORDS * 10 ** (english_zipf(word) - 9) if word in english_words() else 0.0
+    return math.log(1 + 1 / max(per_passage, RAREST))
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def cutoff(word: str) -> float:
+    """Return the least fuzz.ratio a correction of `word` needs: one wrong letter costs more when short."""
+    return 75.0 if len(word) <= 5 else 80.0
+
+
+class TypoIndex:
+    """Find the terms within a typo or two of a word through their one-letter deletions.
+
+    A word and a term one typo apart (a letter dropped, added, changed, or two swapped) share a
+    deletion, so a lookup reads a few dictionary entries whatever the vocabulary's size, instead
+    of comparing the word with every term.
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._terms: set[str] = set()
+        self._by_delete: dict[str, list[str]] = {}
+        for term in terms:
+            self._terms.add(term)
+            for variant in _deletes(term):
+                self._by_delete.setdefault(variant, []).append(term)
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def matches(self, word: str, limit: int, score_cutoff: float | None = None) -> list[tuple[str, float]]:
+        """Return up to `limit` (term, fuzz.ratio) best first, for terms about one typo from `word`."""
+        variants = {word} | _deletes(word)
+        if len(word) >= _LONG:
+            variants |= {d for v in list(variants) for d in _deletes(v)}
+        found: set[str] = set()
+        by_delete, terms = self._by_delete, self._terms
+        for variant in variants:
+            if variant in terms:
+                found.add(variant)
+            found.update(by_delete.get(variant, ()))
+        least = cutoff(word) if score_cutoff is None else score_cutoff
+        scored = [(term, fuzz.ratio(word, term)) for term in found]
+        scored = [(term, score) for term, score in scored if score >= least]
+        scored.sort(key=lambda item: (-item[1], item[0]))
+        return scored[:limit]
