@@ -29,9 +29,13 @@ class ConfigError(Exception):
 
 
 class DataError(Exception):
-    """Raise when a data file cannot be read; names the file, the line and what was expected."""
+    """Raise when a data file cannot be read; names the file, the line and what was expected.
 
-    def __init__(self, path: Path | str, line: int, expected: str) -> None:
+    `line` is a 1-based line number, or a JSON path (`segments[12].startTime`) for JSON files, whose
+    line numbers say little (many are written on one line).
+    """
+
+    def __init__(self, path: Path | str, line: int | str, expected: str) -> None:
         self.path = Path(path)
         self.line = line
         self.expected = expected
