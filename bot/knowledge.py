@@ -7,6 +7,7 @@ import logging
 import random
 import sqlite3
 from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import NotFoundError
@@ -28,6 +29,7 @@ from bot.search.catalogue import Catalogue
 from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
 from bot.search.typos import english_words
 from bot.storage import Database
+from bot.storage import catalogue as stored
 from bot.storage import queries as q
 from bot.text import normalize
 
@@ -42,38 +44,83 @@ ASK_KINDS = ("description", "takeaway", "quote")
 PROBE_COST = 100  # index entries walked in the time one quote is checked against the index
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One consistent view of the names, titles and vocabulary: replaced whole, never changed."""
+
+    generation: int = 0  # the ingest count it was read at (0: nothing read yet)
+    cat: Catalogue = field(default_factory=Catalogue)
+    vocab: Vocabulary = field(default_factory=Vocabulary)
+
+    @classmethod
+    def read(cls, conn: sqlite3.Connection) -> Snapshot:
+        """Read and index the catalogue from `conn` (a worker thread's own connection)."""
+        rows = stored.read_catalogue(conn)
+        cat = Catalogue.build(rows.episodes, rows.people, rows.links)
+        return cls(rows.generation, cat, Vocabulary(rows.terms, rows.passages))
+
+
 class KnowledgeBase:
-    """Answer questions from the database, keeping titles and names in memory for instant lookups."""
+    """Answer questions from the database, keeping titles and names in memory for instant lookups.
+
+    The in-memory part is one immutable Snapshot. Every answer takes the current snapshot once and
+    uses only it, so a reload swapping in a new one never shows a command half of each; rows the
+    database returns for episodes the snapshot does not know yet are left out until the swap.
+    """
 
     def __init__(self, db: Database, rng: random.Random | None = None) -> None:
         self.db = db
-        self._cat = Catalogue()
-        self._vocab = Vocabulary()
+        self._snap = Snapshot()
         self._rng = rng or random.Random()  # noqa: S311 (picking a quote to show, not security)
         self._loaded = False
+        self._data_version: int | None = None
+        self._reload_lock = asyncio.Lock()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """Return the current view of the catalogue."""
+        return self._snap
+
+    @property
+    def _cat(self) -> Catalogue:
+        return self._snap.cat
 
     async def refresh(self) -> None:
-        """Reload the in-memory indexes from the database."""
-        conn = self.db.conn
-        episodes, people = await q.load_episodes(conn), await q.load_people(conn)
-        links, (terms, total) = await q.load_episode_people(conn), await q.load_terms(conn)
-        # Built in a worker thread so a large catalogue does not stall the event loop.
-        self._cat = await asyncio.to_thread(Catalogue.build, episodes, people, links)
-        self._vocab = await asyncio.to_thread(Vocabulary, terms, total)
+        """Reload the in-memory indexes from the database and swap them in at once."""
+        async with self._reload_lock:
+            await self._reload()
+
+    async def sync(self) -> bool:
+        """Reload when an ingest (by any process) finished since the last load; tell whether it did."""
+        async with self._reload_lock:
+            # PRAGMA data_version is a cheap first test: it moves only when another connection
+            # committed, including this process's ingest and daily ledger writes of other processes.
+            version = await stored.data_version(self.db.conn)
+            if self._loaded and version == self._data_version:
+                return False
+            self._data_version = version
+            if self._loaded and await stored.generation(self.db.conn) == self._snap.generation:
+                return False
+            await self._reload()
+            return True
+
+    async def _reload(self) -> None:
+        # Read and built in a worker thread on a connection of its own: neither the event loop
+        # nor the connection that answers commands waits for a large catalogue.
+        self._snap = await self.db.read_in_thread(Snapshot.read)
         await asyncio.to_thread(english_words)  # loaded once per process, before the first question
         self._loaded = True
 
     async def ingest(self, paths: Sequence[Path], feeds: FeedSources | None = None) -> IngestReport:
-        """Load episode files (and cached feed items), then refresh the indexes when anything changed."""
+        """Load episode files (and cached feed items), then swap in the new indexes when anything changed."""
         report = await ingest(self.db, paths, feeds=feeds)
-        if report.loaded or report.removed or not self._loaded:
-            await self.refresh()
+        await self.sync()
         return report
 
     async def latest_episode(self) -> EpisodeRef | None:
-        """Return the newest episode by date (then number), or None when there is none."""
-        latest = self._cat.latest
-        return self._cat.episodes[latest[0]] if latest else None
+        """Return the most recently published episode (undated: by first appearance), or None."""
+        cat = self._cat
+        return cat.episodes[cat.latest[0]] if cat.latest else None
 
     async def resolve_episode(self, text: str | None) -> EpisodeRef:
         """Return the episode a user means by `text` (number, title, key); blank means the latest."""
@@ -117,45 +164,50 @@ class KnowledgeBase:
 
     async def all_takeaways(self, show: str | None = None) -> list[Takeaway]:
         """Return every takeaway (of one show, when given), oldest episode first."""
-        rows = await self._known(await q.takeaways_of_show(self.db.conn, normalize(show) if show else None))
-        return [Takeaway(r.id, r.position, r.text, self._cat.episodes[r.episode_id]) for r in rows]
+        cat = self._cat
+        rows = await q.takeaways_of_show(self.db.conn, normalize(show) if show else None)
+        return [Takeaway(r.id, r.position, r.text, cat.episodes[r.episode_id]) for r in _known(rows, cat)]
 
     async def takeaway(self, takeaway_id: int) -> Takeaway | None:
         """Return one takeaway by id, or None when it no longer exists."""
-        found = await self._known(
-            [row] if (row := await q.segment(self.db.conn, takeaway_id, "takeaway")) else []
-        )
-        if not found:
+        cat = self._cat
+        row = await q.segment(self.db.conn, takeaway_id, "takeaway")
+        if row is None or row.episode_id not in cat.episodes:
             return None
-        return Takeaway(row.id, row.position, row.text, self._cat.episodes[row.episode_id])
+        return Takeaway(row.id, row.position, row.text, cat.episodes[row.episode_id])
 
     async def quotes_by_speaker(
         self, person: Person, ep: EpisodeRef | None = None, *, limit: int | None = None
     ) -> list[QuoteHit]:
         """Return a person's quotes (within one episode, when given) in time order."""
+        cat = self._cat
         rows = await q.quotes_by_person(self.db.conn, person.id, ep.id if ep else None, limit)
-        return await self._hits(rows)
+        return _hits(rows, cat)
 
     async def random_quote(self, person: Person | None = None, ep: EpisodeRef | None = None) -> QuoteHit:
         """Return a random quote, optionally by one person and/or from one episode."""
+        cat = self._cat
         row = await q.random_quote(
             self.db.conn, person.id if person else None, ep.id if ep else None, self._rng
         )
-        if row is None:
+        hits = _hits([row] if row else [], cat)
+        if not hits:
             what = " in ".join(x for x in (person.name if person else "", ep.label if ep else "") if x)
             raise NotFoundError("quote", what)
-        return (await self._hits([row]))[0]
+        return hits[0]
 
     async def search_quotes(self, text: str, limit: int = 10) -> list[QuoteHit]:
         """Return quotes matching `text`, best first, tolerating typos; [] when nothing is close."""
-        query = plan_query(content_words(text), self._vocab)
+        snap = self._snap
+        query = plan_query(content_words(text), snap.vocab)
         rows = await self._search(query.match(), ("quote",), SEARCH_CANDIDATES, ranked=query.ranked)
-        ranked = ranking.rank(rows, query)
-        return await self._hits([row for _, row in ranked[:limit]])
+        ranked = ranking.rank(_known(rows, snap.cat), query)
+        return _hits([row for _, row in ranked[:limit]], snap.cat)
 
     async def ask(self, question: str, limit: int = 5) -> list[Passage]:
         """Return passages answering `question`, best first; [] means nothing found."""
-        plan = ranking.plan_ask(question, self._cat, self._vocab)
+        snap = self._snap
+        plan = ranking.plan_ask(question, snap.cat, snap.vocab)
         reading, conn = plan.reading, self.db.conn
         rows: list[q.SegmentRow] = []
         # Candidates by any evidence: the named episode's passages, the named people's quotes,
@@ -165,38 +217,37 @@ class KnowledgeBase:
                 conn, sorted(reading.episodes), ASK_KINDS, EPISODE_CANDIDATES
             )
         if reading.people:
-            rows += await self._quotes_of_people(plan)
+            rows += await self._quotes_of_people(plan, snap.cat)
         if reading.who_is and plan.names.groups:
             rows += await self._search(plan.names.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES)
         if plan.query.groups:
             rows += await self._search(
                 plan.query.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES, ranked=plan.query.ranked
             )
-        await self._know(rows)
-        return ranking.passages(rows, plan, self._cat, limit)
+        return ranking.passages(rows, plan, snap.cat, limit)
 
-    async def _quotes_of_people(self, plan: ranking.AskPlan) -> list[q.SegmentRow]:
+    async def _quotes_of_people(self, plan: ranking.AskPlan, cat: Catalogue) -> list[q.SegmentRow]:
         """Return the named people's quotes: all when they are few, else those matching the question."""
         people = sorted(plan.reading.people)
-        if sum(self._cat.quote_counts.get(p, 0) for p in people) <= PERSON_CANDIDATES:
+        if sum(cat.quote_counts.get(p, 0) for p in people) <= PERSON_CANDIDATES:
             return await q.quotes_of_people(self.db.conn, people, PERSON_CANDIDATES)
         match = plan.query.match_any(SCAN_BUDGET) if plan.query.groups else None
         if match is None:
             return await q.quotes_of_people(self.db.conn, people, PERSON_CANDIDATES)
-        return await self._quotes_of(match, plan.query, people)
+        return await self._quotes_of(match, plan.query, people, cat)
 
     async def related(self, ep: EpisodeRef) -> list[RelatedItem]:
         """Return the page's related episodes, then neighbours sharing people, mentions or topics."""
-        conn = self.db.conn
+        conn, snap = self.db.conn, self._snap
         listed = await q.listed_related(conn, ep.id)
         people = await q.shared_people(conn, ep.id, ranking.NEIGHBOURS)
         mentions = await q.shared_mentions(conn, ep.id, ranking.NEIGHBOURS)
-        similar_query = ranking.similarity_match(ep, self._vocab)
-        similar = await self._search(similar_query, ("description", "takeaway"), 30)
-        await self._know(similar)
-        await self._know_ids({i for _, i in listed if i} | {i for i, _ in people} | {i for i, _ in mentions})
+        similar_query = ranking.similarity_match(ep, snap.vocab)
+        similar = _known(await self._search(similar_query, ("description", "takeaway"), 30), snap.cat)
+        people = [(i, name) for i, name in people if i in snap.cat.episodes]
+        mentions = [(i, text) for i, text in mentions if i in snap.cat.episodes]
         return ranking.related(
-            ep, listed=listed, people=people, mentions=mentions, similar=similar, cat=self._cat
+            ep, listed=listed, people=people, mentions=mentions, similar=similar, cat=snap.cat
         )
 
     async def stats(self) -> dict[str, int]:
@@ -216,45 +267,38 @@ class KnowledgeBase:
             return []
         return await _fts(match, q.search_segments(self.db.conn, match, kinds, limit, people, ranked=ranked))
 
-    async def _quotes_of(self, match: str | None, query: TextQuery, people: list[int]) -> list[q.SegmentRow]:
+    async def _quotes_of(
+        self, match: str | None, query: TextQuery, people: list[int], cat: Catalogue
+    ) -> list[q.SegmentRow]:
         """Return the people's quotes matching the question, by whichever way round reads less."""
         if not match:
             return []
-        quotes = sum(self._cat.quote_counts.get(p, 0) for p in people)
+        quotes = sum(cat.quote_counts.get(p, 0) for p in people)
         # Checking one quote against the index costs about as much as walking a hundred entries
         # of a word's match list, so check quotes one by one only for people with few of them.
         if quotes * PROBE_COST < query.scan_estimate():
             return await _fts(match, q.search_quotes_of(self.db.conn, match, people, PERSON_CANDIDATES))
         return await self._search(match, ("quote",), PERSON_CANDIDATES, people, ranked=query.ranked)
 
-    async def _hits(self, rows: Sequence[q.SegmentRow]) -> list[QuoteHit]:
-        rows = await self._known(rows)
-        cat = self._cat
-        return [
-            QuoteHit(
-                r.id,
-                r.text,
-                r.truncated,
-                cat.people.get(r.person_id or 0) or Person(r.person_id or 0, "?"),
-                r.seconds or 0,
-                cat.episodes[r.episode_id],
-                timestamp_url(cat.episodes[r.episode_id].url, r.seconds or 0),
-            )
-            for r in rows
-        ]
 
-    async def _known(self, rows: Sequence[q.SegmentRow]) -> list[q.SegmentRow]:
-        """Return the rows whose episode is in memory, refreshing first if some are newer."""
-        await self._know(rows)
-        return [r for r in rows if r.episode_id in self._cat.episodes]  # else removed meanwhile
+def _known(rows: Sequence[q.SegmentRow], cat: Catalogue) -> list[q.SegmentRow]:
+    """Return the rows whose episode the snapshot knows: others were added or removed since it was built."""
+    return [r for r in rows if r.episode_id in cat.episodes]
 
-    async def _know(self, rows: Sequence[q.SegmentRow]) -> None:
-        """Refresh when rows mention episodes or people newer than the in-memory indexes."""
-        await self._know_ids({r.episode_id for r in rows}, {r.person_id for r in rows if r.person_id})
 
-    async def _know_ids(self, episode_ids: set[int], person_ids: set[int] = frozenset()) -> None:
-        if not (episode_ids <= self._cat.episodes.keys() and person_ids <= self._cat.people.keys()):
-            await self.refresh()
+def _hits(rows: Sequence[q.SegmentRow], cat: Catalogue) -> list[QuoteHit]:
+    return [
+        QuoteHit(
+            r.id,
+            r.text,
+            r.truncated,
+            cat.people.get(r.person_id or 0) or Person(r.person_id or 0, "?"),
+            r.seconds or 0,
+            cat.episodes[r.episode_id],
+            timestamp_url(cat.episodes[r.episode_id].url, r.seconds or 0),
+        )
+        for r in _known(rows, cat)
+    ]
 
 
 async def _fts(match: str, search: Awaitable[list[q.SegmentRow]]) -> list[q.SegmentRow]:

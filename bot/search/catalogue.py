@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Catalogue:
     quote_counts: dict[int, int] = field(default_factory=dict)
     episode_people: dict[int, frozenset[int]] = field(default_factory=dict)
     latest: list[int] = field(default_factory=list)  # episode ids, newest first
+    recency: dict[int, tuple] = field(default_factory=dict)  # episode id -> sort key, larger is newer
     most_quoted: list[int] = field(default_factory=list)  # person ids, most quotes first
     by_key: dict[str, int] = field(default_factory=dict)
     by_number: dict[int, list[int]] = field(default_factory=dict)
@@ -58,7 +60,8 @@ class Catalogue:
             cat.by_key[row.key.casefold()] = row.id
             if row.number is not None:
                 cat.by_number.setdefault(row.number, []).append(row.id)
-        cat.latest = sorted(cat.episodes, key=lambda i: _recency(cat.episodes[i]), reverse=True)
+        cat.recency = {row.id: _recency(row) for row in episodes}
+        cat.latest = sorted(cat.episodes, key=cat.recency.__getitem__, reverse=True)
         recency = {episode_id: -rank for rank, episode_id in enumerate(cat.latest)}
         cat.latest_rank = {episode_id: len(cat.latest) - rank for rank, episode_id in enumerate(cat.latest)}
         for row in episodes:
@@ -161,11 +164,15 @@ class Catalogue:
             candidates = [ep for ep in candidates if _prefix_fits(prefix, ep)]
         if not candidates:
             return None
-        return max(candidates, key=_recency)
+        return max(candidates, key=lambda ep: self.recency[ep.id])
 
 
-def _recency(ep: EpisodeRef) -> tuple:
-    return (ep.published is not None, ep.published or 0, ep.number or 0, ep.id)
+def _recency(row: EpisodeRow) -> tuple:
+    """Order episodes by publication date; one without a date counts from the day it first appeared."""
+    day = row.published
+    if day is None and row.first_seen is not None:
+        day = dt.datetime.fromtimestamp(row.first_seen, dt.UTC).date()
+    return (day is not None, day or dt.date.min, row.number or 0, row.first_seen or 0, row.id)
 
 
 def _title_names(row: EpisodeRow) -> list[str]:

@@ -134,6 +134,13 @@ class Database:
             if not self._sessions:
                 self._sessions_done.set()
 
+    async def read_in_thread(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Return `work(conn)` run in a worker thread on a connection of its own (reads only)."""
+        # Large reads (the whole catalogue) neither queue behind nor hold up the shared
+        # connection, whose one thread answers every command; WAL lets both read at once.
+        async with self.bulk() as session:
+            return await session.read(work)
+
     async def _begin(self) -> None:
         """Start a write transaction, waiting for other processes' writers without blocking reads."""
         deadline = time.monotonic() + BUSY_TIMEOUT_S

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -101,6 +102,9 @@ class EpisodeWriter:
         show_id = self._show_id(rows.show) if rows.show else None
         head = (rows.key, show_id, source, stamp, content_hash, *rows.episode)
         episode_id = self.conn.execute(_UPSERT, head).fetchone()[0]
+        # The first arrival of a key is kept for good: an edit or a re-added file is not new.
+        arrived = (rows.key, int(time.time()))
+        self.conn.execute("INSERT OR IGNORE INTO episode_arrivals(key, first_seen) VALUES (?, ?)", arrived)
         if not new:
             for table in _CHILD_TABLES:
                 self.conn.execute(f"DELETE FROM {table} WHERE episode_id = ?", (episode_id,))  # noqa: S608
@@ -202,7 +206,7 @@ class EpisodeWriter:
 
 
 def finish_ingest(conn: sqlite3.Connection) -> None:
-    """Link related titles to episodes now present, and drop people and shows nothing uses."""
+    """Link related titles, drop people and shows nothing uses, and tell readers the load is complete."""
     conn.execute(
         "UPDATE related SET target_id = COALESCE("
         " (SELECT e.id FROM episodes e JOIN shows s ON s.id = e.show_id"
@@ -216,3 +220,6 @@ def finish_ingest(conn: sqlite3.Connection) -> None:
         " AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.person_id = people.id)"
     )
     conn.execute("DELETE FROM shows WHERE NOT EXISTS (SELECT 1 FROM episodes e WHERE e.show_id = shows.id)")
+    # Readers (the running bot, in any process) reload their in-memory catalogue when this
+    # changes; it changes only here, so they never load the half of an ingest still running.
+    conn.execute("UPDATE catalogue_generation SET generation = generation + 1")

@@ -25,6 +25,7 @@ class EpisodeRow:
     url: str | None
     published: dt.date | None
     aliases: tuple[str, ...]
+    first_seen: int | None = None  # unix seconds when the episode first appeared
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,49 +65,6 @@ async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[object] = 
 
 def _segment(row: tuple) -> SegmentRow:
     return SegmentRow(*row[:6], bool(row[6]), *row[7:])
-
-
-async def load_episodes(conn: aiosqlite.Connection) -> list[EpisodeRow]:
-    """Return every episode with its show name and aliases."""
-    aliases: dict[int, list[str]] = {}
-    for episode_id, alias in await _all(conn, "SELECT episode_id, alias FROM episode_aliases"):
-        aliases.setdefault(episode_id, []).append(alias)
-    rows = await _all(
-        conn,
-        "SELECT e.id, e.key, e.title, s.name, e.number, e.url, e.published "
-        "FROM episodes e LEFT JOIN shows s ON s.id = e.show_id",
-    )
-    return [
-        EpisodeRow(
-            *row[:6], dt.date.fromisoformat(row[6]) if row[6] else None, tuple(aliases.get(row[0], ()))
-        )
-        for row in rows
-    ]
-
-
-async def load_people(conn: aiosqlite.Connection) -> list[PersonRow]:
-    """Return every person with aliases, quote count and episode count."""
-    aliases: dict[int, list[str]] = {}
-    for person_id, alias in await _all(conn, "SELECT DISTINCT person_id, alias FROM person_aliases"):
-        aliases.setdefault(person_id, []).append(alias)
-    quotes = dict(
-        await _all(conn, "SELECT person_id, count(*) FROM segments WHERE person_id IS NOT NULL GROUP BY 1")
-    )
-    rows = await _all(
-        conn,
-        "SELECT p.id, p.name, (SELECT count(DISTINCT episode_id) FROM episode_people ep "
-        "WHERE ep.person_id = p.id) FROM people p",
-    )
-    return [
-        PersonRow(pid, name, tuple(aliases.get(pid, ())), quotes.get(pid, 0), eps) for pid, name, eps in rows
-    ]
-
-
-async def load_terms(conn: aiosqlite.Connection) -> tuple[list[tuple[str, int]], int]:
-    """Return the full-text index's terms (stems) with their passage counts, and the passage count."""
-    terms = await _all(conn, "SELECT term, doc FROM segments_vocab")
-    total = (await _all(conn, "SELECT count(*) FROM segments"))[0][0]
-    return [(term, docs) for term, docs in terms], total
 
 
 async def segments_of(conn: aiosqlite.Connection, episode_id: int, kind: str) -> list[SegmentRow]:
@@ -338,8 +296,3 @@ async def stats(conn: aiosqlite.Connection) -> dict[str, int]:
     )[0]
     names = ("shows", "episodes", "people", "takeaways", "quotes", "mentions", "related", "related_resolved")
     return dict(zip(names, row, strict=True))
-
-
-async def load_episode_people(conn: aiosqlite.Connection) -> list[tuple[int, int]]:
-    """Return (episode, person) for every host, guest and speaker."""
-    return await _all(conn, "SELECT DISTINCT episode_id, person_id FROM episode_people")

@@ -34,8 +34,21 @@ async def test_resolve_other_episode_and_unknowns(kb):
         await kb.resolve_episode("#12345")
 
 
-async def test_latest_episode_prefers_dated_then_numbered(kb):
+async def test_latest_episode_is_the_most_recently_published(kb):
     assert (await kb.latest_episode()).number == 490
+
+
+async def test_an_undated_episode_counts_from_when_it_first_appeared(kb, tmp_path):
+    # Today is after the seed's 2026-01-31, so an episode without a date that appears now is the latest.
+    write(tmp_path / "data" / "undated.txt", ROSOLIE_PAGE)
+    await kb.ingest([tmp_path / "data"])
+    assert (await kb.latest_episode()).key == "undated"
+    assert (await kb.resolve_episode("")).key == "undated"
+    assert kb.autocomplete_episodes("")[0].value == "undated"
+    # Editing it later keeps the day it first appeared; dating it puts it where its date says.
+    write(tmp_path / "data" / "undated.toml", "published = 2020-01-01\n")
+    await kb.ingest([tmp_path / "data"])
+    assert (await kb.latest_episode()).key == "lex-fridman-490"
 
 
 @pytest.mark.parametrize(
@@ -75,7 +88,8 @@ async def test_quotes_by_speaker_in_time_order_with_links(kb):
     everywhere = await kb.quotes_by_speaker(nathan)
     assert len(everywhere) == 4
     assert {h.episode.key for h in everywhere} == {"lex-fridman-490", "guest"}
-    assert everywhere[-1].link is None  # the second episode has no URL
+    assert [h.episode.key for h in everywhere] == ["guest"] + ["lex-fridman-490"] * 3  # oldest first
+    assert everywhere[0].link is None  # the second episode (the older one) has no URL
     assert len(await kb.quotes_by_speaker(nathan, limit=2)) == 2
 
 
@@ -240,9 +254,29 @@ async def test_any_typed_text_answers_without_raising(kb, text):
 async def test_answers_stay_consistent_when_another_writer_removes_an_episode(kb, tmp_path):
     guest = await kb.resolve_episode("#900")
     (tmp_path / "data" / "guest.txt").unlink()
+    (tmp_path / "data" / "guest.toml").unlink()
     other = KnowledgeBase(kb.db)  # e.g. `python -m bot ingest` while the bot runs
     assert len((await other.ingest([tmp_path / "data"])).removed) == 1
     with pytest.raises(NotFoundError):
         await kb.episode_card(guest)
     assert await kb.search_quotes("distillation teacher") == []
     assert all(t.episode.key != "guest" for t in await kb.all_takeaways())
+
+
+async def test_another_processs_ingest_is_swapped_in_whole_by_sync(kb, tmp_path):
+    before = kb.snapshot
+    assert not await kb.sync()  # nothing changed: nothing is reloaded
+    write(tmp_path / "data" / "rosolie.txt", ROSOLIE_PAGE)
+    cli = await Database.open(kb.db.path)  # `python -m bot ingest` while the bot runs
+    try:
+        await KnowledgeBase(cli).ingest([tmp_path / "data"])
+    finally:
+        await cli.close()
+    assert kb.snapshot is before
+    with pytest.raises(NotFoundError):
+        await kb.resolve_episode("#489")
+    assert await kb.sync()
+    assert (await kb.resolve_episode("#489")).key == "rosolie"
+    assert "rosolie" in [c.value for c in kb.autocomplete_episodes("rosolie")]
+    assert "rosolie" not in [ep.key for ep in before.cat.episodes.values()]  # the old view is untouched
+    assert not await kb.sync()
