@@ -17,6 +17,7 @@ from bot.errors import ConfigError
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_DATABASE_PATH = "episode-bot.db"
 DEFAULT_FEED_POLL_MINUTES = 30
+DEFAULT_WATCH_INTERVAL_S = 2.0
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Three dot-separated base64url parts; checked so a pasted client secret or a quote-wrapped
 # value fails here with a hint instead of as a 401 from Discord.
@@ -39,6 +40,9 @@ class Settings:
     log_level: str = "INFO"
     feed_poll_minutes: int = DEFAULT_FEED_POLL_MINUTES
     feeds_allow_private: bool = False
+    # How often the running bot looks for an ingest by another process, and scans DATA_DIR when
+    # file-system events are unavailable; changed files themselves are noticed as they happen.
+    watch_interval: float = DEFAULT_WATCH_INTERVAL_S
 
     @property
     def api_base_is_custom(self) -> bool:
@@ -72,6 +76,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         log_level=_log_level(env.get("LOG_LEVEL")),
         feed_poll_minutes=_minutes("FEED_POLL_MINUTES", env.get("FEED_POLL_MINUTES")),
         feeds_allow_private=_flag("FEEDS_ALLOW_PRIVATE", env.get("FEEDS_ALLOW_PRIVATE")),
+        watch_interval=_seconds("WATCH_INTERVAL_SECONDS", env.get("WATCH_INTERVAL_SECONDS")),
     )
 
 
@@ -133,3 +138,16 @@ def _flag(name: str, raw: str | None) -> bool:
     if value in ("1", "true", "yes", "on"):
         return True
     raise ConfigError(f"{name} must be 1 or 0, got {value[:20]!r}.")
+
+
+def _seconds(name: str, raw: str | None) -> float:
+    value = (raw or "").strip()
+    if not value:
+        return DEFAULT_WATCH_INTERVAL_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0.05 <= seconds <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds between 0.05 and 3600, e.g. 2.")
+    return seconds

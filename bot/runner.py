@@ -20,6 +20,7 @@ from bot.daily.sweep import SweepOptions
 from bot.errors import ConfigError
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
+from bot.live.updates import Updater
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,9 @@ async def running_bot(
     """
     token = settings.require_token()
     async with knowledge(settings) as (db, kb):
-        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS, clock=clock, sweep=sweep)
+        bot = EpisodeBot(
+            settings, db, kb, extensions=cogs.EXTENSIONS, clock=clock, sweep=sweep, updater=updater(kb, settings)
+        )
         async with bot:
             runner = asyncio.create_task(bot.start(token), name="episode-bot")
             try:
@@ -121,9 +124,15 @@ async def _until_ready(bot: EpisodeBot, runner: asyncio.Task[None]) -> None:
         raise RuntimeError("the bot stopped before it was ready")
 
 
+def updater(kb: KnowledgeBase, settings: Settings) -> Updater:
+    """Return the update loop the running bot keeps its data current with."""
+    load = lambda: load_data(kb, settings)  # noqa: E731 (read again at every change)
+    return Updater(kb, load, data_dir=settings.data_dir, interval=settings.watch_interval)
+
+
 async def _serve(settings: Settings, token: str) -> int:
     async with knowledge(settings) as (db, kb):
-        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS)
+        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS, updater=updater(kb, settings))
         async with bot:
             _stop_on_signals(bot)
             await bot.start(token)

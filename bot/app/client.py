@@ -21,11 +21,13 @@ from bot.daily.sweep import SweepOptions
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
+    from bot.live.updates import Updater
     from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
 SyncMode = Literal["auto", "force", "never"]
+UPDATER_STOP_TIMEOUT_S = 1.5
 
 
 def intents() -> discord.Intents:
@@ -46,6 +48,7 @@ class EpisodeBot(commands.Bot):
         sync: SyncMode = "auto",
         clock: Clock | None = None,
         sweep: SweepOptions | None = None,
+        updater: Updater | None = None,
     ) -> None:
         """Build the bot; `clock` and `sweep` tune the daily posts (tests and benchmarks set them)."""
         # The warning at every start would only make operators look for a problem that is not there.
@@ -67,6 +70,8 @@ class EpisodeBot(commands.Bot):
         # Shared by a slash command and the mention reply, so both count against one budget.
         self.cooldowns = {"ask": UserCooldown(), "search": UserCooldown()}
         self.connected = asyncio.Event()  # set once READY arrived: interactions are served from here
+        self.updater = updater  # keeps the data current while running (None: a one-off like `sync`)
+        self._updates: asyncio.Task[None] | None = None
 
     async def login(self, token: str) -> None:
         """Log in at the configured API, then take the gateway address from that same API."""
@@ -82,6 +87,8 @@ class EpisodeBot(commands.Bot):
         self.add_dynamic_items(PageButton)
         if self.sync_mode != "never":
             await self.sync_commands(force=self.sync_mode == "force")
+        if self.updater is not None:
+            self._updates = asyncio.create_task(self.updater.run(), name="data-updates")
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync the command tree when it changed since the last sync (or always when forced)."""
@@ -108,3 +115,18 @@ class EpisodeBot(commands.Bot):
         log.info(
             "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
         )
+
+    async def close(self) -> None:
+        """Stop the update loop, then disconnect (cogs stop their own loops as they unload)."""
+        await self.stop_updates()
+        await super().close()
+
+    async def stop_updates(self) -> None:
+        """Cancel the update loop and wait briefly for it (an ingest under way stops at once)."""
+        task, self._updates = self._updates, None
+        if task is None or task.done():
+            return
+        task.cancel()
+        _done, pending = await asyncio.wait({task}, timeout=UPDATER_STOP_TIMEOUT_S)
+        if pending:
+            log.warning("The update loop did not stop in time")

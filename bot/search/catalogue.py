@@ -168,11 +168,14 @@ class Catalogue:
 
 
 def _recency(row: EpisodeRow) -> tuple:
-    """Order episodes by publication date; one without a date counts from the day it first appeared."""
-    day = row.published
-    if day is None and row.first_seen is not None:
-        day = dt.datetime.fromtimestamp(row.first_seen, dt.UTC).date()
-    return (day is not None, day or dt.date.min, row.number or 0, row.first_seen or 0, row.id)
+    """Order episodes by publication (a date counts from its start, UTC); undated by first appearance."""
+    if row.published is not None:
+        moment = dt.datetime.combine(row.published, dt.time(), dt.UTC).timestamp()
+    elif row.first_seen is not None:
+        moment = float(row.first_seen)
+    else:
+        moment = float("-inf")
+    return (moment, row.number or 0, row.id)
 
 
 def _title_names(row: EpisodeRow) -> list[str]:

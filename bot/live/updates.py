@@ -1,0 +1,154 @@
+"""The running bot's update loop: changed files, other writers and feeds in; ingest, swap, announce out.
+
+Nothing here knows Discord. The loop wakes when the file watcher saw a change, when a feed poll or
+a listener is due, and every `interval` seconds to ask SQLite whether another process finished an
+ingest. It then loads files (the same incremental ingest as at start), swaps the knowledge base's
+snapshot when an ingest finished, and calls its listeners (announcements). Every step is guarded:
+one failure is logged and the next round runs as usual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Collection
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from bot.knowledge import KnowledgeBase
+from bot.live.watch import FileWatcher
+from bot.storage import arrivals
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+WATCHER_STOP_S = 1.0
+
+
+class FeedPoll(Protocol):
+    """What polling the due feeds reports back (bot.feeds' poll function returns one)."""
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether it wrote anything ingest reads."""
+
+    @property
+    def next_poll(self) -> float | None:
+        """Return seconds until a feed is next due, or None when there are no feeds."""
+
+
+PollFeeds = Callable[[], Awaitable[FeedPoll]]
+Load = Callable[[], Awaitable[object]]
+# A listener runs after every swap; it returns seconds until it wants to run again regardless
+# (a retry that is due later, a server not visible yet), or None.
+Listener = Callable[[], Awaitable[float | None]]
+
+
+class Updater:
+    """Run ingest, swap and listeners whenever the data may have changed."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        load: Load,
+        *,
+        data_dir: Path,
+        interval: float,
+        poll_feeds: PollFeeds | None = None,
+    ) -> None:
+        self.kb, self.load, self.data_dir, self.interval = kb, load, data_dir, interval
+        self.poll_feeds = poll_feeds
+        self.listeners: list[Listener] = []
+        self.rounds = 0  # finished rounds, for tests and logs
+        self._wake = asyncio.Event()
+        self._files_changed = False
+        self._feeds_due_at: float | None = 0.0 if poll_feeds else None
+        self._listeners_due_at: float | None = 0.0  # run them once at start
+
+    def files_changed(self) -> None:
+        """Note that files under DATA_DIR changed (the watcher calls this)."""
+        self._files_changed = True
+        self._wake.set()
+
+    def wake(self, *, listeners: bool = False, feeds: bool = False) -> None:
+        """Run a round now, with the listeners and/or a feed poll even if nothing changed."""
+        now = time.monotonic()
+        if listeners:
+            self._listeners_due_at = now
+        if feeds and self.poll_feeds is not None:
+            self._feeds_due_at = now
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Update until cancelled; watch DATA_DIR meanwhile."""
+        watcher = FileWatcher(self.data_dir, self.files_changed, scan_interval=self.interval)
+        watching = asyncio.create_task(watcher.run(), name="data-dir-watcher")
+        try:
+            while True:
+                await self.step()
+                await self._sleep()
+        finally:
+            watcher.stop()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(watching, WATCHER_STOP_S)
+
+    async def step(self) -> bool:
+        """Run one round; tell whether the snapshot was swapped."""
+        self._wake.clear()
+        before = self.kb.snapshot
+        load = self._files_changed
+        self._files_changed = False
+        now = time.monotonic()
+        if self._feeds_due_at is not None and now >= self._feeds_due_at:
+            load = await self._poll_feeds() or load
+        if load:
+            await _guarded("loading DATA_DIR", self.load())
+        await _guarded("reloading the catalogue", self.kb.sync())
+        swapped = self.kb.snapshot is not before  # by this sync, or by the ingest itself
+        due = self._listeners_due_at
+        if swapped or (due is not None and time.monotonic() >= due):
+            await self._notify()
+        self.rounds += 1
+        return swapped
+
+    async def _poll_feeds(self) -> bool:
+        assert self.poll_feeds is not None  # noqa: S101 (only scheduled when set)
+        result = await _guarded("polling feeds", self.poll_feeds())
+        if result is None:
+            self._feeds_due_at = time.monotonic() + self.interval * 30  # failed: try again later
+            return False
+        wait = result.next_poll
+        self._feeds_due_at = None if wait is None else time.monotonic() + max(wait, 0.0)
+        seeded: Collection[str] = getattr(result, "seeded", ())
+        if seeded:  # a feed's back catalogue on its first read: never announced
+            await _guarded("recording a feed's back catalogue", arrivals.seed_silently(self.kb.db, seeded))
+        return result.changed
+
+    async def _notify(self) -> None:
+        self._listeners_due_at = None
+        for listener in list(self.listeners):
+            wait = await _guarded(f"listener {getattr(listener, '__qualname__', listener)}", listener())
+            if wait is not None:
+                due = time.monotonic() + wait
+                self._listeners_due_at = min(due, self._listeners_due_at or due)
+
+    async def _sleep(self) -> None:
+        now = time.monotonic()
+        timeout = self.interval
+        for due in (self._feeds_due_at, self._listeners_due_at):
+            if due is not None:
+                timeout = min(timeout, max(due - now, 0.0))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout)
+
+
+async def _guarded(what: str, work: Awaitable[T]) -> T | None:
+    """Await `work`; log and swallow any failure so that the loop goes on."""
+    try:
+        return await work
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("%s failed; the update loop carries on", what)
+        return None
