@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.daily.clock import Clock
 from bot.daily.sweep import SweepOptions
 from bot.errors import ConfigError
+from bot.feeds.poll import poll_feeds
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
 from bot.live.updates import Updater
@@ -126,8 +127,13 @@ async def _until_ready(bot: EpisodeBot, runner: asyncio.Task[None]) -> None:
 
 def updater(kb: KnowledgeBase, settings: Settings) -> Updater:
     """Return the update loop the running bot keeps its data current with."""
-    load = lambda: load_data(kb, settings)  # noqa: E731 (read again at every change)
-    return Updater(kb, load, data_dir=settings.data_dir, interval=settings.watch_interval)
+    return Updater(
+        kb,
+        lambda: load_data(kb, settings),
+        data_dir=settings.data_dir,
+        interval=settings.watch_interval,
+        poll_feeds=lambda: poll_feeds(kb.db, settings),
+    )
 
 
 async def _serve(settings: Settings, token: str) -> int:

@@ -23,7 +23,7 @@ from bot.feeds.fetch import Fetcher, FetchError, Response
 from bot.feeds.parse import FeedError, ParsedFeed, parse_feed
 from bot.feeds.sources import feed_sources
 from bot.ingest.feeds import FeedSources
-from bot.storage import Database
+from bot.storage import Database, arrivals
 from bot.storage.feeds import FeedState, claim_due, delete_feed_state, load_feed_states, save_feed_state
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,10 @@ class _Reader:
         if not feed.items and have_cache:
             raise FeedError("expected items, got a feed without any (kept the cached ones)")
         written = await asyncio.to_thread(write_items, cache, feed, entry.show)
+        if not have_cache and written.new:
+            # A feed's back catalogue is never announced: say so before any ingest can load it,
+            # whichever process (this poll's bot, or `feeds fetch` then `ingest`) does.
+            await arrivals.seed_silently(self.db, written.new)
         fetched = await downloads.fetch_all(self.fetcher, cache, feed, written.keys)
         await asyncio.to_thread(cache.save_index)
         changed = tuple(dict.fromkeys((*written.changed, *fetched.changed)))

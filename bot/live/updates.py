@@ -14,9 +14,10 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Protocol, TypeVar
 
+from bot.ingest.feeds import FEEDS_FILE
 from bot.knowledge import KnowledgeBase
 from bot.live.watch import FileWatcher
 from bot.storage import arrivals
@@ -24,18 +25,23 @@ from bot.storage import arrivals
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 WATCHER_STOP_S = 1.0
+FEED_RETRY_S = 60.0  # after the poll itself failed (feeds back off one by one on their own)
 
 
 class FeedPoll(Protocol):
-    """What polling the due feeds reports back (bot.feeds' poll function returns one)."""
+    """What polling the due feeds reports back (bot.feeds.poll.PollResult)."""
 
     @property
-    def changed(self) -> bool:
-        """Tell whether it wrote anything ingest reads."""
+    def ingest_needed(self) -> bool:
+        """Tell whether it wrote or dropped anything ingest reads."""
 
     @property
-    def next_poll(self) -> float | None:
-        """Return seconds until a feed is next due, or None when there are no feeds."""
+    def next_due(self) -> float | None:
+        """Return when (unix seconds) a feed is next due, or None when no feed is listed."""
+
+    @property
+    def seeded(self) -> Collection[str]:
+        """Return keys of a first-read feed's items: its back catalogue, never announced."""
 
 
 PollFeeds = Callable[[], Awaitable[FeedPoll]]
@@ -66,9 +72,11 @@ class Updater:
         self._feeds_due_at: float | None = 0.0 if poll_feeds else None
         self._listeners_due_at: float | None = 0.0  # run them once at start
 
-    def files_changed(self) -> None:
-        """Note that files under DATA_DIR changed (the watcher calls this)."""
+    def files_changed(self, paths: Collection[str] = ()) -> None:
+        """Note that files under DATA_DIR changed (the watcher calls this); feeds.toml polls feeds now."""
         self._files_changed = True
+        if self.poll_feeds is not None and any(PurePath(p).name == FEEDS_FILE for p in paths):
+            self._feeds_due_at = time.monotonic()  # a feed added or removed: read it now
         self._wake.set()
 
     def wake(self, *, listeners: bool = False, feeds: bool = False) -> None:
@@ -116,14 +124,15 @@ class Updater:
         assert self.poll_feeds is not None  # noqa: S101 (only scheduled when set)
         result = await _guarded("polling feeds", self.poll_feeds())
         if result is None:
-            self._feeds_due_at = time.monotonic() + self.interval * 30  # failed: try again later
+            self._feeds_due_at = time.monotonic() + FEED_RETRY_S
             return False
-        wait = result.next_poll
-        self._feeds_due_at = None if wait is None else time.monotonic() + max(wait, 0.0)
-        seeded: Collection[str] = getattr(result, "seeded", ())
-        if seeded:  # a feed's back catalogue on its first read: never announced
-            await _guarded("recording a feed's back catalogue", arrivals.seed_silently(self.kb.db, seeded))
-        return result.changed
+        due = result.next_due
+        self._feeds_due_at = None if due is None else time.monotonic() + max(due - time.time(), 0.0)
+        if result.seeded:  # before ingest stores them as arrivals that may be announced
+            await _guarded(
+                "recording a feed's back catalogue", arrivals.seed_silently(self.kb.db, result.seeded)
+            )
+        return result.ingest_needed
 
     async def _notify(self) -> None:
         self._listeners_due_at = None

@@ -33,9 +33,9 @@ def relevant(path: str, root: Path) -> bool:
 
 
 class FileWatcher:
-    """Call `changed()` whenever files that ingest reads may have changed under `root`."""
+    """Call `changed(paths)` whenever files that ingest reads may have changed under `root`."""
 
-    def __init__(self, root: Path, changed: Callable[[], None], *, scan_interval: float) -> None:
+    def __init__(self, root: Path, changed: Callable[[set[str]], None], *, scan_interval: float) -> None:
         self.root = root
         self.changed = changed
         self.scan_interval = scan_interval  # seconds between scans when events are unavailable
@@ -64,13 +64,13 @@ class FileWatcher:
                     log.warning("cannot watch %s (%s); scanning it every %g s", self.root, exc, every)
                 polling = True
             else:
-                self.changed()  # the folder itself went away or was replaced: look again
+                self.changed({str(self.root)})  # the folder itself went away or was replaced: look again
 
     async def _watch(self, polling: bool) -> None:
         def keep(_change: watchfiles.Change, path: str) -> bool:
             return relevant(path, self.root)
 
-        async for _changes in watchfiles.awatch(
+        async for changes in watchfiles.awatch(
             self.root,
             watch_filter=keep,
             debounce=MAX_WAIT_MS,
@@ -80,7 +80,7 @@ class FileWatcher:
             poll_delay_ms=int(self.scan_interval * 1000),
             ignore_permission_denied=True,
         ):
-            self.changed()
+            self.changed({path for _change, path in changes})
             if not self.root.is_dir():
                 return
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +16,8 @@ from tests.bot.kb_pages import ROSOLIE_PAGE, copy_seed, write
 
 @dataclass
 class Poll:
-    changed: bool = False
-    next_poll: float | None = 60.0
+    ingest_needed: bool = False
+    next_due: float | None = None
     seeded: tuple[str, ...] = ()
 
 
@@ -94,7 +95,7 @@ async def test_listeners_run_after_a_swap_and_when_they_asked_to(kb, tmp_path):
 
 async def test_feeds_are_polled_when_due_and_their_back_catalogue_seeded_silently(kb, tmp_path):
     data = tmp_path / "data"
-    polls = [Poll(changed=True, next_poll=0.0, seeded=("rosolie",)), Poll(next_poll=None)]
+    polls = [Poll(ingest_needed=True, next_due=time.time(), seeded=("rosolie",)), Poll(next_due=None)]
 
     async def poll_feeds():
         write(data / "rosolie.txt", ROSOLIE_PAGE)  # what a feed's first read writes
@@ -108,6 +109,25 @@ async def test_feeds_are_polled_when_due_and_their_back_catalogue_seeded_silentl
     await loop.step()  # no feeds any more: not polled again
     rows = await kb.db.conn.execute_fetchall("SELECT announce FROM episode_arrivals WHERE key = 'rosolie'")
     assert rows == [(0,)]
+
+
+async def test_a_changed_feed_list_polls_the_feeds_at_once(kb, tmp_path):
+    data = tmp_path / "data"
+    polls = []
+
+    async def poll_feeds():
+        polls.append(1)
+        return Poll(next_due=time.time() + 3600)
+
+    loop = updater(kb, data, poll_feeds=poll_feeds)
+    await loop.step()
+    await loop.step()
+    loop.files_changed({str(data / "episode.txt")})
+    await loop.step()
+    assert len(polls) == 1
+    loop.files_changed({str(data / "feeds.toml")})
+    await loop.step()
+    assert len(polls) == 2
 
 
 async def test_the_watcher_wakes_the_running_loop_on_a_new_file(kb, tmp_path):
