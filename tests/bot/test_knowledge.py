@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from bot.errors import NotFoundError
 from bot.knowledge import KnowledgeBase
+from bot.storage import Database
 from tests.bot.kb_pages import ROSOLIE_PAGE, write
 
 SEED_LABEL = (
@@ -44,7 +45,7 @@ async def test_an_undated_episode_counts_from_when_it_first_appeared(kb, tmp_pat
     await kb.ingest([tmp_path / "data"])
     assert (await kb.latest_episode()).key == "undated"
     assert (await kb.resolve_episode("")).key == "undated"
-    assert kb.autocomplete_episodes("")[0].value == "undated"
+    assert kb.suggest_episodes("", 1)[0].key == "undated"
     # Editing it later keeps the day it first appeared; dating it puts it where its date says.
     write(tmp_path / "data" / "undated.toml", "published = 2020-01-01\n")
     await kb.ingest([tmp_path / "data"])
@@ -277,6 +278,6 @@ async def test_another_processs_ingest_is_swapped_in_whole_by_sync(kb, tmp_path)
         await kb.resolve_episode("#489")
     assert await kb.sync()
     assert (await kb.resolve_episode("#489")).key == "rosolie"
-    assert "rosolie" in [c.value for c in kb.autocomplete_episodes("rosolie")]
+    assert [ep.key for ep in kb.suggest_episodes("rosolie", 5)] == ["rosolie"]
     assert "rosolie" not in [ep.key for ep in before.cat.episodes.values()]  # the old view is untouched
     assert not await kb.sync()
