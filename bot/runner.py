@@ -99,8 +99,8 @@ async def running_bot(
     """
     token = settings.require_token()
     async with knowledge(settings) as (db, kb):
-        updates = updater(kb, settings)
-        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS, clock=clock, sweep=sweep, updater=updates)
+        extensions, updates = cogs.EXTENSIONS, updater(kb, settings)
+        bot = EpisodeBot(settings, db, kb, extensions=extensions, clock=clock, sweep=sweep, updater=updates)
         async with bot:
             runner = asyncio.create_task(bot.start(token), name="episode-bot")
             try:
