@@ -83,7 +83,7 @@ class Workload:
 
     def __init__(self, kb: KnowledgeBase, db_path: Path, seed: int = 7) -> None:
         self.kb, self.rng = kb, random.Random(seed)
-        cat = kb._cat  # the benchmark reads the catalogue only to pick inputs
+        cat = kb.snapshot.cat  # the benchmark reads the catalogue only to pick inputs
         self.episodes = list(cat.episodes.values())
         self.people = list(cat.people.values())
         self.hosts = sorted(self.people, key=lambda p: -cat.quote_counts.get(p.id, 0))[:20]
@@ -123,7 +123,7 @@ class Workload:
 
         async def speaker_episode():
             _, name, episode_id = rng.choice(self.quotes)
-            return await kb.quotes_by_speaker(kb.resolve_speaker(name), kb._cat.episodes[episode_id])
+            return await kb.quotes_by_speaker(kb.resolve_speaker(name), kb.snapshot.cat.episodes[episode_id])
 
         async def host():
             return await kb.quotes_by_speaker(rng.choice(self.hosts))

@@ -10,7 +10,7 @@ async def test_competitors_load_and_share_the_seeds_names(db, tmp_path):
     report = await kb.ingest([tmp_path / "rivals"])
     assert report.ok
     assert len(report.loaded) == 40
-    names = {p.name for p in kb._cat.people.values()}
+    names = {p.name for p in kb.snapshot.cat.people.values()}
     assert set(SEED_PEOPLE) <= names | {"Sebastian Raschka"}  # a guest may not be drawn in 40 episodes
     assert "Lex Fridman" in names
     assert sum(name.split()[0] in {"Nathan", "Sebastian"} for name in names) >= 3

@@ -15,11 +15,11 @@ async def kb(db):
 
 
 def read(kb, text):
-    return read_question(text, kb._cat, kb._vocab)
+    return read_question(text, kb.snapshot.cat, kb.snapshot.vocab)
 
 
 def names(kb, ids):
-    return {kb._cat.people[i].name for i in ids}
+    return {kb.snapshot.cat.people[i].name for i in ids}
 
 
 @pytest.mark.parametrize(
@@ -61,7 +61,7 @@ async def test_words_that_are_not_names_name_nobody(kb, question):
 )  # fmt: skip
 async def test_episode_references_narrow_to_the_episode(kb, question, key, numbered):
     reading = read(kb, question)
-    assert {kb._cat.episodes[i].key for i in reading.episodes} == {key}
+    assert {kb.snapshot.cat.episodes[i].key for i in reading.episodes} == {key}
     assert reading.numbered is numbered
 
 
