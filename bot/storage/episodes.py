@@ -19,18 +19,85 @@ class Fingerprint(NamedTuple):
     content_hash: str
 
 
+class EpisodeFields(NamedTuple):
+    """Hold an episode's own columns, in the order the episodes table stores them after its files."""
+
+    title: str
+    title_norm: str
+    number: int | None
+    url: str | None
+    published: str | None  # ISO date
+    duration_seconds: int | None
+    quotes_declared: int | None
+    mentions_declared: int | None
+
+
+class PersonEntry(NamedTuple):
+    """Say that a person (by name) is on an episode as host, guest or speaker, at a position."""
+
+    name: str
+    role: str
+    position: int
+
+
+class AliasEntry(NamedTuple):
+    """Hold another name of a person (by name), with its matching key."""
+
+    name: str
+    alias: str
+    alias_norm: str
+
+
+class SegmentEntry(NamedTuple):
+    """Hold one description, takeaway or quote; a quote's speaker still by name."""
+
+    kind: str
+    position: int
+    speaker: str | None
+    seconds: int | None
+    truncated: int  # 0 or 1, as stored
+    text: str
+
+
+class MentionEntry(NamedTuple):
+    """Hold one mentioned thing, in page order, with its matching key."""
+
+    position: int
+    text: str
+    text_norm: str
+
+
+class RelatedEntry(NamedTuple):
+    """Hold one related title as listed, with the parts it is linked to an episode by."""
+
+    position: int
+    line: str
+    title_norm: str
+    show_norm: str | None
+    number: int | None
+
+
+class SegmentIdentity(NamedTuple):
+    """Say what makes a stored segment the same one after a page is edited (its id is kept)."""
+
+    kind: str
+    person_id: int | None
+    seconds: int | None
+    text: str
+
+
 class EpisodeRows(NamedTuple):
     """Hold one episode as plain rows, cheap to pass between processes; people still by name."""
 
     key: str
     show: str | None
-    episode: tuple  # title, title_norm, number, url, published, duration, quotes_declared, mentions_declared
+    episode: EpisodeFields
     aliases: tuple[str, ...]
-    people: tuple[tuple[str, str, int], ...]  # name, role, position
-    person_aliases: tuple[tuple[str, str, str], ...]  # name, alias, normalized alias
-    segments: tuple[tuple[str, int, str | None, int | None, int, str], ...]  # kind, position, speaker, ...
-    mentions: tuple[tuple[int, str, str], ...]  # position, text, normalized
-    related: tuple[tuple[int, str, str, str | None, int | None], ...]  # position, line, title, show, number
+    people: tuple[PersonEntry, ...]
+    person_aliases: tuple[AliasEntry, ...]
+    segments: tuple[SegmentEntry, ...]
+    mentions: tuple[MentionEntry, ...]
+    related: tuple[RelatedEntry, ...]
     warnings: tuple[str, ...]
 
 
@@ -140,37 +207,38 @@ class EpisodeWriter:
         )
 
     def _write_segments(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[tuple[int, str]]:
-        wanted = [
-            (kind, pos, speaker and self._person_id(speaker), *rest)
-            for kind, pos, speaker, *rest in rows.segments
-        ]
         old = [] if new else self.conn.execute(
             "SELECT id, kind, person_id, seconds, text FROM segments WHERE episode_id = ?", (episode_id,)
         ).fetchall()  # fmt: skip
         # Keep the id of every segment whose text, speaker and second are unchanged, so anything
         # that refers to a takeaway or quote (daily-post history) survives an edit of the page.
-        reusable: dict[tuple, list[int]] = {}
-        for id_, *identity in old:
-            reusable.setdefault(tuple(identity), []).append(id_)
-        inserts, moves = [], []
-        for kind, position, person_id, seconds, truncated, text in wanted:
-            ids = reusable.get((kind, person_id, seconds, text))
+        reusable: dict[SegmentIdentity, list[int]] = {}
+        for id_, kind, person_id, seconds, text in old:
+            reusable.setdefault(SegmentIdentity(kind, person_id, seconds, text), []).append(id_)
+        inserts: list[tuple[SegmentIdentity, int, int]] = []  # identity, position, truncated
+        moves: list[tuple[int, int, int]] = []  # position, truncated, id
+        for segment in rows.segments:
+            person_id = self._person_id(segment.speaker) if segment.speaker else None
+            identity = SegmentIdentity(segment.kind, person_id, segment.seconds, segment.text)
+            ids = reusable.get(identity)
             if ids:
-                moves.append((position, truncated, ids.pop()))
+                moves.append((segment.position, segment.truncated, ids.pop()))
             else:
-                inserts.append((episode_id, kind, position, person_id, seconds, truncated, text))
+                inserts.append((identity, segment.position, segment.truncated))
         self.conn.executemany(
             "DELETE FROM segments WHERE id = ?", [(i,) for ids in reusable.values() for i in ids]
         )
         self.conn.executemany("UPDATE segments SET position = ?, truncated = ? WHERE id = ?", moves)
         first = self._segment_ids(len(inserts))
-        numbered = [(first + n, *row) for n, row in enumerate(inserts)]
         self.conn.executemany(
             "INSERT INTO segments(id, episode_id, kind, position, person_id, seconds, truncated, text) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            numbered,
+            [
+                (first + n, episode_id, seg.kind, position, seg.person_id, seg.seconds, truncated, seg.text)
+                for n, (seg, position, truncated) in enumerate(inserts)
+            ],
         )
-        return [(row[0], row[-1]) for row in numbered]
+        return [(first + n, seg.text) for n, (seg, _, _) in enumerate(inserts)]
 
     def _segment_ids(self, count: int) -> int:
         """Reserve `count` consecutive segment ids; valid while this transaction holds the write lock."""
@@ -199,10 +267,11 @@ class EpisodeWriter:
         # Tables are constants of this module; look up first, since most names are already stored.
         select = f"SELECT id FROM {table} WHERE name_norm = ?"  # noqa: S608
         found = self.conn.execute(select, (norm,)).fetchone()
-        if found is not None:
-            return found[0]
-        insert = f"INSERT INTO {table}(name, name_norm) VALUES (?, ?)"  # noqa: S608
-        return self.conn.execute(insert, (name, norm)).lastrowid
+        if found is None:
+            insert = f"INSERT INTO {table}(name, name_norm) VALUES (?, ?) RETURNING id"  # noqa: S608
+            found = self.conn.execute(insert, (name, norm)).fetchone()
+        row_id: int = found[0]
+        return row_id
 
 
 def finish_ingest(conn: sqlite3.Connection) -> None:
