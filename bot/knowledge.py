@@ -155,7 +155,19 @@ class KnowledgeBase:
         facts = await q.card_facts(self.db.conn, ep.id)
         if facts is None:
             raise NotFoundError("episode", ep.label)  # removed since it was resolved
-        return EpisodeCard(episode=ep, **facts)
+        return EpisodeCard(
+            episode=ep,
+            description=facts.description,
+            hosts=facts.hosts,
+            guests=facts.guests,
+            duration_seconds=facts.duration_seconds,
+            takeaway_count=facts.takeaway_count,
+            quote_count=facts.quote_count,
+            quotes_declared=facts.quotes_declared,
+            mention_count=facts.mention_count,
+            mentions_declared=facts.mentions_declared,
+            related_count=facts.related_count,
+        )
 
     async def takeaways(self, ep: EpisodeRef) -> list[Takeaway]:
         """Return an episode's key takeaways in page order."""

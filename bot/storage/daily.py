@@ -12,6 +12,8 @@ from dataclasses import astuple, dataclass
 
 import aiosqlite
 
+from bot.storage.database import Row, fetch_all
+
 SENDING, SENT, RETRY, FAILED = "sending", "sent", "retry", "failed"
 _SELECT_SCHEDULE = (
     "SELECT guild_id, channel_id, post_time, timezone, show, paused_reason, next_due, created_at, "
@@ -99,13 +101,14 @@ async def save_schedule(
 
 async def get_schedule(conn: aiosqlite.Connection, guild_id: int) -> Schedule | None:
     """Return the guild's schedule, or None."""
-    rows = await conn.execute_fetchall(_SELECT_SCHEDULE + "WHERE guild_id = ?", (guild_id,))
+    rows = await fetch_all(conn, _SELECT_SCHEDULE + "WHERE guild_id = ?", (guild_id,))
     return Schedule(*rows[0]) if rows else None
 
 
 async def due_schedules(conn: aiosqlite.Connection, now: int, limit: int = 100_000) -> list[Schedule]:
     """Return active schedules whose next look is due, earliest first."""
-    rows = await conn.execute_fetchall(
+    rows = await fetch_all(
+        conn,
         _SELECT_SCHEDULE + "WHERE paused_reason IS NULL AND next_due <= ? ORDER BY next_due LIMIT ?",
         (now, limit),
     )
@@ -139,7 +142,8 @@ async def forget_guild(conn: aiosqlite.Connection, guild_id: int) -> None:
 
 async def get_entry(conn: aiosqlite.Connection, guild_id: int, day: dt.date) -> LedgerEntry | None:
     """Return the ledger row for the guild's local day, or None."""
-    rows = await conn.execute_fetchall(
+    rows = await fetch_all(
+        conn,
         _SELECT_ENTRY + "WHERE guild_id = ? AND local_date = ?",
         (guild_id, day.isoformat()),
     )
@@ -148,7 +152,8 @@ async def get_entry(conn: aiosqlite.Connection, guild_id: int, day: dt.date) -> 
 
 async def latest_entry(conn: aiosqlite.Connection, guild_id: int) -> LedgerEntry | None:
     """Return the guild's most recent ledger row, or None."""
-    rows = await conn.execute_fetchall(
+    rows = await fetch_all(
+        conn,
         _SELECT_ENTRY + "WHERE guild_id = ? ORDER BY local_date DESC LIMIT 1",
         (guild_id,),
     )
@@ -157,7 +162,7 @@ async def latest_entry(conn: aiosqlite.Connection, guild_id: int) -> LedgerEntry
 
 async def guild_entries(conn: aiosqlite.Connection, guild_id: int) -> list[LedgerEntry]:
     """Return every ledger row the guild still has (a week or so), oldest first."""
-    rows = await conn.execute_fetchall(_SELECT_ENTRY + "WHERE guild_id = ? ORDER BY local_date", (guild_id,))
+    rows = await fetch_all(conn, _SELECT_ENTRY + "WHERE guild_id = ? ORDER BY local_date", (guild_id,))
     return [_entry(row) for row in rows]
 
 
@@ -220,8 +225,8 @@ async def finish(
 
 async def get_rotation(conn: aiosqlite.Connection, guild_id: int) -> RotationState:
     """Return where the guild is in its rotation (the start when it has none)."""
-    rows = await conn.execute_fetchall(
-        "SELECT cycle, cursor_rank, cursor_key FROM daily_state WHERE guild_id = ?", (guild_id,)
+    rows = await fetch_all(
+        conn, "SELECT cycle, cursor_rank, cursor_key FROM daily_state WHERE guild_id = ?", (guild_id,)
     )
     return RotationState(*rows[0]) if rows else RotationState()
 
@@ -251,7 +256,8 @@ async def record_post(
 
 async def last_post(conn: aiosqlite.Connection, guild_id: int) -> LastPost | None:
     """Return the guild's last successful post, or None."""
-    rows = await conn.execute_fetchall(
+    rows = await fetch_all(
+        conn,
         "SELECT last_posted_at, last_channel_id, last_message_id FROM daily_state "
         "WHERE guild_id = ? AND last_posted_at IS NOT NULL",
         (guild_id,),
@@ -265,7 +271,6 @@ async def prune_ledger(conn: aiosqlite.Connection, before: dt.date) -> int:
     return cur.rowcount
 
 
-def _entry(row: aiosqlite.Row | tuple) -> LedgerEntry:
-    values = list(row)
-    values[1] = dt.date.fromisoformat(values[1])
-    return LedgerEntry(*values)
+def _entry(row: Row) -> LedgerEntry:
+    guild_id, local_date, *rest = row
+    return LedgerEntry(guild_id, dt.date.fromisoformat(local_date), *rest)

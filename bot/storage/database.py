@@ -8,12 +8,12 @@ import re
 import sqlite3
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -22,6 +22,8 @@ from bot.storage import location
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# A row as SQLite returns it (the connections have no row factory): its columns in SELECT order.
+Row = tuple[Any, ...]
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction before failing
 # SQLite's own busy handler sleeps up to 100 ms between tries and cannot be interrupted, so it
 # waits only briefly and the rest of the wait is a poll at this interval: a writer gets in
@@ -301,15 +303,23 @@ def _statements(script: str) -> Iterator[str]:
         yield statement
 
 
+async def fetch_all(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[object] | Mapping[str, object] = ()
+) -> list[Row]:
+    """Run one SELECT and return its rows."""
+    async with conn.execute(sql, params) as cur:
+        return cast("list[Row]", await cur.fetchall())
+
+
 def is_busy(exc: sqlite3.Error) -> bool:
     """Tell whether `exc` says another connection holds the lock."""
     code = getattr(exc, "sqlite_errorcode", None)
     return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in str(exc)
 
 
-async def _uninterrupted(awaitable: asyncio.Future[T] | asyncio.Task[T] | object) -> None:
+async def _uninterrupted(awaitable: Awaitable[object]) -> None:
     """Wait for `awaitable` to finish even if this task is cancelled meanwhile; ignore its outcome."""
-    future = asyncio.ensure_future(awaitable)  # type: ignore[arg-type]
+    future = asyncio.ensure_future(awaitable)
     cancelled = False
     while not future.done():
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.storage.database import Database
+from bot.storage.database import Database, Row, fetch_all
 
 _COLUMNS = (
     "url, title, etag, last_modified, body_hash, last_fetch, last_success, result, ok, failures, items, "
@@ -33,12 +33,11 @@ class FeedState:
 
 async def load_feed_states(db: Database) -> dict[str, FeedState]:
     """Return every stored feed state by URL."""
-    async with db.conn.execute(f"SELECT {_COLUMNS} FROM feeds") as cur:  # noqa: S608 (constant)
-        rows = await cur.fetchall()
+    rows = await fetch_all(db.conn, f"SELECT {_COLUMNS} FROM feeds")  # noqa: S608 (constant)
     return {row[0]: _state(row) for row in rows}
 
 
-def _state(row: Sequence) -> FeedState:
+def _state(row: Row) -> FeedState:
     url, title, etag, modified, body_hash, fetched, succeeded, result, ok, failures, items, due = row
     return FeedState(url, title, etag, modified, body_hash, fetched, succeeded, result, bool(ok), failures,
                      items, due)  # fmt: skip
@@ -54,14 +53,14 @@ async def claim_due(db: Database, urls: Sequence[str], now: int, lease: int) -> 
     async with db.transaction() as conn:
         await conn.executemany("INSERT OR IGNORE INTO feeds(url) VALUES (?)", [(url,) for url in urls])
         for url in urls:
-            async with conn.execute(
+            due = await fetch_all(
+                conn,
                 f"SELECT {_COLUMNS} FROM feeds WHERE url = ? AND next_due <= ?",  # noqa: S608 (constant)
                 (url, now),
-            ) as cur:
-                row = await cur.fetchone()
-            if row is not None:
+            )
+            if due:
                 await conn.execute("UPDATE feeds SET next_due = ? WHERE url = ?", (now + lease, url))
-                claimed.append(_state(row))
+                claimed.append(_state(due[0]))
     return claimed
 
 

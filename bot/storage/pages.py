@@ -50,4 +50,5 @@ async def find(db: Database, digest: str, now: int) -> str | None:
     if now - row[1] >= TOUCH_S:
         async with db.transaction() as conn:
             await conn.execute("UPDATE page_args SET used_at = ? WHERE digest = ?", (now, digest))
-    return row[0]
+    arg: str = row[0]
+    return arg

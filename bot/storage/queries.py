@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.storage.database import Row, fetch_all
+
 # Quote order across episodes: oldest episode first, then by second within it.
 _EPISODE_ORDER = "e.published IS NULL, e.published, e.number IS NULL, e.number, e.id"
 
@@ -58,18 +60,15 @@ _SEGMENT_COLUMNS = "s.id, s.kind, s.position, s.text, s.person_id, s.seconds, s.
 _SELECT_SEGMENTS = f"SELECT {_SEGMENT_COLUMNS} FROM segments s "  # noqa: S608 (constant text)
 
 
-async def _all(conn: aiosqlite.Connection, sql: str, params: Sequence[object] = ()) -> list[tuple]:
-    async with conn.execute(sql, params) as cur:
-        return list(await cur.fetchall())
-
-
-def _segment(row: tuple) -> SegmentRow:
-    return SegmentRow(*row[:6], bool(row[6]), *row[7:])
+def _segment(row: Row) -> SegmentRow:
+    """Return a segment from `_SEGMENT_COLUMNS`, and its rank when the query added one."""
+    id_, kind, position, text, person_id, seconds, truncated, episode_id, *rank = row
+    return SegmentRow(id_, kind, position, text, person_id, seconds, bool(truncated), episode_id, *rank)
 
 
 async def segments_of(conn: aiosqlite.Connection, episode_id: int, kind: str) -> list[SegmentRow]:
     """Return an episode's segments of one kind in page order."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         _SELECT_SEGMENTS + "WHERE s.episode_id = ? AND s.kind = ? ORDER BY s.position",
         (episode_id, kind),
@@ -80,7 +79,7 @@ async def segments_of(conn: aiosqlite.Connection, episode_id: int, kind: str) ->
 async def takeaways_of_show(conn: aiosqlite.Connection, show_norm: str | None) -> list[SegmentRow]:
     """Return every takeaway, or those of one show, by episode then position."""
     where = "" if show_norm is None else "AND e.show_id = (SELECT id FROM shows WHERE name_norm = ?)"
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN episodes e ON e.id = s.episode_id "  # noqa: S608
         f"WHERE s.kind = 'takeaway' {where} ORDER BY {_EPISODE_ORDER}, s.position",
@@ -91,7 +90,7 @@ async def takeaways_of_show(conn: aiosqlite.Connection, show_norm: str | None) -
 
 async def segment(conn: aiosqlite.Connection, segment_id: int, kind: str) -> SegmentRow | None:
     """Return one segment of `kind` by id."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         _SELECT_SEGMENTS + "WHERE s.id = ? AND s.kind = ?",
         (segment_id, kind),
@@ -104,8 +103,8 @@ async def quotes_by_person(
 ) -> list[SegmentRow]:
     """Return a person's quotes, oldest episode first and in time order within each."""
     where = "" if episode_id is None else "AND s.episode_id = ?"
-    params: list[object] = [person_id] + ([] if episode_id is None else [episode_id])
-    rows = await _all(
+    params: list[object] = [person_id] if episode_id is None else [person_id, episode_id]
+    rows = await fetch_all(
         conn,
         f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN episodes e ON e.id = s.episode_id "  # noqa: S608
         f"WHERE s.person_id = ? AND s.kind = 'quote' {where} ORDER BY {_EPISODE_ORDER}, s.seconds "
@@ -120,7 +119,7 @@ async def quotes_of_people(
 ) -> list[SegmentRow]:
     """Return up to `limit` quotes by any of `person_ids`, newest episodes first."""
     marks = ",".join("?" * len(person_ids))
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         f"SELECT {_SEGMENT_COLUMNS} FROM segments s JOIN episodes e ON e.id = s.episode_id "  # noqa: S608
         f"WHERE s.person_id IN ({marks}) AND s.kind = 'quote' "
@@ -156,10 +155,10 @@ async def random_quote(
         where.append("s.episode_id = ?")
         params.append(episode_id)
     clause = " AND ".join(where)
-    count = (await _all(conn, f"SELECT count(*) FROM segments s WHERE {clause}", params))[0][0]  # noqa: S608
+    count = (await fetch_all(conn, f"SELECT count(*) FROM segments s WHERE {clause}", params))[0][0]  # noqa: S608
     if not count:
         return None
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         f"SELECT {_SEGMENT_COLUMNS} FROM segments s WHERE {clause} ORDER BY s.id LIMIT 1 OFFSET ?",  # noqa: S608
         [*params, rng.randrange(count)],
@@ -182,7 +181,7 @@ async def search_segments(
     order = "f.rank" if ranked else "f.rowid DESC"
     marks = ",".join("?" * len(kinds))
     people = f"AND s.person_id IN ({','.join('?' * len(person_ids))})" if person_ids else ""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         f"SELECT {_SEGMENT_COLUMNS}, f.rank FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
         f"WHERE segments_fts MATCH ? AND s.kind IN ({marks}) {people} ORDER BY {order} LIMIT ?",
@@ -199,7 +198,7 @@ async def search_quotes_of(
     # every match of a common word when they have few quotes. No BM25 here: FTS5 would recount
     # each word's matches across the whole index for every quote checked.
     marks = ",".join("?" * len(person_ids))
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         f"SELECT {_SEGMENT_COLUMNS} FROM segments s "  # noqa: S608
         "CROSS JOIN segments_fts ON segments_fts.rowid = s.id "
@@ -209,9 +208,25 @@ async def search_quotes_of(
     return [_segment(row) for row in rows]
 
 
-async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> dict[str, object] | None:
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    """Hold what an episode card shows beyond the episode's reference."""
+
+    description: str
+    hosts: tuple[str, ...]
+    guests: tuple[str, ...]
+    duration_seconds: int | None
+    takeaway_count: int
+    quote_count: int
+    quotes_declared: int | None
+    mention_count: int
+    mentions_declared: int | None
+    related_count: int
+
+
+async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> CardFacts | None:
     """Return the description, people and counts an episode card shows (None: no such episode)."""
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         "SELECT e.duration_seconds, e.quotes_declared, e.mentions_declared,"
         " (SELECT text FROM segments WHERE episode_id = e.id AND kind = 'description'),"
@@ -223,37 +238,37 @@ async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> dict[str, o
     )
     if not rows:
         return None
-    people = await _all(
+    people = await fetch_all(
         conn,
         "SELECT p.name, ep.role FROM episode_people ep JOIN people p ON p.id = ep.person_id "
         "WHERE ep.episode_id = ? AND ep.role IN ('host', 'guest') ORDER BY ep.position",
         (episode_id,),
     )
     duration, quotes_declared, mentions_declared, description, takeaways, quotes, mentions, related = rows[0]
-    return {
-        "duration_seconds": duration,
-        "quotes_declared": quotes_declared,
-        "mentions_declared": mentions_declared,
-        "description": description or "",
-        "takeaway_count": takeaways,
-        "quote_count": quotes,
-        "mention_count": mentions,
-        "related_count": related,
-        "hosts": tuple(name for name, role in people if role == "host"),
-        "guests": tuple(name for name, role in people if role == "guest"),
-    }
+    return CardFacts(
+        description=description or "",
+        hosts=tuple(name for name, role in people if role == "host"),
+        guests=tuple(name for name, role in people if role == "guest"),
+        duration_seconds=duration,
+        takeaway_count=takeaways,
+        quote_count=quotes,
+        quotes_declared=quotes_declared,
+        mention_count=mentions,
+        mentions_declared=mentions_declared,
+        related_count=related,
+    )
 
 
 async def listed_related(conn: aiosqlite.Connection, episode_id: int) -> list[tuple[str, int | None]]:
     """Return the page's related titles in order, with the episode each resolves to."""
-    return await _all(
+    return await fetch_all(
         conn, "SELECT title, target_id FROM related WHERE episode_id = ? ORDER BY position", (episode_id,)
     )
 
 
 async def shared_people(conn: aiosqlite.Connection, episode_id: int, limit: int) -> list[tuple[int, str]]:
     """Return (episode, person name) for other episodes sharing a guest or speaker who is not a host."""
-    return await _all(
+    return await fetch_all(
         conn,
         "WITH mine AS (SELECT DISTINCT person_id FROM episode_people WHERE episode_id = :ep"
         "  AND person_id NOT IN"
@@ -272,7 +287,7 @@ async def shared_people(conn: aiosqlite.Connection, episode_id: int, limit: int)
 
 async def shared_mentions(conn: aiosqlite.Connection, episode_id: int, limit: int) -> list[tuple[int, str]]:
     """Return (episode, mention) for other episodes that mention the same thing."""
-    return await _all(
+    return await fetch_all(
         conn,
         "SELECT o.episode_id, min(o.text) FROM mentions m JOIN mentions o ON o.text_norm = m.text_norm "
         "WHERE m.episode_id = ? AND o.episode_id != m.episode_id "
@@ -284,7 +299,7 @@ async def shared_mentions(conn: aiosqlite.Connection, episode_id: int, limit: in
 async def stats(conn: aiosqlite.Connection) -> dict[str, int]:
     """Count what the knowledge base holds."""
     row = (
-        await _all(
+        await fetch_all(
             conn,
             "SELECT (SELECT count(*) FROM shows), (SELECT count(*) FROM episodes),"
             " (SELECT count(*) FROM people),"
