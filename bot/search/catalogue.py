@@ -69,16 +69,16 @@ class Catalogue:
             for name in (row.title, *row.aliases, row.show or ""):
                 cat._add_title_runs(row.id, content_words(name))
         cat.titles = NameIndex(((row.id, _title_names(row)) for row in episodes), recency)
-        for row in people:
-            cat.people[row.id] = Person(row.id, row.name)
-            cat.quote_counts[row.id] = row.quotes
-            cat.prominence[row.id] = row.quotes + row.episodes
-            for name in (row.name, *row.aliases):
+        for person in people:
+            cat.people[person.id] = Person(person.id, person.name)
+            cat.quote_counts[person.id] = person.quotes
+            cat.prominence[person.id] = person.quotes + person.episodes
+            for name in (person.name, *person.aliases):
                 for word in normalize(name).split():
-                    cat.name_words.setdefault(word, set()).add(row.id)
+                    cat.name_words.setdefault(word, set()).add(person.id)
         cat.most_quoted = sorted(cat.people, key=lambda i: -cat.quote_counts[i])
-        weight = {row.id: row.quotes + row.episodes for row in people}
-        cat.names = NameIndex(((row.id, (row.name, *row.aliases)) for row in people), weight)
+        weight = {person.id: person.quotes + person.episodes for person in people}
+        cat.names = NameIndex(((person.id, (person.name, *person.aliases)) for person in people), weight)
         grouped: dict[int, set[int]] = {}
         for episode_id, person_id in links:
             grouped.setdefault(episode_id, set()).add(person_id)
@@ -167,7 +167,7 @@ class Catalogue:
         return max(candidates, key=lambda ep: self.recency[ep.id])
 
 
-def _recency(row: EpisodeRow) -> tuple:
+def _recency(row: EpisodeRow) -> tuple[float, int, int]:
     """Order episodes by publication (a date counts from its start, UTC); undated by first appearance."""
     if row.published is not None:
         moment = dt.datetime.combine(row.published, dt.time(), dt.UTC).timestamp()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.links import timestamp_url
@@ -42,7 +42,9 @@ class AskPlan:
     names: TextQuery  # "who is X": X's name words, searched for in what others say
 
 
-def rank(rows: Sequence[SegmentRow], query: TextQuery, bonus=None) -> list[tuple[float, SegmentRow]]:
+def rank(
+    rows: Sequence[SegmentRow], query: TextQuery, bonus: Callable[[SegmentRow], float] | None = None
+) -> list[tuple[float, SegmentRow]]:
     """Return (score, row) above the cut-off, best first; rows arrive in BM25 order, which breaks ties."""
     scored = []
     for order, row in enumerate(rows):
@@ -209,10 +211,13 @@ def related(
     cat: Catalogue,
 ) -> list[RelatedItem]:
     """Merge the page's list and computed neighbours, one item per episode, each with its reasons."""
-    reasons: dict[object, list[str]] = {}
-    titles: dict[object, str] = {}
+    # Keyed by the episode's id when it is in the data, else by the title the page lists.
+    reasons: dict[int | str, list[str]] = {}
+    titles: dict[int | str, str] = {}
     for title, target in listed:
-        key = target if target in cat.episodes and target != ep.id else title
+        key: int | str = (
+            target if target is not None and target in cat.episodes and target != ep.id else title
+        )
         reasons.setdefault(key, []).append(LISTED)
         titles.setdefault(key, title)
     with_people: dict[int, list[str]] = {}
@@ -225,14 +230,14 @@ def related(
     _add_similar(ep, similar, reasons)
     items = []
     for key, why in reasons.items():
-        other = cat.episodes.get(key) if isinstance(key, int) else None
-        if isinstance(key, int) and other is None:
-            continue
-        items.append(RelatedItem(titles.get(key) or other.label, "; ".join(why), other))
+        if isinstance(key, str):
+            items.append(RelatedItem(titles[key], "; ".join(why)))
+        elif (other := cat.episodes.get(key)) is not None:
+            items.append(RelatedItem(titles.get(key) or other.label, "; ".join(why), other))
     return items
 
 
-def _add_similar(ep: EpisodeRef, similar: Sequence[SegmentRow], reasons: dict[object, list[str]]) -> None:
+def _add_similar(ep: EpisodeRef, similar: Sequence[SegmentRow], reasons: dict[int | str, list[str]]) -> None:
     words = _topic_words(ep)
     added = 0
     for row in similar:
