@@ -108,7 +108,7 @@ def day_nonce(guild_id: int, day: dt.date) -> int:
 
 def retry_delay(attempt: int, hint: float | None = None) -> int:
     """Return seconds to wait after failed attempt number `attempt` (1, 2, 4 ... 30 minutes)."""
-    backoff = min(FIRST_RETRY_S * 2 ** max(attempt - 1, 0), MAX_RETRY_S)
+    backoff: int = min(FIRST_RETRY_S * 2 ** max(attempt - 1, 0), MAX_RETRY_S)
     return max(backoff, int(hint or 0))
 
 

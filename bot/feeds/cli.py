@@ -21,7 +21,7 @@ from bot.storage import Database
 from bot.storage.feeds import delete_feed_state, load_feed_states
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Describe `feeds` and its subcommands."""
     feeds = sub.add_parser("feeds", help="manage the podcast feeds in DATA_DIR/feeds.toml")
     verbs = feeds.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)

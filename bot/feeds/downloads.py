@@ -39,7 +39,7 @@ def best_transcript(transcripts: tuple[Transcript, ...]) -> tuple[Transcript, st
     usable = [(t, suffix) for t, suffix in known if suffix]
     if not usable:
         return None
-    return min(usable, key=lambda pair: _RANK.index(pair[1]))  # type: ignore[arg-type]
+    return min(usable, key=lambda pair: _RANK.index(pair[1]))
 
 
 def _suffix(transcript: Transcript) -> str | None:

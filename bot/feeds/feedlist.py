@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import tomlkit
 import tomlkit.exceptions
@@ -53,7 +54,7 @@ def read_feeds(path: Path) -> list[FeedEntry]:
     return _entries(table, split_lines(text), path)
 
 
-def _entries(table: dict, lines: list[str], path: Path) -> list[FeedEntry]:
+def _entries(table: dict[str, Any], lines: list[str], path: Path) -> list[FeedEntry]:
     unknown = [key for key in table if key != "feed"]
     if unknown:
         line = _line_of(lines, unknown[0])

@@ -10,6 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import feedparser
 from defusedxml.ElementTree import iterparse
@@ -95,7 +96,8 @@ def parse_feed(body: bytes) -> ParsedFeed:
         raise FeedError("expected an RSS or Atom feed, got a document without a channel or items")
     extras = _podcast_tags(body, len(parsed.entries), warnings)
     channel_hosts = _people(extras.channel_people)[0]
-    items, seen = [], {}
+    items: list[FeedItem] = []
+    seen: dict[str, int] = {}  # guid -> item number
     for position, entry in enumerate(parsed.entries):
         tags = extras.items[position] if extras.items else _ItemTags()
         item = _item(entry, tags, channel_hosts, warnings)
@@ -112,7 +114,7 @@ def parse_feed(body: bytes) -> ParsedFeed:
 
 
 def _item(
-    entry: dict, tags: _ItemTags, channel_hosts: tuple[str, ...], warnings: list[str]
+    entry: dict[str, Any], tags: _ItemTags, channel_hosts: tuple[str, ...], warnings: list[str]
 ) -> FeedItem | None:
     title = _clean(entry.get("title"))
     audio, video = _enclosures(entry, tags)
@@ -142,7 +144,7 @@ def _item(
     )
 
 
-def _guid(entry: dict, media: str | None, link: str | None, title: str) -> tuple[str, bool]:
+def _guid(entry: dict[str, Any], media: str | None, link: str | None, title: str) -> tuple[str, bool]:
     """Return the item's stable key and whether the feed declared it.
 
     Without a guid, the enclosure's address without its query string comes next (hosts add
@@ -159,7 +161,7 @@ def _guid(entry: dict, media: str | None, link: str | None, title: str) -> tuple
     return (f"{title} {published}".strip() if title else ""), False
 
 
-def _enclosures(entry: dict, tags: _ItemTags) -> tuple[str | None, str | None]:
+def _enclosures(entry: dict[str, Any], tags: _ItemTags) -> tuple[str | None, str | None]:
     audio = video = None
     for link in entry.get("links", ()):
         if link.get("rel") != "enclosure":
@@ -176,7 +178,7 @@ def _enclosures(entry: dict, tags: _ItemTags) -> tuple[str | None, str | None]:
     return audio, video or tags.video
 
 
-def _description(entry: dict) -> str:
+def _description(entry: dict[str, Any]) -> str:
     """Return the fullest description (content:encoded, else the summary) as plain text."""
     candidates = [*entry.get("content", ()), entry.get("summary_detail")]
     best = ""
@@ -203,7 +205,7 @@ def _title_number(title: str) -> int | None:
     return _number(match.group(1)) if match else None
 
 
-def _date(entry: dict) -> dt.date | None:
+def _date(entry: dict[str, Any]) -> dt.date | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
         return None
@@ -284,7 +286,7 @@ def _podcast_tags(body: bytes, entries: int, warnings: list[str]) -> _PodcastTag
 def _scan(body: bytes) -> _PodcastTags:
     found = _PodcastTags()
     current: _ItemTags | None = None
-    pending: dict[str, list] = {}
+    pending: dict[str, list[Any]] = {}
     for event, element in iterparse(io.BytesIO(body), events=("start", "end")):
         tag = element.tag
         if event == "start":
@@ -316,7 +318,7 @@ def _podcast_name(tag: object) -> str | None:
     return name if namespace in PODCAST_NAMESPACES else None
 
 
-def _read_tag(name: str, element: ET.Element, item: _ItemTags, pending: dict[str, list]) -> None:
+def _read_tag(name: str, element: ET.Element, item: _ItemTags, pending: dict[str, list[Any]]) -> None:
     if name == "person":
         item.people.extend(_person(element))
     elif name == "transcript":

@@ -56,15 +56,15 @@ def attach_feeds(local: list[SourceFiles], feeds: FeedSources, warnings: list[st
         return local
     by_guid: dict[str, int] = {}
     by_number: dict[tuple[str, int], int] = {}
-    for index, files in enumerate(local):
+    for position, files in enumerate(local):
         guid, show, number = _local_identity(files)
         if guid:
-            by_guid.setdefault(guid, index)
+            by_guid.setdefault(guid, position)
         if show and number is not None:
-            by_number.setdefault((show, number), index)
+            by_number.setdefault((show, number), position)
     paired = list(local)
-    claimed: dict[int, Path] = {}
-    alone = []
+    claimed: dict[int, Path | None] = {}  # a local episode's index -> the feed item paired with it
+    alone: list[SourceFiles] = []
     for files, (guid, show, number) in items:
         index = by_guid.get(guid or "")
         if index is None and show and number is not None:
@@ -76,7 +76,7 @@ def attach_feeds(local: list[SourceFiles], feeds: FeedSources, warnings: list[st
                 f"{files.feed}:1: skipped: {paired[index].key} already pairs with {claimed[index]}"
             )
         else:
-            claimed[index] = files.feed  # type: ignore[assignment]
+            claimed[index] = files.feed
             paired[index] = dataclasses.replace(paired[index], feed=files.feed)
     return paired + alone
 

@@ -101,7 +101,7 @@ def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -
     )
     finished = False
     try:
-        pending: deque[Future] = deque()
+        pending: deque[Future[list[Prepared]]] = deque()
         upcoming = iter(chunks)
         for chunk in upcoming:
             pending.append(pool.submit(_prepare_chunk, chunk))
@@ -121,7 +121,7 @@ def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _result(future: Future, stop: threading.Event) -> list[Prepared]:
+def _result(future: Future[list[Prepared]], stop: threading.Event) -> list[Prepared]:
     """Wait for a chunk's results, giving up as soon as the run is asked to stop."""
     while True:
         if stop.is_set():

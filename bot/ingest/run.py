@@ -6,7 +6,7 @@ import os
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +14,7 @@ from bot.ingest.feeds import FeedSources, attach_feeds, is_feed_list
 from bot.ingest.files import SourceFiles, Walk, positively_gone, walk
 from bot.ingest.read import (
     Prepared,
+    Work,
     error_line,
     main_file,
     prepare,
@@ -137,9 +138,9 @@ class _Run:
                 )
         return list(keys.values())
 
-    def _quick_checks(self, todo: list[SourceFiles], stored: dict[str, Fingerprint]) -> list:
+    def _quick_checks(self, todo: list[SourceFiles], stored: dict[str, Fingerprint]) -> list[Work]:
         """Record files whose stamps show them unchanged or unreadable; return the rest to read."""
-        to_read = []
+        to_read: list[Work] = []
         for files in todo:
             quick = quick_check(files, stored.get(files.key))
             if quick is None:
@@ -250,7 +251,7 @@ def _prepare_again(items: list[Prepared]) -> list[Prepared]:
     return [prepare(item.files, None) for item in items]
 
 
-def _batches(items: Iterator[Prepared]) -> Iterator[list[Prepared]]:
+def _batches(items: Iterator[Prepared]) -> Generator[list[Prepared], None, None]:
     """Group read episodes into batches small enough to keep in memory between writes."""
     batch: list[Prepared] = []
     rows = 0
