@@ -158,12 +158,14 @@ class Daily(commands.Cog):
         channel = guild.get_channel_or_thread(claim.schedule.channel_id)
         if channel is None:
             raise PauseError("the channel no longer exists")
+        if not isinstance(channel, discord.abc.Messageable):  # a category or forum: nowhere to post
+            raise PauseError(f"{channel.mention} cannot hold messages")
         missing = missing_permissions(channel, guild.me)
         if missing:
             raise PauseError(f"I am missing {missing} in {channel.mention}")
         embed = render.daily_post(claim.pick.takeaway)
         try:
-            message = await channel.send(  # type: ignore[union-attr]
+            message = await channel.send(
                 embed=embed, allowed_mentions=discord.AllowedMentions.none(), nonce=claim.nonce
             )
         except (
@@ -256,9 +258,9 @@ class Daily(commands.Cog):
         return found
 
 
-def missing_permissions(channel: object, me: discord.Member) -> str:
+def missing_permissions(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Member) -> str:
     """Name what the bot lacks to post an embed in `channel` ("" when nothing is missing)."""
-    perms = channel.permissions_for(me)  # type: ignore[attr-defined]
+    perms = channel.permissions_for(me)
     needed = list(CHANNEL_PERMISSIONS)
     if isinstance(channel, discord.Thread):
         needed[1] = "send_messages_in_threads"

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from discord import Interaction, app_commands
+
+if TYPE_CHECKING:
+    from bot.app.client import EpisodeBot
+
+T = TypeVar("T")
 
 RATE = 5  # answers ...
 PER = 10.0  # ... per this many seconds, per member
@@ -43,11 +49,11 @@ class UserCooldown:
             del self._uses[user]
 
 
-def check_predicate(name: str) -> Callable[[Interaction], Awaitable[bool]]:
+def check_predicate(name: str) -> Callable[[Interaction[Any]], Coroutine[Any, Any, bool]]:
     """Return a check that applies the bot's cooldown called `name` to the interacting user."""
 
-    async def predicate(interaction: Interaction) -> bool:
-        bucket: UserCooldown = interaction.client.cooldowns[name]  # type: ignore[attr-defined]
+    async def predicate(interaction: Interaction[EpisodeBot]) -> bool:
+        bucket = interaction.client.cooldowns[name]
         retry_after = bucket.hit(interaction.user.id)
         if retry_after is not None:
             raise app_commands.CommandOnCooldown(app_commands.Cooldown(bucket.rate, bucket.per), retry_after)
@@ -56,6 +62,6 @@ def check_predicate(name: str) -> Callable[[Interaction], Awaitable[bool]]:
     return predicate
 
 
-def check(name: str) -> Callable:
+def check(name: str) -> Callable[[T], T]:
     """Decorate an app command with the bot's cooldown called `name`."""
     return app_commands.check(check_predicate(name))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import discord
 import yarl
@@ -54,7 +55,7 @@ async def adopt_gateway(http: discord.http.HTTPClient) -> yarl.URL:
 
 def all_commands(
     tree: app_commands.CommandTree, guild: discord.abc.Snowflake | None
-) -> Sequence[app_commands.Command | app_commands.Group | app_commands.ContextMenu]:
+) -> Sequence[app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu]:
     """Return every command a sync to `guild` (None: global) would send, menus included."""
     return tree._get_all_commands(guild=guild)
 

@@ -60,7 +60,7 @@ def speaker_choices(
     return [speaker_choice(kb, person) for person in kb.suggest_speakers(current, limits.CHOICES)]
 
 
-class EpisodeOption(app_commands.Transformer):
+class EpisodeOption(app_commands.Transformer["EpisodeBot"]):
     """Resolve a typed or picked episode to its EpisodeRef, and suggest episodes while typing."""
 
     def __init__(self, *, optional: bool = False) -> None:
@@ -75,14 +75,14 @@ class EpisodeOption(app_commands.Transformer):
             return None
         return await interaction.client.kb.resolve_episode(text)
 
-    async def autocomplete(  # type: ignore[override]
+    async def autocomplete(
         self, interaction: discord.Interaction[EpisodeBot], value: int | float | str, /
-    ) -> list[app_commands.Choice[str]]:
+    ) -> list[app_commands.Choice[Any]]:
         """Suggest episodes for what is typed so far."""
         return await episode_choices(interaction, str(value))
 
 
-class SpeakerOption(app_commands.Transformer):
+class SpeakerOption(app_commands.Transformer["EpisodeBot"]):
     """Resolve a typed or picked name to its Person, and suggest speakers while typing."""
 
     def __init__(self, *, optional: bool = False) -> None:
@@ -95,9 +95,9 @@ class SpeakerOption(app_commands.Transformer):
             return None
         return interaction.client.kb.resolve_speaker(text)
 
-    async def autocomplete(  # type: ignore[override]
+    async def autocomplete(
         self, interaction: discord.Interaction[EpisodeBot], value: int | float | str, /
-    ) -> list[app_commands.Choice[str]]:
+    ) -> list[app_commands.Choice[Any]]:
         """Suggest speakers for what is typed so far."""
         return await speaker_choices(interaction, str(value))
 

@@ -115,7 +115,9 @@ def custom_id(kind: str, user_id: int, page: int, ref: str) -> str:
     return f"{PREFIX}{kind}:{user_id}:{page}:{ref}"
 
 
-class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?s)ep:pg:(?P<state>.*)"):
+class PageButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"(?s)ep:pg:(?P<state>.*)"
+):
     """A Previous/Next button that redraws its message at the page named in its custom_id."""
 
     def __init__(self, custom_id: str, label: str = "Page", *, disabled: bool = False) -> None:
@@ -128,12 +130,14 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"(?s)ep:pg
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str], /
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> PageButton:
         """Rebuild the button from a pressed message (kept trivial: it must not raise)."""
+        if not isinstance(item, discord.ui.Button):  # the template only matches button ids
+            return cls(PREFIX + match["state"])
         return cls(item.custom_id or "", item.label or "Page", disabled=item.disabled)
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         """Turn the page for its owner; explain instead when the list is gone or not theirs."""
         try:
             await update(interaction, self._turn(interaction))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any
 
 import discord
@@ -71,8 +71,10 @@ _FIXED_REPLIES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...
 
 def unwrap(error: BaseException) -> BaseException:
     """Return the exception a command really raised, without discord.py's wrappers."""
-    if isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
-        return error.__cause__ or getattr(error, "original", error)
+    if isinstance(error, app_commands.CommandInvokeError):
+        return error.__cause__ or error.original
+    if isinstance(error, app_commands.TransformerError):
+        return error.__cause__ or error
     return error
 
 
@@ -113,7 +115,9 @@ class AppTree(app_commands.CommandTree):
         await reply_error(interaction, error, _where(interaction))
 
 
-def safe_autocomplete(func: AutocompleteFn) -> Callable[[discord.Interaction, str], Awaitable[list[Any]]]:
+def safe_autocomplete(
+    func: AutocompleteFn,
+) -> Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
     """Wrap an autocomplete callback: clamp its choices, log any failure and answer no choices."""
 
     @functools.wraps(func)

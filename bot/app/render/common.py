@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 
@@ -33,7 +34,7 @@ class Reply:
     embeds: list[discord.Embed] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
     ephemeral: bool = False
-    controls: list[discord.ui.Item] = field(default_factory=list)  # paging buttons, added by paging
+    controls: list[discord.ui.Item[Any]] = field(default_factory=list)  # paging buttons, added by paging
 
 
 def moment(seconds: int, link: str | None) -> str:
