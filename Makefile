@@ -22,6 +22,7 @@ test: $(TEST_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check bot cogs tests bench eval
 	$(BIN)/ruff format --check bot cogs tests bench eval
+	$(BIN)/mypy
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run_all.py
