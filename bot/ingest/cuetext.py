@@ -78,7 +78,8 @@ def cue_parts(payload: str, single: SingleWordLabels) -> Iterator[tuple[bool, st
     `labelled` is true when the run starts with a label; `label` is None for a bare `>>`. The
     first run of a cue that starts without a label is (False, None, text): the previous label goes on.
     """
-    labelled, label, words = False, None, []
+    labelled, label = False, None
+    words: list[str] = []
     for line in payload.split("\n"):
         for new, name, text in _line_parts(line, single):
             if new:

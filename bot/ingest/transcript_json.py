@@ -66,8 +66,8 @@ def shown(value: object) -> str:
 
 
 def _segments(path: Path, document: Any) -> list[Any]:
-    if isinstance(document, dict) and isinstance(document.get("segments"), list):
-        return document["segments"]
+    if isinstance(document, dict) and isinstance(segments := document.get("segments"), list):
+        return segments
     if isinstance(document, dict) and "segments" in document:
         raise DataError(path, "segments", f"expected a list of segments, got {_shown(document['segments'])}")
     if isinstance(document, dict) and "chapters" in document:

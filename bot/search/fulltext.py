@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -130,7 +130,7 @@ class TextQuery:
         """Return, per typed word, whether `text` holds it, inflected or corrected."""
         return self.hits_in(set(normalize(text).split()))
 
-    def hits_in(self, words: set[str]) -> list[bool]:
+    def hits_in(self, words: Set[str]) -> list[bool]:
         """Return, per typed word, whether the normalized `words` hold it, inflected or corrected."""
         found = []
         for word, stem, group in zip(self.words, self.stems, self.groups, strict=True):

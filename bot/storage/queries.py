@@ -134,7 +134,7 @@ async def passages_of_episodes(
 ) -> list[SegmentRow]:
     """Return up to `limit` segments of `kinds` from the episodes, in page order."""
     episodes, marks = ",".join("?" * len(episode_ids)), ",".join("?" * len(kinds))
-    rows = await _all(
+    rows = await fetch_all(
         conn,
         _SELECT_SEGMENTS + f"WHERE s.episode_id IN ({episodes}) AND s.kind IN ({marks}) "
         "ORDER BY s.episode_id, s.kind, s.position LIMIT ?",
