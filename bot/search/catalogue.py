@@ -34,7 +34,8 @@ class Catalogue:
     quote_counts: dict[int, int] = field(default_factory=dict)
     episode_people: dict[int, frozenset[int]] = field(default_factory=dict)
     latest: list[int] = field(default_factory=list)  # episode ids, newest first
-    recency: dict[int, tuple] = field(default_factory=dict)  # episode id -> sort key, larger is newer
+    # Episode id -> sort key (published or first seen, number, id): larger is newer.
+    recency: dict[int, tuple[float, int, int]] = field(default_factory=dict)
     most_quoted: list[int] = field(default_factory=list)  # person ids, most quotes first
     by_key: dict[str, int] = field(default_factory=dict)
     by_number: dict[int, list[int]] = field(default_factory=dict)

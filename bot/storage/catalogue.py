@@ -68,13 +68,13 @@ def _episodes(conn: sqlite3.Connection) -> list[EpisodeRow]:
     )
     return [
         EpisodeRow(
-            *row[:6],
-            dt.date.fromisoformat(row[6]) if row[6] else None,
-            tuple(aliases.get(row[0], ())),
-            row[7],
+            id_, key, title, show, number, url,
+            dt.date.fromisoformat(published) if published else None,
+            tuple(aliases.get(id_, ())),
+            first_seen,
         )
-        for row in rows
-    ]
+        for id_, key, title, show, number, url, published, first_seen in rows
+    ]  # fmt: skip
 
 
 def _people(conn: sqlite3.Connection) -> list[PersonRow]:
