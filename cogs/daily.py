@@ -48,6 +48,8 @@ COMMON_ZONES = (
     "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata", "Asia/Tokyo",
     "Asia/Shanghai", "Asia/Singapore", "Australia/Sydney", "Pacific/Auckland", "Africa/Lagos",
 )  # fmt: skip
+# Free-text option lengths: `09:00` with room for stray spaces; the longest IANA zone name is 32.
+TIME_MAX, ZONE_MAX, SHOW_MAX = 16, 64, 100
 CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 STOP_TIMEOUT_S = FINISH_ON_STOP_S + 0.5  # the sweep's own grace for a post in flight, and its record
 
@@ -195,9 +197,9 @@ class Daily(commands.Cog):
         self,
         interaction: discord.Interaction,
         channel: discord.TextChannel,
-        time: str,
-        timezone: str | None = None,
-        show: str | None = None,
+        time: app_commands.Range[str, 1, TIME_MAX],
+        timezone: app_commands.Range[str, 1, ZONE_MAX] | None = None,
+        show: app_commands.Range[str, 1, SHOW_MAX] | None = None,
     ) -> None:
         """Post one takeaway every day in a channel at a local time (also resumes a paused one)."""
 

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from bot.app.client import EpisodeBot
     from bot.knowledge import KnowledgeBase
 
+# Discord's client stops typing at max_length; what arrives longer anyway (a modified client, a
+# script) is cut here, so no search ever sees more than this.
+TYPED_MAX = 100
 EPISODE_HELP = "Number, #number or part of the title"
 SPEAKER_HELP = "Who said it (part of the name is enough)"
 
@@ -66,11 +69,16 @@ class EpisodeOption(app_commands.Transformer["EpisodeBot"]):
     def __init__(self, *, optional: bool = False) -> None:
         self.optional = optional
 
+    @property
+    def max_value(self) -> int:
+        """Return the option's max_length: nothing longer names an episode."""
+        return TYPED_MAX
+
     async def transform(
         self, interaction: discord.Interaction[EpisodeBot], value: Any, /
     ) -> EpisodeRef | None:
         """Return the episode `value` names (the latest, or None, when blank); raise NotFoundError."""
-        text = str(value)
+        text = str(value)[:TYPED_MAX]
         if not text.strip() and self.optional:
             return None
         return await interaction.client.kb.resolve_episode(text)
@@ -79,7 +87,7 @@ class EpisodeOption(app_commands.Transformer["EpisodeBot"]):
         self, interaction: discord.Interaction[EpisodeBot], value: int | float | str, /
     ) -> list[app_commands.Choice[Any]]:
         """Suggest episodes for what is typed so far."""
-        return await episode_choices(interaction, str(value))
+        return await episode_choices(interaction, str(value)[:TYPED_MAX])
 
 
 class SpeakerOption(app_commands.Transformer["EpisodeBot"]):
@@ -88,9 +96,14 @@ class SpeakerOption(app_commands.Transformer["EpisodeBot"]):
     def __init__(self, *, optional: bool = False) -> None:
         self.optional = optional
 
+    @property
+    def max_value(self) -> int:
+        """Return the option's max_length: nothing longer names a person."""
+        return TYPED_MAX
+
     async def transform(self, interaction: discord.Interaction[EpisodeBot], value: Any, /) -> Person | None:
         """Return the person `value` names (None when blank and optional); raise NotFoundError."""
-        text = str(value)
+        text = str(value)[:TYPED_MAX]
         if not text.strip() and self.optional:
             return None
         return interaction.client.kb.resolve_speaker(text)
@@ -99,7 +112,7 @@ class SpeakerOption(app_commands.Transformer["EpisodeBot"]):
         self, interaction: discord.Interaction[EpisodeBot], value: int | float | str, /
     ) -> list[app_commands.Choice[Any]]:
         """Suggest speakers for what is typed so far."""
-        return await speaker_choices(interaction, str(value))
+        return await speaker_choices(interaction, str(value)[:TYPED_MAX])
 
 
 # What commands annotate their options with (at run time each is the transformer instance).

@@ -32,6 +32,29 @@ def test_escape_shows_markdown_literally(raw, shown):
     assert limits.escape(raw) == shown
 
 
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("> quoted\n# heading\n  - item\n-# small", "\\> quoted\n\\# heading\n  \\- item\n\\-# small"),
+        ("mid-line # and - and > stay", "mid-line # and - and > stay"),
+        ("a back\\slash", "a back\\\\slash"),
+        ("see https://example.org/a_b_(c) and _this_", "see https://example.org/a_b_(c) and \\_this\\_"),
+    ],
+)
+def test_escape_handles_line_starts_backslashes_and_leaves_bare_links_working(raw, shown):
+    assert limits.escape(raw) == shown
+
+
+# discord.py's escape_markdown backtracks on these: 6,000 characters of "[a](" took ten seconds.
+HOSTILE = ["[a](" * 15_000, "*" * 60_000, "_a" * 30_000, "http://" + "." * 60_000, " \n" * 30_000]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=["links", "stars", "underscores", "dots", "lines"])
+def test_escape_and_fit_take_any_text(text):
+    assert len(limits.escape(text)) >= len(text)
+    assert len(limits.fit(text, 100)) <= 100
+
+
 def test_escape_leaves_mentions_text_alone():
     assert limits.escape("hi @everyone") == "hi @everyone"
 

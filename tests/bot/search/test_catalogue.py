@@ -1,11 +1,14 @@
 """The in-memory catalogue: episode and speaker resolution, references and suggestions."""
 
 import datetime as dt
+import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.errors import NotFoundError
-from bot.search.catalogue import Catalogue
+from bot.search.catalogue import Catalogue, split_number
 from bot.storage.queries import EpisodeRow, PersonRow
 
 LONG_TITLE = "An Extremely Long Episode Title " * 6
@@ -98,3 +101,27 @@ def test_empty_catalogue_answers_politely():
     assert empty.suggest_episodes("", 25) == []
     assert empty.suggest_speakers("x", 25) == []
     assert empty.shows() == []
+
+
+# The regex the number split replaced, kept as the reference for what it must find (on short text:
+# it backtracks quadratically on long runs of spaces or #).
+OLD_NUMBERED = re.compile(r"(?P<prefix>.*?)[\s#]*(?P<number>[0-9]{1,9})\s*", re.DOTALL)
+
+
+@given(st.text(alphabet=st.sampled_from(" #\t\n0123456789abé\u00a0"), max_size=30))
+def test_the_number_split_finds_what_the_old_regex_found(text):
+    old = OLD_NUMBERED.fullmatch(text)
+    assert split_number(text) == (None if old is None else (old["prefix"], int(old["number"])))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("490", ("", 490)),
+        ("#490", ("", 490)),
+        ("lex # 490 ", ("lex", 490)),
+        ("ep1234567890", ("ep1", 234567890)),
+    ],
+)
+def test_the_number_split(text, expected):
+    assert split_number(text) == expected
