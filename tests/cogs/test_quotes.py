@@ -42,9 +42,16 @@ async def test_unknown_speaker_is_an_ephemeral_note(emulator, live_bot):
     assert ix.message.embeds == []
 
 
-async def test_misspelt_speaker_offers_suggestions_or_resolves(emulator, live_bot):
+async def test_a_misspelt_speaker_resolves(emulator, live_bot):
     ix = await emulator.invoke("/quote speaker", name="Sebastain")
-    assert "Sebastian Raschka" in ix.message.text
+    assert not ix.ephemeral
+    assert ix.message.embeds[0]["title"] == "Quotes by Sebastian Raschka"
+
+
+async def test_a_speaker_too_far_off_gets_suggestions_instead(emulator, live_bot):
+    ix = await emulator.invoke("/quote speaker", name="sebastian qqqq")
+    assert ix.ephemeral
+    assert ix.message.content == "No speaker matches “sebastian qqqq”. Did you mean **Sebastian Raschka**?"
 
 
 async def test_search_is_typo_tolerant(emulator, live_bot):
