@@ -1,8 +1,11 @@
 """Settings from the environment: each wrong value is one clear ConfigError."""
 
+import re
+from pathlib import Path
+
 import pytest
 
-from bot.config import DEFAULT_API_BASE_URL, load_settings
+from bot.config import DEFAULT_API_BASE_URL, Settings, load_settings
 from bot.errors import ConfigError
 
 
@@ -64,3 +67,91 @@ def test_feed_settings_are_read():
 def test_bad_feed_settings_are_config_errors(env, message):
     with pytest.raises(ConfigError, match=message):
         load_settings(env, dotenv=False)
+
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GAbCdE.abcdefghijklmnopqrstuvwxyz0123"
+
+
+def test_defaults_without_any_setting():
+    settings = load_settings({}, dotenv=False)
+    assert settings == Settings()
+    assert (settings.data_dir, settings.database_path) == (Path("data"), Path("episode-bot.db"))
+    assert (settings.dev_guild_id, settings.log_level, settings.token) == (None, "INFO", None)
+    assert not settings.api_base_is_custom
+
+
+def test_every_setting_is_read_and_trimmed():
+    env = {
+        "DISCORD_TOKEN": f"  {TOKEN}\n",
+        "DISCORD_API_BASE_URL": "http://127.0.0.1:8080/api/v10/",
+        "DATA_DIR": "shows",
+        "DATABASE_PATH": "var/bot.db",
+        "DEV_GUILD_ID": " 123456789012345678 ",
+        "LOG_LEVEL": "debug",
+        "WATCH_INTERVAL_SECONDS": "0.5",
+    }
+    settings = load_settings(env, dotenv=False)
+    assert settings.require_token() == TOKEN
+    assert settings.api_base_url == "http://127.0.0.1:8080/api/v10"  # no trailing slash
+    assert settings.api_base_is_custom
+    assert (settings.data_dir, settings.database_path) == (Path("shows"), Path("var/bot.db"))
+    assert (settings.dev_guild_id, settings.log_level, settings.watch_interval) == (
+        123456789012345678,
+        "DEBUG",
+        0.5,
+    )
+
+
+def test_the_token_is_never_in_the_settings_repr():
+    assert TOKEN not in repr(load_settings({"DISCORD_TOKEN": TOKEN}, dotenv=False))
+
+
+@pytest.mark.parametrize(
+    ("token", "message"),
+    [
+        ("", "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications"),
+        ("   ", "DISCORD_TOKEN is not set"),
+        (f'"{TOKEN}"', "DISCORD_TOKEN does not look like a bot token"),
+        (
+            "0123456789abcdef0123456789abcdef",
+            "DISCORD_TOKEN does not look like a bot token",
+        ),  # a client secret
+        (TOKEN.replace(".", " "), "DISCORD_TOKEN does not look like a bot token"),
+    ],
+)
+def test_a_missing_or_malformed_token_says_what_to_do(token, message):
+    settings = load_settings({"DISCORD_TOKEN": token}, dotenv=False)  # loading never needs the token
+    with pytest.raises(ConfigError, match=f"^{message}") as raised:
+        settings.require_token()
+    assert "\n" not in str(raised.value)
+    assert "(Bot > Reset Token)" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEV_GUILD_ID": "my-server"}, "DEV_GUILD_ID must be a numeric Discord ID"),
+        ({"DEV_GUILD_ID": "-5"}, "DEV_GUILD_ID must be a numeric Discord ID"),
+        ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+        ({"DISCORD_API_BASE_URL": "discord.com/api/v10"}, "DISCORD_API_BASE_URL must be an http(s) URL"),
+        ({"DISCORD_API_BASE_URL": "ftp://127.0.0.1/api"}, "DISCORD_API_BASE_URL must be an http(s) URL"),
+        ({"WATCH_INTERVAL_SECONDS": "0"}, "WATCH_INTERVAL_SECONDS must be a number of seconds"),
+        ({"WATCH_INTERVAL_SECONDS": "soon"}, "WATCH_INTERVAL_SECONDS must be a number of seconds"),
+        ({"WATCH_INTERVAL_SECONDS": "nan"}, "WATCH_INTERVAL_SECONDS must be a number of seconds"),
+    ],
+)
+def test_each_wrong_value_is_one_line_naming_the_variable(env, message):
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}") as raised:
+        load_settings(env, dotenv=False)
+    assert "\n" not in str(raised.value)
+
+
+def test_dot_env_fills_in_what_the_environment_lacks(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("DATA_DIR=from-dotenv\nLOG_LEVEL=warning\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOG_LEVEL", "ERROR")
+    monkeypatch.setenv("DATA_DIR", "")  # recorded, so whatever .env sets is undone afterwards
+    monkeypatch.delenv("DATA_DIR")
+    settings = load_settings()
+    assert settings.data_dir == Path("from-dotenv")
+    assert settings.log_level == "ERROR"  # the real environment wins over .env

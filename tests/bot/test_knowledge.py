@@ -1,12 +1,17 @@
 """KnowledgeBase queries on the seed plus a second episode, with the misspellings users type."""
 
+from pathlib import Path
+from unittest import mock
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import knowledge
 from bot.errors import NotFoundError
 from bot.knowledge import KnowledgeBase
 from bot.storage import Database
+from bot.storage import queries as q
 from tests.bot.kb_pages import ROSOLIE_PAGE, write
 
 SEED_LABEL = (
@@ -281,3 +286,51 @@ async def test_another_processs_ingest_is_swapped_in_whole_by_sync(kb, tmp_path)
     assert [ep.key for ep in kb.suggest_episodes("rosolie", 5)] == ["rosolie"]
     assert "rosolie" not in [ep.key for ep in before.cat.episodes.values()]  # the old view is untouched
     assert not await kb.sync()
+
+
+def prolific_speaker(data: Path) -> None:
+    """Write a speaker with more quotes than an ask reads whole (two about water) and water takeaways."""
+    data.mkdir(parents=True)
+    about = {7: "Water remembers every river it ran through.", 20: "I drink water before every talk."}
+    lines = ['title = "Quiet Talks"', 'show = "Probe Show"', "number = 1"]
+    for n in range(knowledge.PERSON_CANDIDATES + 1):
+        text = about.get(n, f"Stone number {n} stays where it is.")
+        lines += ["[[quotes]]", f'text = "{text}"', 'speaker = "Zed Quoter"', f'time = "{n}:00"']
+    write(data / "zed.toml", "\n".join(lines) + "\n")
+    for e in range(10):
+        takeaways = [
+            f"{'Water' if t < 6 else 'Wind'} shapes valley {e}-{t} over long ages." for t in range(20)
+        ]
+        body = (
+            f'title = "Valley Talk {e}"\nshow = "Probe Show"\nnumber = {e + 2}\ntakeaways = {takeaways!r}\n'
+        )
+        write(data / f"valley-{e}.toml", body.replace("'", '"'))
+
+
+async def test_both_ways_of_finding_a_prolific_speakers_quotes_agree(tmp_path):
+    # A named person with many quotes is searched either from the index's match list (when the
+    # words are rare) or quote by quote (when the person's quotes are fewer than the matches).
+    prolific_speaker(tmp_path / "data")
+    db = await Database.open(tmp_path / "kb.db")
+    try:
+        kb = KnowledgeBase(db)
+        assert (await kb.ingest([tmp_path / "data"])).ok
+        answers = {}
+        for probe_cost, quote_by_quote in ((10_000, False), (1, True)):
+            with (
+                mock.patch.object(knowledge, "PROBE_COST", probe_cost),
+                mock.patch.object(q, "search_quotes_of", wraps=q.search_quotes_of) as by_quote,
+            ):
+                found = await kb.ask("what does zed say about water")
+            assert by_quote.called is quote_by_quote
+            answers[quote_by_quote] = {(p.speaker.name if p.speaker else None, p.text) for p in found[:2]}
+    finally:
+        await db.close()
+    assert (
+        answers[True]
+        == answers[False]
+        == {
+            ("Zed Quoter", "Water remembers every river it ran through."),
+            ("Zed Quoter", "I drink water before every talk."),
+        }
+    )
