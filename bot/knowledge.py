@@ -117,11 +117,6 @@ class KnowledgeBase:
         await self.sync()
         return report
 
-    async def latest_episode(self) -> EpisodeRef | None:
-        """Return the most recently published episode (undated: by first appearance), or None."""
-        cat = self._cat
-        return cat.episodes[cat.latest[0]] if cat.latest else None
-
     async def resolve_episode(self, text: str | None) -> EpisodeRef:
         """Return the episode a user means by `text` (number, title, key); blank means the latest."""
         return self._cat.resolve_episode(text)

@@ -9,6 +9,7 @@ from unittest import mock
 import discord
 from discord.state import ConnectionState
 
+from bot.app import limits
 from bot.model import EpisodeCard, EpisodeRef, Passage, Person, QuoteHit, RelatedItem, Takeaway
 
 SEED_URL = "https://www.youtube.com/watch?v=EV7WhVT270Q"
@@ -86,6 +87,27 @@ def card(**overrides: object) -> EpisodeCard:
     }
     fields.update(overrides)
     return EpisodeCard(**fields)  # type: ignore[arg-type]
+
+
+def embed_problems(embed: discord.Embed) -> list[str]:
+    """Return which per-embed limits `embed` breaks (empty when it fits)."""
+    problems = []
+    if embed.title and len(embed.title) > limits.EMBED_TITLE:
+        problems.append("title")
+    if embed.description and len(embed.description) > limits.EMBED_DESCRIPTION:
+        problems.append("description")
+    if len(embed.fields) > limits.EMBED_FIELDS:
+        problems.append("fields")
+    for index, field in enumerate(embed.fields):
+        if len(field.name or "") > limits.FIELD_NAME or len(field.value or "") > limits.FIELD_VALUE:
+            problems.append(f"field {index}")
+    if embed.footer.text and len(embed.footer.text) > limits.FOOTER:
+        problems.append("footer")
+    if embed.author.name and len(embed.author.name) > limits.AUTHOR:
+        problems.append("author")
+    if len(embed) > limits.EMBED_TOTAL:
+        problems.append("total")
+    return problems
 
 
 def embed_text(embed: discord.Embed) -> str:

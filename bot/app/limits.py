@@ -92,27 +92,6 @@ def embed_total(embeds: Iterable[discord.Embed]) -> int:
     return sum(len(embed) for embed in embeds)
 
 
-def check_embed(embed: discord.Embed) -> list[str]:
-    """Return which per-embed limits `embed` breaks (empty when it fits)."""
-    problems = []
-    if embed.title and len(embed.title) > EMBED_TITLE:
-        problems.append("title")
-    if embed.description and len(embed.description) > EMBED_DESCRIPTION:
-        problems.append("description")
-    if len(embed.fields) > EMBED_FIELDS:
-        problems.append("fields")
-    for index, field in enumerate(embed.fields):
-        if len(field.name or "") > FIELD_NAME or len(field.value or "") > FIELD_VALUE:
-            problems.append(f"field {index}")
-    if embed.footer.text and len(embed.footer.text) > FOOTER:
-        problems.append("footer")
-    if embed.author.name and len(embed.author.name) > AUTHOR:
-        problems.append("author")
-    if len(embed) > EMBED_TOTAL:
-        problems.append("total")
-    return problems
-
-
 def fit_total(embeds: list[discord.Embed], limit: int = EMBED_TOTAL) -> list[discord.Embed]:
     """Drop trailing fields (then shorten descriptions) until all embeds together fit `limit`."""
     # Builders size text to fit by construction; this is the last guard, and dropping whole

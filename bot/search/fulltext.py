@@ -46,12 +46,6 @@ def fts_phrase(token: str, prefix: bool = False) -> str:
     return '"' + token.replace("\x00", "").replace('"', '""') + '"' + ("*" if prefix else "")
 
 
-def escape_fts(text: str) -> str | None:
-    """Return user text as an FTS5 query matching all its words; None when no word is left."""
-    tokens = text.split()
-    return " ".join(fts_phrase(token) for token in tokens) or None
-
-
 def content_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> list[str]:
     """Return the normalized words of `text` that can identify a passage, in order, once each."""
     words = []

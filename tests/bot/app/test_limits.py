@@ -3,6 +3,7 @@ import pytest
 from discord.app_commands import Choice
 
 from bot.app import limits
+from tests.helpers import embed_problems
 
 
 def test_fit_escapes_before_measuring():
@@ -85,10 +86,10 @@ def test_clamp_choices_skips_values_that_cannot_be_cut():
     assert [c.value for c in clamped] == ["ok"]
 
 
-def test_check_embed_names_each_broken_limit():
+def test_embed_problems_names_each_broken_limit():
     embed = discord.Embed(title="t" * 300, description="d" * 10)
     embed.add_field(name="n", value="v" * 2000)
-    assert limits.check_embed(embed) == ["title", "field 0"]
+    assert embed_problems(embed) == ["title", "field 0"]
 
 
 def test_fit_total_drops_trailing_fields_to_fit_6000():

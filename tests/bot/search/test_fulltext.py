@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.search.fulltext import Stemmer, TextQuery, Vocabulary, content_words, escape_fts, plan_query
+from bot.search.fulltext import Stemmer, TextQuery, Vocabulary, content_words, fts_phrase, plan_query
 from bot.search.names import NameIndex
 from bot.storage import load_migrations
 
@@ -65,6 +65,11 @@ def vocab(index):
     return Vocabulary(index.execute("SELECT term, doc FROM segments_vocab").fetchall(), len(TEXTS))
 
 
+def quoted_words(text):
+    """Return every whitespace-separated token of `text` quoted with fts_phrase; None when none."""
+    return " ".join(fts_phrase(token) for token in text.split()) or None
+
+
 def matches(conn, expression):
     return [
         row[0]
@@ -75,7 +80,7 @@ def matches(conn, expression):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=user_text)
 def test_escaped_user_text_never_breaks_match(index, vocab, text):
-    expression = escape_fts(text)
+    expression = quoted_words(text)
     if expression is not None:
         matches(index, expression)
     planned = plan_query(content_words(text), vocab).match()
@@ -87,12 +92,12 @@ def test_escaped_user_text_never_breaks_match(index, vocab, text):
 def test_each_raw_syntax_case_raises_but_escaped_does_not(index, raw):
     with pytest.raises(sqlite3.OperationalError):
         matches(index, raw)
-    matches(index, escape_fts(raw))
+    matches(index, quoted_words(raw))
 
 
 def test_escape_keeps_words_and_drops_nothing_else():
-    assert escape_fts("  ") is None
-    assert escape_fts('say "hi"') == '"say" """hi"""'
+    assert quoted_words("  ") is None
+    assert quoted_words('say "hi"') == '"say" """hi"""'
 
 
 def test_stemmer_matches_the_index_tokenizer():

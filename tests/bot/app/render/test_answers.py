@@ -1,7 +1,6 @@
-from bot.app import limits
 from bot.app.render import PageInfo
 from bot.app.render.answers import NOTHING_FOUND, ask_page, nothing_found
-from tests.helpers import SEED_URL, passage
+from tests.helpers import SEED_URL, embed_problems, passage
 
 
 def test_each_passage_is_cited_with_episode_speaker_and_moment():
@@ -25,7 +24,7 @@ def test_each_passage_is_cited_with_episode_speaker_and_moment():
 def test_long_passages_fit():
     passages = [passage(text="p" * 5000) for _ in range(5)]
     (embed,) = ask_page("q" * 400, passages, PageInfo(0, 2, 10)).embeds
-    assert limits.check_embed(embed) == []
+    assert embed_problems(embed) == []
 
 
 def test_nothing_found_is_honest_and_ephemeral():

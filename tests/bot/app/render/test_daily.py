@@ -10,7 +10,7 @@ from bot.daily.service import Status
 from bot.model import EpisodeRef, Takeaway
 from bot.storage import daily as store
 from bot.text import ELLIPSIS
-from tests.helpers import channel_lookup
+from tests.helpers import channel_lookup, embed_problems
 
 EPISODE = EpisodeRef(
     id=1,
@@ -46,7 +46,7 @@ def test_post_escapes_markdown_in_the_data():
 def test_post_fits_discord_limits_with_huge_text():
     long_episode = EpisodeRef(id=2, key="k", title="T" * 400, show="S" * 2000, number=1, url="ftp://x")
     embed = render.daily_post(takeaway("word " * 2000, long_episode))
-    assert limits.check_embed(embed) == []
+    assert embed_problems(embed) == []
     assert len(embed) <= limits.EMBED_TOTAL
     assert embed.description.endswith(ELLIPSIS)
     assert embed.url is None  # only http(s) links are offered

@@ -1,8 +1,7 @@
-from bot.app import limits
 from bot.app.render import PageInfo
 from bot.app.render.episodes import episode_card, related_page, takeaways_page
 from bot.model import RelatedItem
-from tests.helpers import SEED_URL, card, embed_text, episode, related, takeaway
+from tests.helpers import SEED_URL, card, embed_problems, embed_text, episode, related, takeaway
 
 
 def test_episode_card_has_everything_about_the_episode():
@@ -36,7 +35,7 @@ def test_episode_card_leaves_out_unknown_facts():
 def test_episode_card_long_description_is_shortened():
     (embed,) = episode_card(card(description="d" * 9000)).embeds
     assert embed.description.endswith("…")
-    assert limits.check_embed(embed) == []
+    assert embed_problems(embed) == []
 
 
 def test_takeaways_are_numbered_by_position():
@@ -51,7 +50,7 @@ def test_takeaways_are_numbered_by_position():
 def test_takeaways_page_of_long_items_fits():
     items = [takeaway(i, "t" * 3000) for i in range(1, 9)]
     (embed,) = takeaways_page(episode(), items, PageInfo(0, 2, 16)).embeds
-    assert limits.check_embed(embed) == []
+    assert embed_problems(embed) == []
     assert embed.description.count("…") == 8
 
 
@@ -79,5 +78,5 @@ def test_a_page_of_long_episode_urls_stays_within_the_description_limit():
         for n in range(10)
     ]
     (embed,) = related_page(episode(), items, PageInfo(0, 1, 10)).embeds
-    assert limits.check_embed(embed) == []
+    assert embed_problems(embed) == []
     assert embed.description.count("also with Nathan Lambert") >= 10

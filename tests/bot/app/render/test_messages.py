@@ -1,6 +1,6 @@
-from bot.app import limits
 from bot.app.render import messages
 from bot.errors import NotFoundError, UserError
+from tests.helpers import embed_problems
 
 
 def test_not_found_offers_up_to_three_suggestions():
@@ -59,4 +59,4 @@ def test_help_lists_every_command_with_an_example():
     ):
         assert any(name.startswith(command) for name in names)
     assert "Find quote" in names
-    assert limits.check_embed(embed) == []
+    assert embed_problems(embed) == []

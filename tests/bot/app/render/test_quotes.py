@@ -1,7 +1,6 @@
-from bot.app import limits
 from bot.app.render import PageInfo
 from bot.app.render.quotes import quote_card, quotes_page, search_page
-from tests.helpers import NATHAN, SEED_URL, embed_text, quote
+from tests.helpers import NATHAN, SEED_URL, embed_problems, embed_text, quote
 
 NATHAN_QUOTES = [
     quote("I will regularly have like five Pro queries going simultaneously", 932, speaker=NATHAN),
@@ -46,7 +45,7 @@ def test_quote_text_with_markdown_and_mentions_shows_literally():
 def test_over_long_quote_is_shortened_with_an_ellipsis_and_keeps_its_link():
     hits = [quote("word " * 2000, 60 * i) for i in range(5)]
     (embed,) = quotes_page("Quotes", hits, PageInfo(0, 1, 5)).embeds
-    assert limits.check_embed(embed) == []
+    assert embed_problems(embed) == []
     for field in embed.fields:
         assert "…”" in field.value
         assert "](https://www.youtube.com/watch?v=EV7WhVT270Q&t=" in field.value
@@ -85,7 +84,7 @@ def test_quote_card_shows_text_speaker_episode_and_link():
 
 def test_quote_card_of_a_huge_quote_fits():
     (embed,) = quote_card(quote("x" * 10_000)).embeds
-    assert limits.check_embed(embed) == []
+    assert embed_problems(embed) == []
     assert "…”" in embed.description
 
 
