@@ -1,4 +1,4 @@
-"""Search helpers: FTS5 escaping never raises, stemming, typo correction, common words, name index."""
+"""Full-text search helpers: FTS5 quoting never raises, stemming, typo correction, common words."""
 
 import sqlite3
 
@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.search.fulltext import Stemmer, TextQuery, Vocabulary, content_words, fts_phrase, plan_query
-from bot.search.names import NameIndex
 from bot.storage import load_migrations
 
 TEXTS = [
@@ -139,18 +138,3 @@ def test_need_is_all_of_two_then_sixty_percent():
 
 def test_content_words_drop_filler_and_repeats():
     assert content_words("What does the Nathan use, use for coding?") == ["nathan", "use", "coding"]
-
-
-def test_name_index_tolerates_order_case_accents_and_typos():
-    names = NameIndex([(1, ["Nathan Lambert"]), (2, ["Zoë Ångström-Okafor"]), (3, ["Sebastian Raschka"])], {})
-    assert names.search("LAMBERT nathan")[0] == (1, 100.0)
-    assert names.search("zoe angstrom")[0][0] == 2
-    assert names.search("Sebastain")[0][0] == 3
-    assert names.search("qqqq") == []
-    assert names.exact("zoe angstrom okafor") == [2]
-    assert names.exact("zoe") == []
-
-
-def test_name_index_prefers_priority_on_ties():
-    names = NameIndex([(1, ["Ada One"]), (2, ["Ada Two"])], {2: 5.0})
-    assert [entry for entry, _ in names.search("ada")] == [2, 1]
