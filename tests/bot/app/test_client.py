@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import discord
 import pytest
@@ -11,6 +12,7 @@ from bot.knowledge import KnowledgeBase
 from bot.storage.database import Database
 
 NAME = re.compile(r"^[-_'\w]{1,32}$")
+COGS = Path(cogs.__file__).parent
 
 
 @pytest.fixture
@@ -38,13 +40,24 @@ async def test_mentions_are_off_by_default(bot):
     assert bot.allowed_mentions.to_dict() == discord.AllowedMentions.none().to_dict()
 
 
+def test_every_cog_module_is_an_extension():
+    modules = {f"cogs.{path.stem}" for path in COGS.glob("*.py") if not path.stem.startswith("_")}
+    assert set(cogs.EXTENSIONS) == modules
+    assert len(cogs.EXTENSIONS) == len(set(cogs.EXTENSIONS))
+
+
 async def test_every_extension_loads_with_unique_command_names(bot):
+    # discord.py refuses a second command of the same name and type (CommandAlreadyRegistered)
+    # and a second cog of the same name, so loading them all is the check; then each is counted.
     await load_all(bot)
-    registered = bot.tree.get_commands()
-    keys = [(command.type if hasattr(command, "type") else "slash", command.name) for command in registered]
-    assert len(keys) == len(set(keys))
-    slash = {c.name for c in bot.tree.get_commands()}
-    assert {"episode", "takeaways", "quote", "related", "ask", "help"} <= slash
+    assert set(bot.extensions) == set(cogs.EXTENSIONS)
+    assert len(bot.cogs) == len(cogs.EXTENSIONS)
+    slash_names = [command.qualified_name for command in bot.tree.walk_commands()]
+    menu_names = [menu.name for menu in bot.tree.get_commands(type=discord.AppCommandType.message)]
+    assert len(slash_names) == len(set(slash_names))
+    assert len(menu_names) == len(set(menu_names))
+    slash = {c.name for c in bot.tree.get_commands(type=discord.AppCommandType.chat_input)}
+    assert {"episode", "takeaways", "quote", "related", "ask", "help", "daily"} <= slash
     assert "Find quote" in {c.name for c in bot.tree.get_commands(type=discord.AppCommandType.message)}
 
 
