@@ -24,11 +24,17 @@ _VOICE = re.compile(r"<v(?:\.[^\s<>]*)?[ \t]+([^<>]*)>")
 _VOICE_CUE = re.compile(r"\n<v(?:\.[^\s<>]*)?[ \t]+([^<>\n]*)>([^<>&:\[]*)(?:</v>[ \t\n]*)?")
 _TURN = re.compile(r"[ \t]*>>+[ \t]*")
 _BRACKETED = re.compile(r"\[([^\[\]]{1,60})\][ \t]*:[ \t]*")
-_MACHINE = re.compile(
-    r"((?i:speaker|spk|guest|host|interviewer|interviewee|participant|person|voice)"
-    r"(?:[ _-]?\d{1,3}|[ _-][A-Z]))[ \t]*:[ \t]*"
+_MACHINE_LABEL = (
+    r"(?i:speaker|spk|guest|host|interviewer|interviewee|participant|person|voice)"
+    r"(?:[ _-]?\d{1,3}|[ _-][A-Z])"
 )
+_MACHINE = re.compile(rf"({_MACHINE_LABEL})[ \t]*:[ \t]*")
+_MACHINE_NAME = re.compile(_MACHINE_LABEL)
 _WORD = r"[^\W\d_][\w'’.\-]*"
+# A cue that is a label on its first line and plain text after it (no tag, entity or other label).
+_LABELLED_CUE = re.compile(
+    rf"\n[ \t]*(?:\[([^\[\]\n]{{1,60}})\]|({_WORD}(?:[ \t]+[\w'’.\-]+){{0,5}}))[ \t]*:[ \t]+([^<>&:\[]*)"
+)
 _NAMED = re.compile(rf"({_WORD}(?:[ \t]+{_WORD}){{0,5}})[ \t]*:(?:[ \t]+|\Z)")
 _SINGLE = re.compile(rf"(?m)^[ \t]*(?:>>+[ \t]*)?(?:<[^<>\n]*>)*({_WORD})[ \t]*:(?=[ \t\n])")
 _PARTICLE_WORDS = "al bin bint da das de del della der di do dos du el ibn la le van von y zu"
@@ -70,6 +76,17 @@ def voice_cue(payload: str) -> tuple[str, str] | None:
     if match is None:
         return None
     return " ".join(match[1].split()), " ".join(match[2].split())
+
+
+def labelled_cue(payload: str, single: SingleWordLabels) -> tuple[str, str] | None:
+    """Return (label, text) of a cue whose first line starts with a label, the rest plain text, else None."""
+    match = _LABELLED_CUE.fullmatch(payload)
+    if match is None:
+        return None
+    bracketed, name, text = match.groups()
+    if bracketed is None and not _MACHINE_NAME.fullmatch(name) and not _is_name(name, single):
+        return None
+    return " ".join((bracketed or name).split()), " ".join(text.split())
 
 
 def cue_parts(payload: str, single: SingleWordLabels) -> Iterator[tuple[bool, str | None, str]]:

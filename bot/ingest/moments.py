@@ -15,7 +15,8 @@ MAX_SECONDS = 45.0  # ...or, when no sentence ends in time, at the first cue end
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*(?= )")
 _PUNCTUATION = frozenset(",.;:!?…)]}”’%")
 _CLOSERS = "\"'”’)]"
-_ENDERS = (".", "!", "?", "…")
+_ENDS = frozenset(".!?…")
+_new = tuple.__new__  # builds a Moment without the named tuple's Python-level __new__
 
 
 def build_moments(
@@ -42,10 +43,12 @@ class _Speakers:
         self.known: dict[str | None, str | None] = {None: None}
 
     def __call__(self, label: str | None) -> str | None:
-        if label not in self.known:
-            found = self.by_key.get(normalize(label or ""))
-            self.known[label] = found or label
-        return self.known[label]
+        try:
+            return self.known[label]
+        except KeyError:
+            found = self.by_key.get(normalize(label or "")) or label
+            self.known[label] = found
+            return found
 
 
 class _Chapters:
@@ -64,6 +67,8 @@ class _Chapters:
 
 
 class _Builder:
+    """Collect cue text into the moment being built; the common cue (no sentence end inside) is inlined."""
+
     def __init__(self, chapters: _Chapters, speakers: _Speakers) -> None:
         self.chapters, self.speakers = chapters, speakers
         self.moments: list[Moment] = []
@@ -77,54 +82,81 @@ class _Builder:
         self.ended = True  # the text so far ends a sentence
 
     def add(self, cue: Cue) -> None:
-        speaker = self.speakers(cue.speaker)
-        if cue.start >= self.chapter_ends:
-            chapter, self.chapter_ends = self.chapters.at(cue.start)
+        start, end, text, label, _, turn = cue
+        known = self.speakers.known
+        speaker = known[label] if label in known else self.speakers(label)
+        if start >= self.chapter_ends:
+            chapter, self.chapter_ends = self.chapters.at(start)
             if chapter != self.chapter:
                 self.flush()
                 self.chapter = chapter
-        if self.parts and (cue.turn or speaker != self.speaker):
+        if self.parts and (turn or speaker != self.speaker or end - self.start > MAX_SECONDS):
             self.flush()
         self.speaker = speaker
-        if self.parts and cue.end - self.start > MAX_SECONDS:
+        if " " in text and _SENTENCE_END.search(text):
+            self._sentences(text, start, end)
+            return
+        # The common cue, inlined: no sentence ends inside it.
+        parts = self.parts
+        if parts:
+            offset = self.size if text[0] in _PUNCTUATION else self.size + 1
+        else:
+            self.start, offset = start, 0
+        if self.ended:
+            self.sentences.append((offset, start))
+        if offset == self.size and parts:
+            parts[-1] += text
+        else:
+            parts.append(text)
+        self.size = offset + len(text)
+        self.end = max(self.end, end)
+        last = text[-1]
+        self.ended = last in _ENDS or (last in _CLOSERS and text.rstrip(_CLOSERS)[-1:] in _ENDS)
+        if self.ended and end - self.start >= MIN_SECONDS:
             self.flush()
-        self._add_text(cue)
 
-    def _add_text(self, cue: Cue) -> None:
-        """Add the cue's text sentence by sentence, cutting after a sentence end once long enough."""
-        text, span = cue.text, cue.end - cue.start
-        cuts = [m.end() for m in _SENTENCE_END.finditer(text)] if " " in text else []
-        begin = 0
-        for cut in [*cuts, len(text)]:
-            piece = text[begin:cut].strip()
-            if piece:
-                at = cue.start + span * begin / len(text)
-                self._add_piece(piece, at, cue.start + span * cut / len(text))
-                self.ended = cut < len(text) or piece.rstrip(_CLOSERS)[-1:] in _ENDERS
-                if self.ended and self.end - self.start >= MIN_SECONDS:
-                    self.flush()
-            begin = cut
+    def _sentences(self, text: str, start: float, end: float) -> None:
+        """Add a cue with sentence ends inside, cutting after one once the moment is long enough."""
+        span, length, begin, said = end - start, len(text), 0, start
+        for match in _SENTENCE_END.finditer(text):
+            cut = match.end()  # a space follows: the next sentence starts after it
+            until = start + span * cut / length
+            self._piece(text[begin:cut], said, until)
+            if self.end - self.start >= MIN_SECONDS:
+                self.flush()
+            begin, said = cut + 1, until
+        if begin < length:
+            self._piece(text[begin:], said, end)
+            if self.ended and end - self.start >= MIN_SECONDS:
+                self.flush()
 
-    def _add_piece(self, piece: str, at: float, end: float) -> None:
-        if not self.parts:
-            self.start = at
-        joined = piece[0] in _PUNCTUATION  # a word-per-segment transcript's "," or "."
-        offset = self.size + (0 if joined or not self.parts else 1)
+    def _piece(self, piece: str, at: float, end: float) -> None:
+        """Append a piece of text said from `at` to `end`, noting where a sentence starts (as `add`)."""
+        parts = self.parts
+        if not parts:
+            self.start, offset = at, 0
+        elif piece[0] in _PUNCTUATION:  # a word-per-segment transcript's "," or "."
+            offset = self.size
+        else:
+            offset = self.size + 1
         if self.ended:
             self.sentences.append((offset, at))
-        if joined and self.parts:
-            self.parts[-1] += piece
+        if offset == self.size and parts:
+            parts[-1] += piece
         else:
-            self.parts.append(piece)
+            parts.append(piece)
         self.size = offset + len(piece)
         self.end = max(self.end, end)
+        last = piece[-1]
+        self.ended = last in _ENDS or (last in _CLOSERS and piece.rstrip(_CLOSERS)[-1:] in _ENDS)
 
     def flush(self) -> None:
         """Close the moment being built, if any."""
         if not self.parts:
             return
-        text = " ".join(self.parts)
-        sentences = self.sentences or [(0, self.start)]
-        self.moments.append(Moment(self.start, self.end, self.speaker, self.chapter, text, tuple(sentences)))
+        sentences = tuple(self.sentences) or ((0, self.start),)
+        self.moments.append(
+            _new(Moment, (self.start, self.end, self.speaker, self.chapter, " ".join(self.parts), sentences))
+        )
         self.parts, self.sentences, self.size, self.ended = [], [], 0, True
         self.end = 0.0

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from bot.errors import DataError
-from bot.ingest.cuetext import SingleWordLabels, cue_parts, voice_cue
+from bot.ingest.cuetext import SingleWordLabels, cue_parts, labelled_cue, voice_cue
 from bot.model import Cue
 
 # Hours, minutes, seconds, fraction: minutes and seconds below 60, as both formats require.
@@ -118,7 +118,13 @@ class _Cues:
             elif payload.startswith("\n<v"):
                 self._voice(cues, start, end, payload, timing)
             else:
-                self._parts(cues, start, end, payload, timing)
+                found = labelled_cue(payload, self.single)
+                if found is None:
+                    self._parts(cues, start, end, payload, timing)
+                else:
+                    self.speaker, text = found
+                    if text:
+                        add(_new(Cue, (start, end, text, self.speaker, timing, False)))
         return cues
 
     def _split(self, cues: list[Cue], start: float, end: float, payload: str, line: int) -> None:
