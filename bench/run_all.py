@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("bench_kb.py", "bench_bot.py", "bench_daily.py", "bench_hostile.py")
+ORDER = ("bench_kb.py", "bench_bot.py", "bench_daily.py", "bench_hostile.py", "transcripts.py")
 
 
 def main() -> int:
