@@ -54,12 +54,19 @@ def read_vtt(path: Path, text: str, warnings: list[str] | None) -> list[Cue]:
     first = text.split("\n", 1)[0]
     if not first.startswith("WEBVTT") or first[6:7] not in ("", " ", "\t"):
         raise DataError(path, 1, f"expected the header line WEBVTT, got {shown(first)}")
+    text = _blank_lines_emptied(text)
     return _read(path, text, _header_end(text), srt=False, warnings=warnings)
 
 
 def read_srt(path: Path, text: str, warnings: list[str] | None) -> list[Cue]:
     """Return the cues of a SubRip file in file order; cue numbers are optional and never checked."""
-    return _read(path, text, 0, srt=True, warnings=warnings)
+    return _read(path, _blank_lines_emptied(text), 0, srt=True, warnings=warnings)
+
+
+def _blank_lines_emptied(text: str) -> str:
+    """Return `text` with lines of spaces emptied: they end a block like an empty line (same line count)."""
+    padded = f"\n{text}\n"
+    return _BLANKISH.sub("\n", padded)[1:-1] if _BLANKISH.search(padded) else text
 
 
 def _header_end(text: str) -> int:
@@ -72,8 +79,6 @@ def _header_end(text: str) -> int:
 
 def _read(path: Path, text: str, begin: int, *, srt: bool, warnings: list[str] | None) -> list[Cue]:
     body = text[begin:].lstrip("\n")
-    if _BLANKISH.search(f"\n{body}\n"):  # a line of spaces ends a block like an empty one
-        body = _BLANKISH.sub("\n", f"\n{body}\n")[1:].lstrip("\n")
     line = text.count("\n", 0, len(text) - len(body)) + 1
     return _read_body(_Cues(path, SingleWordLabels(text), warnings, srt=srt), body, line)
 

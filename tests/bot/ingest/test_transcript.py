@@ -441,3 +441,10 @@ def test_a_file_in_no_known_format_is_an_error():
 def test_the_suffix_decides_before_the_content():
     err = error(vtt("00:00:01.000 --> 00:00:02.000", "vtt"), Path("ep12.srt"))
     assert err.line == 1
+
+
+def test_lines_of_spaces_keep_the_line_numbers():
+    data = b"WEBVTT\n   \n \n00:00:01.000 --> 00:00:02.000\nOne.\n \t \n00:00:03.000 -> x\n"
+    cues_error = error(data)
+    assert (cues_error.line, cues_error.expected.endswith("got '00:00:03.000 -> x'")) == (7, True)
+    assert [c.line for c in read(data.replace(b"-> x", b"--> 00:00:04.000\nTwo."))] == [4, 7]
