@@ -103,8 +103,9 @@ class _Cues:
 
     def build(self, found: list[tuple[str, ...]], line: int) -> list[Cue]:
         cues: list[Cue] = []
-        add, special = cues.append, _SPECIAL.search
+        add, special, single = cues.append, _SPECIAL.search, self.single
         hours, minutes, seconds, fraction = _HOURS, _MINUTES, _SECONDS, _FRACTION
+        speaker = self.speaker  # a local while the loop runs; the helpers read and set self.speaker
         for whole, ident, h1, m1, s1, f1, h2, m2, s2, f2, payload in found:
             timing = line + 1 if ident else line
             line += whole.count("\n")
@@ -114,22 +115,26 @@ class _Cues:
             end = (hours[h2] + minutes[m2] + seconds[s2] + fraction[f2]) / 1000
             if end < start:
                 end = self._backwards(timing, start)
-            if "-->" in payload:
-                self._split(cues, start, end, payload, timing)
-            elif not special(payload):
+            if not special(payload) and "-->" not in payload:
                 plain = " ".join(payload.split())
                 if plain:
-                    add(_new(Cue, (start, end, plain, self.speaker, timing, False)))
+                    add(_new(Cue, (start, end, plain, speaker, timing, False)))
+                continue
+            labelled = labelled_cue(payload, single) if "-->" not in payload else None
+            if labelled is not None:
+                speaker, text = labelled
+                if text:
+                    add(_new(Cue, (start, end, text, speaker, timing, False)))
+                continue
+            self.speaker = speaker
+            if "-->" in payload:
+                self._split(cues, start, end, payload, timing)
             elif payload.startswith("\n<v"):
                 self._voice(cues, start, end, payload, timing)
             else:
-                found = labelled_cue(payload, self.single)
-                if found is None:
-                    self._parts(cues, start, end, payload, timing)
-                else:
-                    self.speaker, text = found
-                    if text:
-                        add(_new(Cue, (start, end, text, self.speaker, timing, False)))
+                self._parts(cues, start, end, payload, timing)
+            speaker = self.speaker
+        self.speaker = speaker
         return cues
 
     def _split(self, cues: list[Cue], start: float, end: float, payload: str, line: int) -> None:

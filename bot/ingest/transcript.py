@@ -6,6 +6,7 @@ The readers are bot/ingest/subtitles.py (WebVTT, SubRip) and bot/ingest/transcri
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from bot.ingest.transcript_json import read_json_transcript, seconds_text
 from bot.model import Cue
 
 SUFFIXES = (".vtt", ".srt", ".json")
+_START = operator.itemgetter(0)  # a cue's start
 _SRT_START = re.compile(
     r"(?:[ \t]*[0-9]+[ \t]*\n)?[ \t]*(?:[0-9]+:)?[0-9]{1,2}:[0-9]{1,2}[.,][0-9]+[ \t]*-->"
 )
@@ -89,13 +91,10 @@ def _kind(path: Path, text: str) -> str:
 
 def _in_order(cues: list[Cue]) -> list[Cue]:
     """Return the cues sorted by start (stable: equal starts keep the file's order)."""
-    if all(a.start <= b.start for a, b in itertools.pairwise(cues)):
+    starts = list(map(_START, cues))  # map, itemgetter and operator.le keep the check in C
+    if all(map(operator.le, starts, itertools.islice(starts, 1, None))):
         return cues
-    return sorted(cues, key=_start)
-
-
-def _start(cue: Cue) -> float:
-    return cue.start
+    return sorted(cues, key=_START)
 
 
 def _line_of(text: str, offset: int) -> int:
