@@ -35,6 +35,10 @@ def build_moments(
     return builder.moments
 
 
+def _only_punctuation(text: str) -> bool:
+    return len(text) <= 3 and all(ch in _PUNCTUATION for ch in text)
+
+
 class _Speakers:
     """Map transcript labels to people, remembering each label's answer."""
 
@@ -99,7 +103,8 @@ class _Builder:
         # The common cue, inlined: no sentence ends inside it.
         parts = self.parts
         if parts:
-            offset = self.size if text[0] in _PUNCTUATION else self.size + 1
+            joined = text[0] in _PUNCTUATION and _only_punctuation(text)
+            offset = self.size if joined else self.size + 1
         else:
             self.start, offset = start, 0
         if self.ended:
@@ -121,22 +126,22 @@ class _Builder:
         for match in _SENTENCE_END.finditer(text):
             cut = match.end()  # a space follows: the next sentence starts after it
             until = start + span * cut / length
-            self._piece(text[begin:cut], said, until)
+            self._piece(text[begin:cut], said, until, new_cue=not begin)
             if self.end - self.start >= MIN_SECONDS:
                 self.flush()
             begin, said = cut + 1, until
         if begin < length:
-            self._piece(text[begin:], said, end)
+            self._piece(text[begin:], said, end, new_cue=not begin)
             if self.ended and end - self.start >= MIN_SECONDS:
                 self.flush()
 
-    def _piece(self, piece: str, at: float, end: float) -> None:
+    def _piece(self, piece: str, at: float, end: float, *, new_cue: bool) -> None:
         """Append a piece of text said from `at` to `end`, noting where a sentence starts (as `add`)."""
         parts = self.parts
         if not parts:
             self.start, offset = at, 0
-        elif piece[0] in _PUNCTUATION:  # a word-per-segment transcript's "," or "."
-            offset = self.size
+        elif new_cue and piece[0] in _PUNCTUATION and _only_punctuation(piece):
+            offset = self.size  # a word-per-segment transcript's "," or "."
         else:
             offset = self.size + 1
         if self.ended:

@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.ingest.moments import build_moments
 from bot.model import Chapter, Cue, Moment
 
@@ -115,3 +118,56 @@ def test_no_cues_no_moments():
 def test_moments_are_records():
     (moment,) = build_moments([cue(0, 1, "a")], [], {})
     assert moment == Moment(0, 1, "Ann", None, "a", ((0, 0),))
+
+
+WORDS = st.sampled_from(
+    ["yes.", "no", "maybe?", "well,", "so", "it", "works!", "Dr.", "…", "(laughs)", "ok."]
+)
+CUES = st.lists(
+    st.tuples(
+        st.floats(0, 5, allow_nan=False),  # gap before the cue
+        st.floats(0, 12, allow_nan=False),  # its length
+        st.lists(WORDS, min_size=1, max_size=12).map(" ".join),
+        st.sampled_from(["Ann", "Bo", "Guest 1", None]),
+        st.booleans(),
+    ),
+    max_size=60,
+)
+
+
+def as_cues(drawn) -> list[Cue]:
+    cues, now = [], 0.0
+    for gap, length, text, speaker, turn in drawn:
+        now += gap
+        cues.append(Cue(now, now + length, text, speaker, len(cues) + 1, turn and speaker is None))
+        now += length
+    return cues
+
+
+@settings(max_examples=200, deadline=None)
+@given(CUES, st.lists(st.floats(0, 300, allow_nan=False), max_size=4))
+def test_moments_keep_every_word_in_order_and_never_cross_a_boundary(drawn, chapter_starts):
+    cues = as_cues(drawn)
+    chapters = [Chapter(at, f"c{n}") for n, at in enumerate(chapter_starts)]
+    moments = build_moments(cues, chapters, {"Guest 1": "Priya Raman"})
+    # Every character in order: only a cue of punctuation alone (",") joins the word before it.
+    assert "".join(m.text for m in moments).replace(" ", "") == "".join(c.text for c in cues).replace(" ", "")
+    ordered = sorted(chapters, key=lambda c: c.start)
+    for moment in moments:
+        assert moment.speaker in ("Ann", "Bo", "Priya Raman", None)
+        assert moment.sentences[0] == (0, moment.start)
+        assert all(0 <= offset < len(moment.text) for offset, _ in moment.sentences)
+        assert [s for _, s in moment.sentences] == sorted(s for _, s in moment.sentences)
+        inside = [c for c in ordered if moment.start < c.start < moment.end]
+        assert not inside or all(c.start >= moment.end - 12 for c in inside)  # only a cue spanning it
+        if moment.chapter is not None:
+            assert chapters[moment.chapter].start <= moment.start + 1e-9
+
+
+@settings(max_examples=100, deadline=None)
+@given(CUES)
+def test_a_moment_is_at_most_45_seconds_unless_one_cue_is_longer(drawn):
+    cues = as_cues(drawn)
+    longest = max((c.end - c.start for c in cues), default=0)
+    for moment in build_moments(cues, [], {}):
+        assert moment.end - moment.start <= max(45, longest) + 12
