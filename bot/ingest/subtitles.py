@@ -20,11 +20,12 @@ _TS = r"(?:([0-9]{1,5}):)?([0-5]?[0-9]):([0-5]?[0-9])(?:[.,]([0-9]{1,3}))?"
 _TIMING = rf"[ \t]*{_TS}[ \t]*-->[ \t]*{_TS}(?:[ \t][^\n]*)?(?=\n|\Z)"
 # Groups: the whole block with the blank lines after it, identifier, 4 + 4 timing fields, text lines.
 # A cue timing among the text lines (no blank line before it) is split off in Python: rare.
+# Each block starts at a line start (`^`): retrying inside a long line would make a search quadratic.
 _VTT_BLOCK = re.compile(
-    rf"((?:(?:([^\n]+)\n)?{_TIMING}((?:\n[^\n]+)*)"
+    rf"(?m)^((?:(?:([^\n]+)\n)?{_TIMING}((?:\n[^\n]+)*)"
     r"|(?:NOTE|STYLE|REGION)(?![^ \t\n])[^\n]*(?:\n[^\n]+)*)\n*)"
 )
-_SRT_BLOCK = re.compile(rf"((?:([ \t]*-?[0-9]+(?:\.[0-9]*)?[ \t]*)\n)?{_TIMING}((?:\n[^\n]+)*)\n*)")
+_SRT_BLOCK = re.compile(rf"(?m)^((?:([ \t]*-?[0-9]+(?:\.[0-9]*)?[ \t]*)\n)?{_TIMING}((?:\n[^\n]+)*)\n*)")
 _INDEX = re.compile(r"[ \t]*-?[0-9]+(?:\.[0-9]*)?[ \t]*")
 
 

@@ -133,3 +133,16 @@ def test_arbitrary_bytes_give_cues_or_a_data_error(name, data):
 )
 def test_timing_shaped_text_gives_cues_or_a_data_error(name, text):
     check(Path(name), text.encode())
+
+
+LONG_LINES = ["x", "1", " ", "-", "<", ":", "0:", "<v ", "[", "&", ">>", "Ab ", "00:00:01.000 -"]
+
+
+def test_long_lines_are_read_in_linear_time():
+    """Read 200 KB lines of junk in blocks and in cue text: a quadratic scan would time the test out."""
+    for junk in LONG_LINES:
+        line = (junk * (200_000 // len(junk)))[:200_000]
+        for name, head in (("t.vtt", "WEBVTT\n\n"), ("t.srt", "")):
+            cue = "00:00:01,000 --> 00:00:02,000\n" if name == "t.srt" else "00:00:01.000 --> 00:00:02.000\n"
+            check(Path(name), f"{head}{cue}ok\n\n{line}\n\n{cue}ok\n".encode())
+            check(Path(name), f"{head}{cue}{line}\n{line}\n".encode())
