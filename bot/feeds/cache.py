@@ -4,13 +4,21 @@ Each feed gets a folder in the cache beside the database; ingest reads those fol
 DATA_DIR, below it in priority. Files are written only when their bytes change, so an unchanged
 feed leaves nothing for ingest to do, and an item that drops out of the feed keeps its file: old
 episodes stay answerable, and only removing the feed from feeds.toml removes them.
+
+The folder's index (`.index.json`) remembers each item: its guid, a hash of its XML (an item
+whose hash is unchanged is not parsed again), which transcript and chapters it offers, and the
+size of every file written for it. Cached files are not flushed to disk one by one (thousands of
+flushes took longer than everything else); instead a file whose size differs from the index's
+(say, after a power cut) is not trusted: it is written or fetched again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,18 +26,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import tomlkit
+import tomli_w
 
 from bot.feeds.atomic import write_atomically
 from bot.ingest.feeds import FEED_INDEX as INDEX
 
 if TYPE_CHECKING:  # parsing pulls in feedparser, which ingest and the bot's start do not need
-    from bot.feeds.parse import FeedItem, ParsedFeed
+    from bot.feeds.parse import FeedItem
 
 log = logging.getLogger(__name__)
-TRANSCRIPT_SUFFIXES = {"vtt": ".vtt", "srt": ".srt", "json": ".json"}
 CHAPTERS_SUFFIX = ".chapters.json"
 _SLUG = re.compile(r"[^a-z0-9]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def cache_root(database_path: Path) -> Path:
@@ -57,16 +65,33 @@ def media_identity(item: FeedItem) -> str:
 
 @dataclass
 class IndexEntry:
-    """Remember one cached item: its guid, how to recognise it, and which downloads it holds."""
+    """Remember one cached item: its guid, how to recognise it, and which files it has."""
 
     guid: str
     media: str = ""
     show: str | None = None
     number: int | None = None
-    transcript_url: str | None = None
+    title: str = ""
+    digest: str | None = None  # hash of the item's XML when it was last written (bot.feeds.split)
+    transcript_wanted: str | None = None  # what the item offers now: the best transcript's URL
+    transcript_suffix: str | None = None  # ... and its file ending (.vtt, .json or .srt)
+    chapters_wanted: str | None = None
+    transcript_url: str | None = None  # what is cached: the URL it came from, and the file
     transcript_file: str | None = None
     chapters_url: str | None = None
     chapters_file: str | None = None
+    sizes: dict[str, int] = field(default_factory=dict)  # file name -> size as written
+
+    def wants_transcript(self) -> bool:
+        """Tell whether the offered transcript is not the cached one."""
+        return bool(self.transcript_wanted) and self.transcript_url != self.transcript_wanted
+
+    def wants_chapters(self) -> bool:
+        """Tell whether the offered chapters are not the cached ones."""
+        return bool(self.chapters_wanted) and self.chapters_url != self.chapters_wanted
+
+
+_ENTRY_FIELDS = frozenset(f.name for f in dataclasses.fields(IndexEntry))
 
 
 @dataclass
@@ -82,57 +107,108 @@ class FeedCache:
         """Return the feed's folder."""
         return self.root / feed_dir_name(self.url)
 
+    @property
+    def index_path(self) -> Path:
+        """Return the index file's path."""
+        return self.path / INDEX
+
     @classmethod
     def open(cls, root: Path, url: str) -> FeedCache:
         """Return the feed's cache with its index read (empty when none or unreadable)."""
         cache = cls(Path(root), url)
         try:
-            raw = json.loads((cache.path / INDEX).read_text(encoding="utf-8"))
-            cache.entries = {key: IndexEntry(**value) for key, value in raw["items"].items()}
+            raw = json.loads(cache.index_path.read_text(encoding="utf-8"))
+            cache.entries = {
+                key: IndexEntry(**{k: v for k, v in value.items() if k in _ENTRY_FIELDS})
+                for key, value in raw["items"].items()
+            }
         except FileNotFoundError:
             pass
-        except (OSError, ValueError, KeyError, TypeError):
-            log.warning("feed cache index %s is unreadable; rebuilding it", cache.path / INDEX)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            log.warning("feed cache index %s is unreadable; rebuilding it", cache.index_path)
         return cache
 
-    def keys_for(self, items: Iterable[FeedItem]) -> dict[str, str]:
-        """Return each item's episode key by guid: the cached key when known, else a new one."""
-        by_guid = {entry.guid: key for key, entry in self.entries.items()}
-        by_media = {entry.media: key for key, entry in self.entries.items() if entry.media}
-        keys: dict[str, str] = {}
-        taken = set(self.entries)
-        for item in items:
-            key = by_guid.get(item.guid)
-            if key is None and (media := media_identity(item)) and media in by_media:
-                # The same enclosure and title under a new guid: some hosts re-issue guids, and
-                # a new key would make an old episode look new.
-                key = by_media.pop(media)
-                log.info("feed %s: item %r changed its guid; kept its episode", self.url, item.title)
-            if key is None or key in keys.values():
-                key = self._new_key(item.guid, taken)
-            taken.add(key)
-            keys[item.guid] = key
-        return keys
+    def save_index(self) -> None:
+        """Write the index atomically (and durably: it says which other files to trust)."""
+        data = {"url": self.url, "items": {key: vars(entry) for key, entry in sorted(self.entries.items())}}
+        write_if_changed(
+            self.index_path, json.dumps(data, indent=1, ensure_ascii=False).encode(), durable=True
+        )
 
-    def _new_key(self, guid: str, taken: set[str]) -> str:
+    def holds(self, key: str, name: str | None) -> bool:
+        """Tell whether the item's file `name` is on disk with the size it was written with."""
+        entry = self.entries.get(key)
+        if entry is None or not name or name not in entry.sizes:
+            return False
+        try:
+            return (self.path / name).stat().st_size == entry.sizes[name]
+        except OSError:
+            return False
+
+    def forget_damaged(self) -> bool:
+        """Forget every file missing or of the wrong size, so that it is made again; say if any was."""
+        damaged = False
+        for key, entry in self.entries.items():
+            if entry.digest is not None and not self.holds(key, f"{key}.toml"):
+                entry.digest, damaged = None, True
+            if entry.transcript_url and not self.holds(key, entry.transcript_file):
+                entry.transcript_url, damaged = None, True
+            if entry.chapters_url and not self.holds(key, entry.chapters_file):
+                entry.chapters_url, damaged = None, True
+        return damaged
+
+    def store(self, key: str, name: str, data: bytes) -> bool:
+        """Write one of an item's files unless it holds exactly `data`; say whether it wrote."""
+        wrote = write_if_changed(self.path / name, data)
+        self.entries[key].sizes[name] = len(data)
+        return wrote
+
+    def drop_file(self, key: str, name: str | None) -> None:
+        """Remove one of an item's files."""
+        if name:
+            (self.path / name).unlink(missing_ok=True)
+            self.entries[key].sizes.pop(name, None)
+
+
+class KeyMaker:
+    """Give each item its episode key: the cached one for a known guid (or enclosure), else a new one."""
+
+    def __init__(self, cache: FeedCache) -> None:
+        self.url = cache.url
+        self.by_guid = {entry.guid: key for key, entry in cache.entries.items()}
+        self.by_media = {entry.media: key for key, entry in cache.entries.items() if entry.media}
+        self.taken = set(cache.entries)
+        self.given: set[str] = set()
+
+    def known(self, key: str) -> None:
+        """Record that an unchanged item keeps `key`."""
+        self.given.add(key)
+
+    def key_for(self, item: FeedItem) -> str:
+        """Return the key of a new or changed item."""
+        key = self.by_guid.get(item.guid)
+        if key is None and (media := media_identity(item)) and media in self.by_media:
+            # The same enclosure and title under a new guid: some hosts re-issue guids, and a new
+            # key would make an old episode look new.
+            key = self.by_media.pop(media)
+            log.info("feed %s: item %r changed its guid; kept its episode", self.url, item.title)
+        if key is None or key in self.given:
+            key = self._new_key(item.guid)
+        self.taken.add(key)
+        self.given.add(key)
+        return key
+
+    def _new_key(self, guid: str) -> str:
         base = f"{feed_dir_name(self.url)}-"
         for size in (8, 12, 16, 32):
             key = base + hashlib.blake2b(guid.encode(), digest_size=16).hexdigest()[:size]
-            if key not in taken:
+            if key not in self.taken:
                 return key
         raise RuntimeError(f"no free key for {guid!r}")
-
-    def save_index(self) -> None:
-        """Write the index atomically."""
-        data = {"url": self.url, "items": {key: vars(entry) for key, entry in sorted(self.entries.items())}}
-        write_if_changed(self.path / INDEX, json.dumps(data, indent=1, ensure_ascii=False).encode())
 
 
 def item_toml(item: FeedItem, show: str | None, feed_url: str) -> bytes:
     """Return the metadata file for one item, in the format README "Metadata format" describes."""
-    doc = tomlkit.document()
-    doc.add(tomlkit.comment(f"Written by episode-bot from {feed_url}"))
-    doc.add(tomlkit.comment('Edits here are overwritten: put corrections in DATA_DIR (README "Feeds").'))
     fields: dict[str, Any] = {
         "guid": item.guid,
         "title": item.title,
@@ -146,58 +222,39 @@ def item_toml(item: FeedItem, show: str | None, feed_url: str) -> bytes:
         "link": item.link,
         "hosts": list(item.hosts) or None,
         "guests": list(item.guests) or None,
-        "description": _text(item.description) if item.description else None,
+        "description": item.description or None,
     }
-    for key, value in fields.items():
-        if value is not None:
-            doc.add(key, value)
-    quotes = tomlkit.aot()
-    for bite in item.soundbites:
-        # The publisher chose the moment but not who speaks: the show is named, never a guess.
-        quotes.append(tomlkit.item({"text": bite.text, "speaker": show or "Soundbite", "time": bite.seconds}))
-    if len(quotes):
-        doc.add("quotes", quotes)
-    return tomlkit.dumps(doc).encode()
+    table: dict[str, Any] = {key: value for key, value in fields.items() if value is not None}
+    # The publisher chose the moment but not who speaks: the show is named, never a guess.
+    quotes = [
+        {"text": bite.text, "speaker": show or "Soundbite", "time": bite.seconds} for bite in item.soundbites
+    ]
+    if quotes:
+        table["quotes"] = quotes
+    header = (
+        f"# Written by episode-bot from {_CONTROL.sub('', feed_url)}\n"
+        '# Edits here are overwritten: put corrections in DATA_DIR (README "Feeds").\n'
+    )
+    return (header + tomli_w.dumps(table, multiline_strings=True)).encode()
 
 
-def _text(value: str) -> tomlkit.items.String:
-    return tomlkit.string(value, multiline="\n" in value)
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
+def write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool:
     """Write `data` to `path` atomically unless it already holds exactly that; say whether it wrote."""
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False
     except OSError:
         pass
-    write_atomically(path, data)
+    write_atomically(path, data, durable=durable)
     return True
 
 
-@dataclass(frozen=True, slots=True)
-class Written:
-    """Say what writing a feed's items changed."""
-
-    keys: dict[str, str]  # guid -> episode key, for every item in the feed
-    changed: tuple[str, ...]  # keys whose metadata file was written (new or changed)
-    new: tuple[str, ...]  # keys seen for the first time
+def write_all(cache: FeedCache, files: Iterable[tuple[str, str, bytes]]) -> list[str]:
+    """Write (key, file name, bytes) triples; return the keys of those whose bytes changed."""
+    cache.path.mkdir(parents=True, exist_ok=True)
+    return [key for key, name, data in files if cache.store(key, name, data)]
 
 
-def write_items(cache: FeedCache, feed: ParsedFeed, show: str | None) -> Written:
-    """Write each item's metadata file where it changed, and record the items in the index."""
-    keys = cache.keys_for(feed.items)
-    changed, new = [], []
-    show_name = show or feed.title
-    for item in feed.items:
-        key = keys[item.guid]
-        entry = cache.entries.get(key)
-        if entry is None:
-            new.append(key)
-            entry = cache.entries[key] = IndexEntry(item.guid)
-        entry.guid, entry.media = item.guid, media_identity(item)
-        entry.show, entry.number = show_name, item.number
-        if write_if_changed(cache.path / f"{key}.toml", item_toml(item, show_name, cache.url)):
-            changed.append(key)
-    cache.save_index()
-    return Written(keys, tuple(changed), tuple(new))
+def index_exists(root: Path, url: str) -> bool:
+    """Tell whether a feed has a cache index, without reading it."""
+    return os.path.exists(FeedCache(root, url).index_path)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from bot.feeds.cache import CHAPTERS_SUFFIX, FeedCache, write_if_changed
+from bot.feeds.cache import CHAPTERS_SUFFIX, FeedCache, IndexEntry
 from bot.feeds.fetch import Fetcher, FetchError
-from bot.feeds.parse import FeedItem, ParsedFeed, Transcript
+from bot.feeds.parse import FeedItem, Transcript
 
-CONCURRENT_DOWNLOADS = 4
+AT_ONCE = 8  # downloads in flight per feed
 # Best first: WebVTT has cue timings and voice spans and is compact; Podcasting 2.0 JSON carries
 # the same but is often one word per segment; SubRip has no speaker markup of its own.
 _KINDS = {
@@ -23,14 +22,6 @@ _KINDS = {
     "text/x-srt": ".srt",
 }
 _RANK = (".vtt", ".json", ".srt")
-
-
-@dataclass
-class Fetched:
-    """Say which items' downloads changed and what could not be fetched."""
-
-    changed: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
 
 
 def best_transcript(transcripts: tuple[Transcript, ...]) -> tuple[Transcript, str] | None:
@@ -50,81 +41,123 @@ def _suffix(transcript: Transcript) -> str | None:
     return next((suffix for suffix in _RANK if path.endswith(suffix)), None) if not kind else None
 
 
-async def fetch_all(fetcher: Fetcher, cache: FeedCache, feed: ParsedFeed, keys: Mapping[str, str]) -> Fetched:
-    """Fetch every transcript and chapters file not cached yet (or whose URL changed)."""
-    fetched = Fetched()
-    gate = asyncio.Semaphore(CONCURRENT_DOWNLOADS)
-
-    async def one(item: FeedItem) -> None:
-        key = keys[item.guid]
-        async with gate:
-            await _item_files(fetcher, cache, item, key, fetched)
-
-    await asyncio.gather(*(one(item) for item in feed.items if item.transcripts or item.chapters_url))
-    return fetched
-
-
-async def _item_files(fetcher: Fetcher, cache: FeedCache, item: FeedItem, key: str, fetched: Fetched) -> None:
-    entry = cache.entries[key]
+def offer(entry: IndexEntry, item: FeedItem) -> None:
+    """Record in the item's index entry which transcript and chapters it offers now."""
     chosen = best_transcript(item.transcripts)
-    if chosen is not None:
-        transcript, suffix = chosen
+    entry.transcript_wanted, entry.transcript_suffix = (chosen[0].url, chosen[1]) if chosen else (None, None)
+    entry.chapters_wanted = item.chapters_url
+
+
+@dataclass
+class Downloads:
+    """Fetch the files items offer and the cache lacks, a few at a time, as items are added.
+
+    Downloaded files are written in batches by one thread: a thread hop per file (thousands on a
+    first read) kept the event loop waiting for the interpreter lock.
+    """
+
+    fetcher: Fetcher
+    cache: FeedCache
+    changed: list[str] = field(default_factory=list)  # keys whose transcript or chapters were written
+    warnings: list[str] = field(default_factory=list)
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+    _gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AT_ONCE))
+    _ready: list[tuple[str, str, bytes, Callable[[], None]]] = field(default_factory=list)
+    _writer: asyncio.Task | None = None
+
+    def add(self, key: str) -> None:
+        """Start fetching what the item `key` offers and the cache lacks."""
+        entry = self.cache.entries[key]
+        if entry.wants_transcript():
+            self._tasks.append(asyncio.create_task(self._transcript(key, entry)))
+        if entry.wants_chapters():
+            self._tasks.append(asyncio.create_task(self._chapters(key, entry)))
+
+    async def finish(self) -> None:
+        """Wait for every download started and its file written (cancelling all if this is cancelled)."""
+        try:
+            await asyncio.gather(*self._tasks)
+            while self._writer is not None:
+                await self._writer
+        finally:
+            for task in (*self._tasks, *([self._writer] if self._writer else [])):
+                task.cancel()
+
+    async def _transcript(self, key: str, entry: IndexEntry) -> None:
+        url, suffix = entry.transcript_wanted, entry.transcript_suffix or ".vtt"
         name = f"{key}{suffix}"
-        if entry.transcript_url != transcript.url or not (cache.path / name).is_file():
-            body = await _download(
-                fetcher, transcript.url, suffix, item=item, what="transcript", fetched=fetched
-            )
-            if body is not None:
-                await _store(cache, name, body)
-                _drop_other_transcripts(cache, key, keep=name, old=entry.transcript_file)
-                entry.transcript_url, entry.transcript_file = transcript.url, name
-                fetched.changed.append(key)
-    if item.chapters_url:
+
+        def cached() -> None:
+            if entry.transcript_file and entry.transcript_file != name:
+                self.cache.drop_file(key, entry.transcript_file)  # one transcript per episode
+            entry.transcript_url, entry.transcript_file = url, name
+
+        await self._fetch(key, entry, url, name, what="transcript", cached=cached)
+
+    async def _chapters(self, key: str, entry: IndexEntry) -> None:
+        url = entry.chapters_wanted
         name = f"{key}{CHAPTERS_SUFFIX}"
-        if entry.chapters_url != item.chapters_url or not (cache.path / name).is_file():
-            body = await _download(
-                fetcher, item.chapters_url, CHAPTERS_SUFFIX, item=item, what="chapters", fetched=fetched
-            )
-            if body is not None:
-                await _store(cache, name, body)
-                entry.chapters_url, entry.chapters_file = item.chapters_url, name
-                fetched.changed.append(key)
+
+        def cached() -> None:
+            entry.chapters_url, entry.chapters_file = url, name
+
+        await self._fetch(key, entry, url, name, what="chapters", cached=cached)
+
+    async def _fetch(
+        self,
+        key: str,
+        entry: IndexEntry,
+        url: str | None,
+        name: str,
+        *,
+        what: str,
+        cached: Callable[[], None],
+    ) -> None:
+        """Download `url` for the file `name`, and queue it to be written (else warn why not)."""
+        if not url:
+            return
+        try:
+            async with self._gate:
+                body = (await self.fetcher.file(url)).body or b""
+            _check(body, name)
+        except (FetchError, ValueError) as err:
+            self.warnings.append(f"{entry.title or entry.guid!r}: {what} {url} not fetched: {err}")
+            return
+        self._ready.append((key, name, body, cached))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write())
+
+    async def _write(self) -> None:
+        try:
+            while self._ready:
+                batch, self._ready = self._ready, []
+                written = await asyncio.to_thread(self._store, batch)
+                self.changed += written
+        finally:
+            self._writer = None
+
+    def _store(self, batch: list[tuple[str, str, bytes, Callable[[], None]]]) -> list[str]:
+        written = []
+        for key, name, body, cached in batch:
+            if self.cache.store(key, name, body):
+                written.append(key)
+            cached()
+        return written
 
 
-async def _download(
-    fetcher: Fetcher, url: str, suffix: str, *, item: FeedItem, what: str, fetched: Fetched
-) -> bytes | None:
-    try:
-        body = (await fetcher.file(url)).body or b""
-        _check(body, suffix)
-    except (FetchError, ValueError) as err:
-        fetched.warnings.append(f"{item.title!r}: {what} {url} not fetched: {err}")
-        return None
-    return body
+def _check(body: bytes, name: str) -> None:
+    """Refuse a body that is plainly not the promised format (an HTML error page, say).
 
-
-def _check(body: bytes, suffix: str) -> None:
-    """Refuse a body that is plainly not the promised format (an HTML error page, say)."""
-    text = body.decode("utf-8", errors="replace").lstrip("\ufeff \t\r\n")
-    if suffix == ".vtt" and not text.startswith("WEBVTT"):
+    Only the start is looked at, so this is quick enough for the event loop: reading the file
+    properly (and reporting what is wrong inside it) is ingest's work.
+    """
+    suffix = CHAPTERS_SUFFIX if name.endswith(CHAPTERS_SUFFIX) else name[name.rfind(".") :]
+    start = body[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if suffix == ".vtt" and not start.startswith(b"WEBVTT"):
         raise ValueError("expected a WebVTT file starting with WEBVTT")
-    if suffix == ".srt" and "-->" not in text[:2000]:
+    if suffix == ".srt" and b"-->" not in start[:2000]:
         raise ValueError("expected SubRip cues with -->")
     if suffix.endswith(".json"):
-        try:
-            data = json.loads(text)
-        except ValueError:
-            raise ValueError("expected JSON") from None
         wanted = "chapters" if suffix == CHAPTERS_SUFFIX else "segments"
-        if not isinstance(data, dict) or not isinstance(data.get(wanted), list):
+        if not start.startswith(b"{") or f'"{wanted}"'.encode() not in body:
             raise ValueError(f"expected a JSON object with a {wanted!r} list")
-
-
-async def _store(cache: FeedCache, name: str, body: bytes) -> None:
-    await asyncio.to_thread(write_if_changed, cache.path / name, body)
-
-
-def _drop_other_transcripts(cache: FeedCache, key: str, keep: str, old: str | None) -> None:
-    """Remove the item's transcript in another format: one transcript per episode."""
-    if old and old != keep:
-        (cache.path / old).unlink(missing_ok=True)

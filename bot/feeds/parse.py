@@ -23,7 +23,7 @@ PODCAST_NAMESPACES = (
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
 )
 _ATOM = "http://www.w3.org/2005/Atom"
-_ITEM_TAGS = frozenset({"item", "entry", f"{{{_ATOM}}}entry", "{http://purl.org/rss/1.0/}item"})
+ITEM_TAGS = frozenset({"item", "entry", f"{{{_ATOM}}}entry", "{http://purl.org/rss/1.0/}item"})
 _NUMBER_IN_TITLE = re.compile(r"#\s?(\d{1,6})\b")
 MAX_NUMBER = 10**6  # larger "episode numbers" are ids or typos, not numbers members type
 MAX_SECONDS = 7 * 24 * 3600
@@ -82,9 +82,47 @@ class FeedError(ValueError):
     """Raise when the bytes are not a feed at all."""
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedEntries:
+    """Hold a feed's title and one record per entry, in feed order (None: skipped, see warnings)."""
+
+    title: str | None
+    items: tuple[FeedItem | None, ...]
+    warnings: tuple[str, ...] = ()
+
+
 def parse_feed(body: bytes) -> ParsedFeed:
     """Return the items of a feed; raise FeedError when `body` is not a readable feed."""
-    parsed = feedparser.parse(body, sanitize_html=True, resolve_relative_uris=False)
+    parsed = parse_entries(body)
+    warnings = list(parsed.warnings)
+    items = first_of_each_guid(enumerate(parsed.items, 1), warnings)
+    return ParsedFeed(parsed.title, tuple(items), tuple(warnings))
+
+
+def first_of_each_guid(
+    numbered: Iterable[tuple[int, FeedItem | None]], warnings: list[str]
+) -> list[FeedItem]:
+    """Return the items in order, dropping (with a warning) any that repeats an earlier item's guid."""
+    items, seen = [], {}
+    for position, item in numbered:
+        if item is None:
+            continue
+        if item.guid in seen:
+            warnings.append(f"item {position} repeats the guid {item.guid!r} of item {seen[item.guid]}; "
+                            "kept the first")  # fmt: skip
+            continue
+        seen[item.guid] = position
+        items.append(item)
+    return items
+
+
+def parse_entries(body: bytes) -> ParsedEntries:
+    """Return every entry of a feed as an item (None where one is unusable); raise FeedError for a non-feed.
+
+    feedparser's HTML sanitiser is off: show notes only ever become plain text (bot.feeds.html drops
+    scripts and styles), and sanitising every item cost more than all the rest of the parse.
+    """
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     warnings: list[str] = []
     if parsed.bozo:
         reason = _one_line(str(parsed.get("bozo_exception", "malformed XML")))
@@ -96,27 +134,18 @@ def parse_feed(body: bytes) -> ParsedFeed:
         raise FeedError("expected an RSS or Atom feed, got a document without a channel or items")
     extras = _podcast_tags(body, len(parsed.entries), warnings)
     channel_hosts = _people(extras.channel_people)[0]
-    items: list[FeedItem] = []
-    seen: dict[str, int] = {}  # guid -> item number
-    for position, entry in enumerate(parsed.entries):
-        tags = extras.items[position] if extras.items else _ItemTags()
-        item = _item(entry, tags, channel_hosts, warnings)
-        if item is None:
-            continue
-        if item.guid in seen:
-            warnings.append(f"item {position + 1} repeats the guid {item.guid!r} of item {seen[item.guid]}; "
-                            "kept the first")  # fmt: skip
-            continue
-        seen[item.guid] = position + 1
-        items.append(item)
-    title = _clean(parsed.feed.get("title"))
-    return ParsedFeed(title or None, tuple(items), tuple(warnings))
+    items = [
+        _item(entry, extras.items[position] if extras.items else _ItemTags(), channel_hosts, warnings)
+        for position, entry in enumerate(parsed.entries)
+    ]
+    title = _text_of(parsed.feed, "title")
+    return ParsedEntries(title or None, tuple(items), tuple(warnings))
 
 
 def _item(
     entry: dict[str, Any], tags: _ItemTags, channel_hosts: tuple[str, ...], warnings: list[str]
 ) -> FeedItem | None:
-    title = _clean(entry.get("title"))
+    title = _text_of(entry, "title")
     audio, video = _enclosures(entry, tags)
     link = http_url(entry.get("link"))
     guid, declared = _guid(entry, audio or video, link, title)
@@ -181,11 +210,14 @@ def _enclosures(entry: dict[str, Any], tags: _ItemTags) -> tuple[str | None, str
 def _description(entry: dict[str, Any]) -> str:
     """Return the fullest description (content:encoded, else the summary) as plain text."""
     candidates = [*entry.get("content", ()), entry.get("summary_detail")]
+    values = [detail for detail in candidates if detail and detail.get("value")]
     best = ""
-    for detail in candidates:
-        if not detail or not detail.get("value"):
-            continue
+    # Longest source first: text is never longer than its HTML, so a shorter source that cannot
+    # beat the text found so far is not converted at all.
+    for detail in sorted(values, key=lambda d: len(d["value"]), reverse=True):
         value = detail["value"]
+        if len(value) <= len(best):
+            break
         text = value if detail.get("type") == "text/plain" else html_to_text(value)
         if len(text) > len(best):
             best = text
@@ -243,6 +275,15 @@ def _people(people: Iterable[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[s
     return tuple(hosts), tuple(guests)
 
 
+def _text_of(record: dict, name: str) -> str:
+    """Return a title as one line of plain text (feedparser keeps markup where it saw HTML)."""
+    value = record.get(name)
+    detail = record.get(f"{name}_detail") or {}
+    if value and detail.get("type") in ("text/html", "application/xhtml+xml"):
+        value = html_to_text(str(value))
+    return _clean(value)
+
+
 def _clean(value: object) -> str:
     return " ".join(str(value).split()) if value else ""
 
@@ -290,10 +331,10 @@ def _scan(body: bytes) -> _PodcastTags:
     for event, element in iterparse(io.BytesIO(body), events=("start", "end")):
         tag = element.tag
         if event == "start":
-            if tag in _ITEM_TAGS:
+            if tag in ITEM_TAGS:
                 current, pending = _ItemTags(), {"transcripts": [], "soundbites": []}
             continue
-        if tag in _ITEM_TAGS and current is not None:
+        if tag in ITEM_TAGS and current is not None:
             current.transcripts = tuple(pending["transcripts"])
             current.soundbites = tuple(pending["soundbites"])
             found.items.append(current)

@@ -13,15 +13,16 @@ import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from bot.config import Settings
-from bot.feeds import downloads
-from bot.feeds.cache import FeedCache, cache_root, write_items
+from bot.feeds.cache import FeedCache, cache_root, index_exists
 from bot.feeds.feedlist import FeedEntry, feeds_path, read_feeds
 from bot.feeds.fetch import Fetcher, FetchError, Response
-from bot.feeds.parse import FeedError, ParsedFeed, parse_feed
+from bot.feeds.parse import FeedError
 from bot.feeds.sources import feed_sources
+from bot.feeds.update import Update, update_cache
 from bot.ingest.feeds import FeedSources
 from bot.storage import Database, arrivals
 from bot.storage.feeds import FeedState, claim_due, delete_feed_state, load_feed_states, save_feed_state
@@ -149,43 +150,45 @@ class _Reader:
         return outcome
 
     async def _read(self, entry: FeedEntry, state: FeedState) -> tuple[FeedOutcome, FeedState]:
-        cache = FeedCache.open(self.root, entry.url)
-        have_cache = bool(cache.entries)
+        have_cache = index_exists(self.root, entry.url)
+        # Validators are sent only while the cache can be trusted: otherwise the body is needed.
+        trusted = have_cache and await _verified(self.root, entry.url)
         response = await self.fetcher.feed(
-            entry.url, state.etag if have_cache else None, state.last_modified if have_cache else None
+            entry.url, state.etag if trusted else None, state.last_modified if trusted else None
         )
-        digest = hashlib.blake2b(response.body or b"", digest_size=16).hexdigest()
-        if response.status == 304 or (digest == state.body_hash and have_cache):
-            result = "not modified" if response.status == 304 else "unchanged"
-            return self._succeeded(entry, state, response, result, feed=None, digest=digest)
+        if response.status == 304:
+            return self._succeeded(entry, state, response, "not modified", title=None, items=None, digest="")
         body = response.body or b""
-        feed = await asyncio.to_thread(parse_feed, body)
-        if not feed.items and have_cache:
-            raise FeedError("expected items, got a feed without any (kept the cached ones)")
-        written = await asyncio.to_thread(write_items, cache, feed, entry.show)
-        if not have_cache and written.new:
-            # A feed's back catalogue is never announced: say so before any ingest can load it,
-            # whichever process (this poll's bot, or `feeds fetch` then `ingest`) does.
-            await arrivals.seed_silently(self.db, written.new)
-        fetched = await downloads.fetch_all(self.fetcher, cache, feed, written.keys)
-        await asyncio.to_thread(cache.save_index)
-        changed = tuple(dict.fromkeys((*written.changed, *fetched.changed)))
-        warnings = (*feed.warnings, *fetched.warnings)
-        result = _summary(feed, written.new, changed, warnings)
-        outcome, state = self._succeeded(entry, state, response, result, feed=feed, digest=digest)
+        digest = await _digest(body)
+        if digest == state.body_hash and trusted:
+            return self._succeeded(entry, state, response, "unchanged", title=None, items=None, digest=digest)
+        # A feed's back catalogue is never announced: it is recorded so before its files are
+        # written, so no ingest (this bot's, or `feeds fetch` then `ingest`) can load it first.
+        seed = None if have_cache else partial(arrivals.seed_silently, self.db)
+        update = await update_cache(
+            self.root, entry.url, body, entry.show, self.fetcher, keep_if_empty=have_cache, before_new=seed
+        )
+        result = _summary(update)
+        outcome, state = self._succeeded(
+            entry, state, response, result, title=update.title, items=update.items, digest=digest
+        )
         outcome = replace(
-            outcome, changed=changed, new=written.new, first_read=not have_cache, warnings=tuple(warnings)
+            outcome,
+            changed=update.changed,
+            new=update.new,
+            first_read=not have_cache,
+            warnings=update.warnings,
         )
         return outcome, state
 
     def _succeeded(
         self, entry: FeedEntry, state: FeedState, response: Response, result: str, *,
-        feed: ParsedFeed | None, digest: str,
+        title: str | None, items: int | None, digest: str,
     ) -> tuple[FeedOutcome, FeedState]:  # fmt: skip
         interval = self.settings.feed_poll_minutes * 60
         state = replace(
             state,
-            title=feed.title if feed else state.title,
+            title=title or state.title,
             etag=response.etag or (state.etag if response.status == 304 else None),
             last_modified=response.last_modified or (state.last_modified if response.status == 304 else None),
             body_hash=digest if response.status == 200 else state.body_hash,
@@ -194,7 +197,7 @@ class _Reader:
             result=result,
             ok=True,
             failures=0,
-            items=len(feed.items) if feed else state.items,
+            items=items if items is not None else state.items,
             next_due=self.now + self._jittered(interval),
         )
         return FeedOutcome(entry.url, True, result, state.items), state
@@ -213,9 +216,30 @@ class _Reader:
         return max(1, round(seconds * self.rng.uniform(1 - JITTER, 1 + JITTER)))
 
 
-def _summary(feed: ParsedFeed, new: Sequence[str], changed: Sequence[str], warnings: Sequence[str]) -> str:
-    updated = sum(1 for key in changed if key not in new)
-    parts = [f"{len(feed.items)} items", f"{len(new)} new", f"{updated} updated"]
-    if warnings:
-        parts.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}")
+def _summary(update: Update) -> str:
+    updated = sum(1 for key in update.changed if key not in update.new)
+    parts = [f"{update.items} items", f"{len(update.new)} new", f"{updated} updated"]
+    if update.warnings:
+        parts.append(f"{len(update.warnings)} warning{'s' if len(update.warnings) != 1 else ''}")
     return ", ".join(parts)
+
+
+async def _digest(body: bytes) -> str:
+    """Return the body's hash (off the event loop when it is large: feeds may be 50 MB)."""
+    if len(body) < 2**20:
+        return hashlib.blake2b(body, digest_size=16).hexdigest()
+    return await asyncio.to_thread(lambda: hashlib.blake2b(body, digest_size=16).hexdigest())
+
+
+_VERIFIED: set[tuple[str, str]] = set()  # feed caches checked since this process started
+
+
+async def _verified(root: Path, url: str) -> bool:
+    """Tell whether the feed's cached files are all there, checking once per process (after a crash
+    or power cut a file may be missing or cut short: then the feed is read in full and repaired)."""
+    if (str(root), url) in _VERIFIED:
+        return True
+    damaged = await asyncio.to_thread(lambda: FeedCache.open(root, url).forget_damaged())
+    if not damaged:
+        _VERIFIED.add((str(root), url))
+    return not damaged

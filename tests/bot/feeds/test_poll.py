@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bot.feeds import fetch
+from bot.feeds import fetch, poll, work
 from bot.feeds.cache import FeedCache, cache_root
 from bot.feeds.feedlist import add_feed, feeds_path
 from bot.feeds.fetch import Fetcher
@@ -230,3 +230,111 @@ async def test_claimed_feed_is_not_read_twice_at_once(db, server, feed_settings)
     second = await poll_feeds(db, settings, now=100)
     assert len(first.outcomes) == 1
     assert second.outcomes == ()
+
+
+def count_parsed(monkeypatch):
+    """Count the feed entries parsed from now on (polls of a few items parse in a thread)."""
+    parsed = []
+    original = work.parse_entries
+
+    def counting(body):
+        result = original(body)
+        parsed.extend(item.title for item in result.items if item is not None)
+        return result
+
+    monkeypatch.setattr(work, "parse_entries", counting)
+    return parsed
+
+
+async def test_only_new_or_changed_items_are_parsed_again(db, server, feed_settings, monkeypatch):
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    await poll_feeds(db, feed_settings)
+    parsed = count_parsed(monkeypatch)
+    body = server.fixture("tidal.xml").replace(
+        b"<language>en</language>", b"<language>en</language><lastBuildDate>Wed, 03 Jan 2024</lastBuildDate>"
+    )
+    new_item = b"<item><title>Brand new</title><guid>n13</guid></item>"
+    server.serve("/feed.xml", body.replace(b"<item>", new_item + b"<item>", 1), etag='"v2"')
+    (outcome,) = (await poll_feeds(db, feed_settings, force=True)).outcomes
+    assert parsed == ["Brand new"]
+    assert outcome.result == "4 items, 1 new, 0 updated"
+    server.serve("/feed.xml", body.replace(b"Tides and Time", b"Tides and Times"), etag='"v3"')
+    parsed.clear()
+    (outcome,) = (await poll_feeds(db, feed_settings, force=True)).outcomes
+    assert parsed == ["#11: Tides and Times"]
+    assert outcome.result == "3 items, 0 new, 1 updated"  # the new item left the feed; its file stays
+
+
+async def test_renaming_the_feed_rewrites_every_item(db, server, feed_settings, monkeypatch):
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    await poll_feeds(db, feed_settings)
+    parsed = count_parsed(monkeypatch)
+    server.serve("/feed.xml", server.fixture("tidal.xml").replace(b"The Tidal Hour", b"Tidal"), etag='"v2"')
+    (outcome,) = (await poll_feeds(db, feed_settings, force=True)).outcomes
+    assert len(parsed) == 3
+    assert len(outcome.changed) == 3
+    for path in cache_of(feed_settings, url).path.glob("*.toml"):
+        assert 'show = "Tidal"' in path.read_text()
+
+
+async def test_a_damaged_cache_is_read_again_in_full_and_repaired(db, server, feed_settings, monkeypatch):
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    await poll_feeds(db, feed_settings)
+    cache = cache_of(feed_settings, url)
+    key = next(key for key, entry in cache.entries.items() if entry.guid == "tidal-0012")
+    meta, transcript = cache.path / f"{key}.toml", cache.path / f"{key}.vtt"
+    good = meta.read_bytes()
+    meta.write_bytes(b"")  # what a power cut can leave of a file that was never flushed
+    transcript.unlink()
+    monkeypatch.setattr(poll, "_VERIFIED", set())  # as after a restart
+    (outcome,) = (await poll_feeds(db, feed_settings, force=True)).outcomes
+    assert "If-None-Match" not in server.hits("/feed.xml")[-1]
+    assert meta.read_bytes() == good
+    assert transcript.read_bytes() == server.fixture("ep12.vtt")
+    assert set(outcome.changed) == {key}
+    (outcome,) = (await poll_feeds(db, feed_settings, force=True)).outcomes
+    assert outcome.result == "not modified"
+
+
+async def test_a_failed_download_is_tried_again_at_the_next_read(db, server, feed_settings):
+    url = server.url("/feed.xml")
+    server.status("/t/ep12.vtt", 503)
+    listed(feed_settings, url)
+    (outcome,) = (await poll_feeds(db, feed_settings)).outcomes
+    assert any("HTTP 503" in warning for warning in outcome.warnings)
+    server.serve("/t/ep12.vtt", server.fixture("ep12.vtt"), content_type="text/vtt")
+    server.serve("/feed.xml", server.fixture("tidal.xml").replace(b"Tides and Time", b"Tides"), etag='"v2"')
+    (outcome,) = (await poll_feeds(db, feed_settings, force=True)).outcomes
+    cache = cache_of(feed_settings, url)
+    key = next(key for key, entry in cache.entries.items() if entry.guid == "tidal-0012")
+    assert (cache.path / f"{key}.vtt").read_bytes() == server.fixture("ep12.vtt")
+    assert key in outcome.changed
+    assert outcome.warnings == ()
+
+
+async def test_a_feed_that_is_not_plain_xml_is_read_whole(db, server, feed_settings):
+    body = server.fixture("tidal.xml").replace(b"Conversations about", b"Conversations&nbsp;about")
+    server.serve("/feed.xml", body)
+    listed(feed_settings, server.url("/feed.xml"))
+    (outcome,) = (await poll_feeds(db, feed_settings)).outcomes
+    assert outcome.ok, outcome.result
+    assert len(outcome.new) == 3
+
+
+async def test_many_changed_items_are_parsed_in_worker_processes(db, server, feed_settings):
+    items = "".join(
+        f"<item><title>Episode {n}</title><guid>g{n}</guid><description>Notes {n}</description></item>"
+        for n in range(work.THREAD_MAX_ITEMS + 30, 0, -1)
+    )
+    body = f'<rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'.encode()
+    server.serve("/big.xml", body)
+    listed(feed_settings, server.url("/big.xml"))
+    (outcome,) = (await poll_feeds(db, feed_settings)).outcomes
+    count = work.THREAD_MAX_ITEMS + 30
+    assert outcome.result == f"{count} items, {count} new, 0 updated"
+    cache = cache_of(feed_settings, server.url("/big.xml"))
+    titles = sorted(entry.title for entry in cache.entries.values())
+    assert titles == sorted(f"Episode {n}" for n in range(1, work.THREAD_MAX_ITEMS + 31))
