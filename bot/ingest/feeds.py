@@ -85,17 +85,31 @@ def _feed_items(feeds: FeedSources, warnings: list[str]) -> list[tuple[SourceFil
     """Return each listed feed's cached items with their identity; a guid in two feeds is read once."""
     found: list[tuple[SourceFiles, _Identity]] = []
     guids: dict[str, Path] = {}
+    shows: dict[str, str] = {}  # a feed's items share their show: normalize it once
     for folder in feeds.dirs:
+        present = _names(folder)
         for key, (guid, show, number) in _index(folder).items():
-            path = folder / f"{key}.toml"
-            if not path.is_file():
+            if f"{key}.toml" not in present:
                 continue
+            path = folder / f"{key}.toml"
             if guid in guids:
                 warnings.append(f"{path}:1: skipped: the same guid is already read from {guids[guid]}")
                 continue
             guids[guid] = path
-            found.append((SourceFiles(key, None, None, feed=path), (guid, normalize(show or ""), number)))
+            norm = shows.get(show or "")
+            if norm is None:
+                norm = shows[show or ""] = normalize(show or "")
+            found.append((SourceFiles(key, None, None, feed=path), (guid, norm, number)))
     return found
+
+
+def _names(folder: Path) -> set[str]:
+    """Return the names of the regular files in `folder` (one directory read, not a stat per item)."""
+    try:
+        with os.scandir(folder) as entries:
+            return {entry.name for entry in entries if entry.is_file()}
+    except OSError:
+        return set()
 
 
 def _index(folder: Path) -> dict[str, tuple[str, str | None, int | None]]:
