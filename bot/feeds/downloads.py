@@ -60,10 +60,10 @@ class Downloads:
     cache: FeedCache
     changed: list[str] = field(default_factory=list)  # keys whose transcript or chapters were written
     warnings: list[str] = field(default_factory=list)
-    _tasks: list[asyncio.Task] = field(default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(AT_ONCE))
     _ready: list[tuple[str, str, bytes, Callable[[], None]]] = field(default_factory=list)
-    _writer: asyncio.Task | None = None
+    _writer: asyncio.Task[None] | None = None
 
     def add(self, key: str) -> None:
         """Start fetching what the item `key` offers and the cache lacks."""

@@ -103,7 +103,8 @@ def first_of_each_guid(
     numbered: Iterable[tuple[int, FeedItem | None]], warnings: list[str]
 ) -> list[FeedItem]:
     """Return the items in order, dropping (with a warning) any that repeats an earlier item's guid."""
-    items, seen = [], {}
+    items: list[FeedItem] = []
+    seen: dict[str, int] = {}  # guid -> item number
     for position, item in numbered:
         if item is None:
             continue
@@ -275,7 +276,7 @@ def _people(people: Iterable[tuple[str, str]]) -> tuple[tuple[str, ...], tuple[s
     return tuple(hosts), tuple(guests)
 
 
-def _text_of(record: dict, name: str) -> str:
+def _text_of(record: dict[str, Any], name: str) -> str:
     """Return a title as one line of plain text (feedparser keeps markup where it saw HTML)."""
     value = record.get(name)
     detail = record.get(f"{name}_detail") or {}

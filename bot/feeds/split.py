@@ -37,7 +37,8 @@ class SplitFeed:
         chosen = [self.items[n] for n in positions]
         self.parent.extend(chosen)
         try:
-            return etree.tostring(self.root, encoding="utf-8", xml_declaration=True)
+            document: bytes = etree.tostring(self.root, encoding="utf-8", xml_declaration=True)
+            return document
         finally:
             for item in chosen:
                 self.parent.remove(item)
