@@ -8,4 +8,5 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.ask",
     "cogs.help",
     "cogs.daily",
+    "cogs.announce",
 )

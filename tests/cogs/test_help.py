@@ -11,7 +11,7 @@ async def test_help_lists_every_command_with_an_example(emulator, live_bot):
         assert command in text
     assert "/ask question:" in text
     assert "Find quote" in text
-    assert text.count("Example: `") == 9
+    assert text.count("Example: `") == 10
 
 
 async def test_help_names_every_registered_command(emulator, live_bot):

@@ -52,6 +52,15 @@ class World:
         guild.members[member.id] = member  # no GUILD_MEMBER_ADD: that needs the privileged members intent
         return member
 
+    async def create_role(self, guild: m.Guild, name: str, *, permissions: Any = 0) -> int:
+        """Add a role (not mentionable, like a new role on Discord) and return its id."""
+        role_id = m.snowflake()
+        guild.roles[role_id] = (name, m.as_int(permissions))
+        await self.dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": guild.role_payload(role_id)}
+        )
+        return role_id
+
     async def set_permissions(self, channel: m.Channel, target: m.Member | m.Guild | int, *, allow: Any = 0,
                               deny: Any = 0) -> None:  # fmt: skip
         """Set a channel overwrite for a member, a role id, or a guild (meaning its @everyone role)."""

@@ -48,6 +48,11 @@ HELP = (
         "Server managers: post one takeaway a day (also /daily status, preview, stop).",
         "/daily set channel:#podcast time:09:00 timezone:Europe/Paris",
     ),
+    (
+        "/announce set channel: role:",
+        "Server managers: post each new episode once, maybe pinging a role (also /announce status, stop).",
+        "/announce set channel:#new-episodes role:@listeners",
+    ),
 )
 EXPIRED = "These pages have expired; run the command again to get a fresh list."
 NOT_YOURS = "Only the member who ran this command can turn its pages; run it yourself to browse."

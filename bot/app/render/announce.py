@@ -1,0 +1,137 @@
+"""New-episode posts and the /announce answers as Discord shows them; pure functions, nothing is sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import discord
+
+from bot.announce.service import Status
+from bot.app import limits
+from bot.app.render.common import Reply, embed, episode_link, safe_url
+from bot.app.render.daily import ChannelOf, takeaways_hint, when
+from bot.links import format_offset
+from bot.model import EpisodeCard
+from bot.storage import announce as store
+
+HEADING = "New episode"
+DESCRIPTION_START = 600  # the start of the description; the whole of it is one click away
+SUMMARY_LINES = 15
+STATES = {
+    store.SENDING: "being posted (if the bot stopped meanwhile, whether it went out is unknown)",
+    store.SENT: "posted",
+    store.RETRY: "not posted yet",
+    store.FAILED: "not posted",
+}
+
+
+def episode_post(card: EpisodeCard, role_id: int | None) -> Reply:
+    """Return one new episode's card: title, number, date, length, description start, listen link."""
+    ep = card.episode
+    link = episode_link(ep, "Listen")
+    body = embed(
+        ep.title,
+        description=limits.fit(card.description, DESCRIPTION_START) or None,
+        url=link.url if link else None,
+    )
+    body.set_author(name=HEADING)
+    if ep.show:
+        body.add_field(name="Show", value=limits.fit(ep.show, limits.FIELD_VALUE))
+    if ep.number:
+        body.add_field(name="Episode", value=f"#{ep.number}")
+    if ep.published:
+        body.add_field(name="Published", value=_day(ep.published))
+    if card.duration_seconds:
+        body.add_field(name="Length", value=format_offset(card.duration_seconds))
+    body.set_footer(text=limits.plain(f"Takeaways: {takeaways_hint(ep)}", limits.FOOTER))
+    return Reply(content=ping(role_id), embeds=[body], links=[link] if link else [])
+
+
+def summary_post(cards: Sequence[EpisodeCard], role_id: int | None) -> Reply:
+    """Return one post listing several new episodes (a burst is announced once, not one by one)."""
+    body = embed(f"{len(cards)} new episodes")
+    shown = cards[:SUMMARY_LINES]
+    each = limits.EMBED_DESCRIPTION // (len(shown) + 1) - 4
+    lines = [f"• {_summary_line(card, each)}" for card in shown]
+    if len(cards) > len(shown):
+        lines.append(f"…and {len(cards) - len(shown)} more: see `/episode`")
+    body.description = "\n".join(lines)
+    return Reply(content=ping(role_id), embeds=[body])
+
+
+def ping(role_id: int | None) -> str | None:
+    """Return the role mention a post starts with, or None when nobody is pinged."""
+    return f"<@&{role_id}>" if role_id else None
+
+
+def allowed_mentions(role_id: int | None) -> discord.AllowedMentions:
+    """Return mentions that can ping exactly the chosen role (nobody else, never @everyone)."""
+    if role_id is None:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False
+    )
+
+
+def set_reply(
+    settings: store.Settings, channel_of: ChannelOf, role: str | None, *, newly_on: bool, warning: str | None
+) -> str:
+    """Return the confirmation of /announce set (`role`: the pinged role's name)."""
+    lines = [f"New episodes will be announced in {_where(settings, channel_of, role)}."]
+    if newly_on:
+        lines.append("Episodes already here are not announced; the next new one is.")
+    if warning:
+        lines.append(warning)
+    return limits.content("\n".join(lines))
+
+
+def status_reply(status: Status | None, channel_of: ChannelOf, role: str | None) -> str:
+    """Return what /announce status says (`role`: the pinged role's name)."""
+    if status is None:
+        return "New episodes are not announced here. Use `/announce set` to start."
+    lines = [f"**Announcing in:** {_where(status.settings, channel_of, role)}"]
+    if status.settings.paused_reason:
+        reason = limits.escape(status.settings.paused_reason)
+        lines.append(f"**Paused:** {reason}. Fix it, then run `/announce set` again to resume.")
+    sent = status.last_sent
+    if sent is not None and sent.message_id is not None:
+        channel = channel_of(sent.channel_id)
+        link = channel.get_partial_message(sent.message_id).jump_url
+        moment = dt.datetime.fromtimestamp(sent.claimed_at, dt.UTC)
+        lines.append(f"**Last announcement:** {when(moment)} in {channel.mention} ([open]({link}))")
+    else:
+        lines.append("**Last announcement:** none yet")
+    latest = status.latest
+    if latest is not None and latest.state != store.SENT:
+        detail = f": {limits.escape(latest.error)}" if latest.error else ""
+        lines.append(f"**Latest episode:** {STATES[latest.state]}{detail}")
+    return limits.content("\n".join(lines))
+
+
+def _where(settings: store.Settings, channel_of: ChannelOf, role: str | None) -> str:
+    # The role by name: a mention in this reply would be defused into unreadable text anyway.
+    if settings.role_id is None:
+        pinged = "pinging nobody"
+    else:
+        pinged = f"pinging @{limits.escape(role)}" if role else "pinging a role that no longer exists"
+    return f"{channel_of(settings.channel_id).mention}, {pinged}"
+
+
+def _summary_line(card: EpisodeCard, budget: int) -> str:
+    ep = card.episode
+    facts = [part for part in (_day(ep.published) if ep.published else None, _length(card)) if part]
+    tail = f" · {' · '.join(facts)}" if facts else ""
+    title = limits.fit(ep.label, max(20, budget // 2))
+    link = episode_link(ep)
+    if link and len(title) + len(link.url) + len(tail) + 4 <= budget:
+        return f"[{title}]({safe_url(link.url)}){tail}"
+    return f"**{title}**{tail}"
+
+
+def _length(card: EpisodeCard) -> str | None:
+    return format_offset(card.duration_seconds) if card.duration_seconds else None
+
+
+def _day(day: dt.date) -> str:
+    return day.isoformat()  # a calendar date: a Discord timestamp would shift it in some zones
