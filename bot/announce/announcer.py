@@ -154,12 +154,12 @@ class Announcer:
             # New episodes the catalogue does not hold yet wait for the swap that brings them.
             new = [key for key in await store.unannounced(conn, guild_id, settings.since_seq) if key in known]
             batches = [tuple(new)] if len(new) > MAX_SINGLE else [(key,) for key in new]
-            for keys in batches:
-                nonce = post_nonce(guild_id, keys)
+            for batch in batches:
+                nonce = post_nonce(guild_id, batch)
                 if await store.claim(
-                    conn, guild_id, keys, nonce=nonce, channel_id=settings.channel_id, now=now
+                    conn, guild_id, batch, nonce=nonce, channel_id=settings.channel_id, now=now
                 ):
-                    posts.append(self._post(settings, nonce, keys, 1))
+                    posts.append(self._post(settings, nonce, batch, 1))
         return [await self._with_cards(post, known) for post in posts]
 
     def _post(self, settings: store.Settings, nonce: int, keys: tuple[str, ...], attempt: int) -> Post:

@@ -52,13 +52,13 @@ class Entry:
 
 async def latest_arrival(conn: aiosqlite.Connection) -> int:
     """Return the newest arrival's number (0 when nothing ever arrived)."""
-    rows = await conn.execute_fetchall("SELECT coalesce(max(seq), 0) FROM episode_arrivals")
+    rows = list(await conn.execute_fetchall("SELECT coalesce(max(seq), 0) FROM episode_arrivals"))
     return int(rows[0][0])
 
 
 async def get_settings(conn: aiosqlite.Connection, guild_id: int) -> Settings | None:
     """Return the server's settings, or None when announcements are off."""
-    rows = await conn.execute_fetchall(_SELECT_SETTINGS + "WHERE guild_id = ?", (guild_id,))
+    rows = list(await conn.execute_fetchall(_SELECT_SETTINGS + "WHERE guild_id = ?", (guild_id,)))
     return Settings(*rows[0]) if rows else None
 
 
@@ -97,35 +97,41 @@ async def pause(conn: aiosqlite.Connection, guild_id: int, reason: str, now: int
 
 async def servers_with_work(conn: aiosqlite.Connection, now: int) -> list[int]:
     """Return active servers with an episode to announce or a retry that is due."""
-    rows = await conn.execute_fetchall(
-        "SELECT s.guild_id FROM announce_settings s WHERE s.paused_reason IS NULL AND ("
-        " EXISTS (SELECT 1 FROM episode_arrivals a JOIN episodes e ON e.key = a.key"
-        "  WHERE a.seq > s.since_seq AND a.announce = 1 AND NOT EXISTS (SELECT 1 FROM announce_ledger l"
-        "  WHERE l.guild_id = s.guild_id AND l.episode_key = a.key))"
-        " OR EXISTS (SELECT 1 FROM announce_ledger l WHERE l.guild_id = s.guild_id AND l.state = 'retry'"
-        "  AND l.next_attempt <= ?)) ORDER BY s.guild_id",
-        (now,),
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT s.guild_id FROM announce_settings s WHERE s.paused_reason IS NULL AND ("
+            " EXISTS (SELECT 1 FROM episode_arrivals a JOIN episodes e ON e.key = a.key"
+            "  WHERE a.seq > s.since_seq AND a.announce = 1 AND NOT EXISTS (SELECT 1 FROM announce_ledger l"
+            "  WHERE l.guild_id = s.guild_id AND l.episode_key = a.key))"
+            " OR EXISTS (SELECT 1 FROM announce_ledger l WHERE l.guild_id = s.guild_id AND l.state = 'retry'"
+            "  AND l.next_attempt <= ?)) ORDER BY s.guild_id",
+            (now,),
+        )
     )
     return [row[0] for row in rows]
 
 
 async def unannounced(conn: aiosqlite.Connection, guild_id: int, since_seq: int) -> list[str]:
     """Return keys of stored episodes that arrived after `since_seq` with no ledger row, oldest first."""
-    rows = await conn.execute_fetchall(
-        "SELECT a.key FROM episode_arrivals a JOIN episodes e ON e.key = a.key "
-        "WHERE a.seq > ? AND a.announce = 1 AND NOT EXISTS (SELECT 1 FROM announce_ledger l "
-        "WHERE l.guild_id = ? AND l.episode_key = a.key) ORDER BY a.seq",
-        (since_seq, guild_id),
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT a.key FROM episode_arrivals a JOIN episodes e ON e.key = a.key "
+            "WHERE a.seq > ? AND a.announce = 1 AND NOT EXISTS (SELECT 1 FROM announce_ledger l "
+            "WHERE l.guild_id = ? AND l.episode_key = a.key) ORDER BY a.seq",
+            (since_seq, guild_id),
+        )
     )
     return [row[0] for row in rows]
 
 
 async def due_retries(conn: aiosqlite.Connection, guild_id: int, now: int) -> list[Entry]:
     """Return the server's ledger rows waiting to be sent again, by post (nonce) and age."""
-    rows = await conn.execute_fetchall(
-        _SELECT_ENTRY + "WHERE guild_id = ? AND state = 'retry' AND next_attempt <= ? "
-        "ORDER BY nonce, claimed_at",
-        (guild_id, now),
+    rows = list(
+        await conn.execute_fetchall(
+            _SELECT_ENTRY + "WHERE guild_id = ? AND state = 'retry' AND next_attempt <= ? "
+            "ORDER BY nonce, claimed_at",
+            (guild_id, now),
+        )
     )
     return [Entry(*row) for row in rows]
 
@@ -178,24 +184,31 @@ async def drop_keys(conn: aiosqlite.Connection, guild_id: int, keys: Sequence[st
 
 async def latest_entry(conn: aiosqlite.Connection, guild_id: int) -> Entry | None:
     """Return the server's most recently claimed ledger row, or None."""
-    rows = await conn.execute_fetchall(
-        _SELECT_ENTRY + "WHERE guild_id = ? ORDER BY claimed_at DESC, episode_key LIMIT 1", (guild_id,)
+    rows = list(
+        await conn.execute_fetchall(
+            _SELECT_ENTRY + "WHERE guild_id = ? ORDER BY claimed_at DESC, episode_key LIMIT 1", (guild_id,)
+        )
     )
     return Entry(*rows[0]) if rows else None
 
 
 async def last_sent(conn: aiosqlite.Connection, guild_id: int) -> Entry | None:
     """Return the server's most recent posted announcement, or None."""
-    rows = await conn.execute_fetchall(
-        _SELECT_ENTRY + "WHERE guild_id = ? AND state = 'sent' ORDER BY claimed_at DESC LIMIT 1", (guild_id,)
+    rows = list(
+        await conn.execute_fetchall(
+            _SELECT_ENTRY + "WHERE guild_id = ? AND state = 'sent' ORDER BY claimed_at DESC LIMIT 1",
+            (guild_id,),
+        )
     )
     return Entry(*rows[0]) if rows else None
 
 
 async def next_retry(conn: aiosqlite.Connection) -> int | None:
     """Return when the earliest retry of any active server is due (unix seconds), or None."""
-    rows = await conn.execute_fetchall(
-        "SELECT min(l.next_attempt) FROM announce_ledger l JOIN announce_settings s USING (guild_id) "
-        "WHERE l.state = 'retry' AND s.paused_reason IS NULL"
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT min(l.next_attempt) FROM announce_ledger l JOIN announce_settings s USING (guild_id) "
+            "WHERE l.state = 'retry' AND s.paused_reason IS NULL"
+        )
     )
     return rows[0][0] if rows else None

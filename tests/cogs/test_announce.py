@@ -162,6 +162,8 @@ async def test_a_forbidden_channel_pauses_and_status_says_why(emulator, bot_sett
         await emulator.wait_until(
             lambda: (ROUTE, 403) in emulator.requests, within=10, what="the refused post"
         )
+        rounds = bot.updater.rounds  # the round that got the 403 records it before it ends
+        await emulator.wait_until(lambda: bot.updater.rounds > rounds, within=10, what="the outcome recorded")
         await announce_now(bot)
         status = await emulator.invoke("/announce status", member=emulator.admin)
         assert "**Paused:** I may not post in the channel (Discord code 50013)" in status.message.content
