@@ -9,6 +9,7 @@ from bot.errors import DataError
 from bot.ingest.transcript import decode_text
 from bot.ingest.transcript_json import load_json, number, seconds_text, shown
 from bot.model import Chapter
+from bot.text import truncate
 
 MIN_CHAPTERS = 3
 MAX_TITLE = 200
@@ -95,4 +96,4 @@ def _chapter_line(line: str) -> Chapter | None:
 
 def _title(title: str) -> str:
     title = " ".join(title.split())
-    return title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
+    return truncate(title, MAX_TITLE)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.errors import DataError
 from bot.ingest.cuetext import SingleWordLabels, cue_parts, labelled_cue, voice_cue
+from bot.ingest.page import shorten
 from bot.model import Cue
 
 # Hours, minutes, seconds, fraction: minutes and seconds below 60, as both formats require.
@@ -200,4 +201,4 @@ def _first_bad_block(path: Path, body: str, line: int, block: re.Pattern[str], h
 def shown(text: str) -> str:
     """Return a line quoted and cut for an error message."""
     text = text.strip()
-    return repr(text if len(text) <= 60 else text[:57] + "...") if text else "an empty line"
+    return repr(shorten(text)) if text else "an empty line"

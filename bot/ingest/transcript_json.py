@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import DataError
+from bot.ingest.page import shorten
 from bot.links import format_offset
 from bot.model import Cue
 
@@ -139,5 +140,5 @@ def _shown(value: object) -> str:
     if isinstance(value, list):
         return f"a list of {len(value)} items"
     if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "...")
+        return repr(shorten(value))
     return json.dumps(value)
