@@ -144,7 +144,7 @@ def as_cues(drawn) -> list[Cue]:
     return cues
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(CUES, st.lists(st.floats(0, 300, allow_nan=False), max_size=4))
 def test_moments_keep_every_word_in_order_and_never_cross_a_boundary(drawn, chapter_starts):
     cues = as_cues(drawn)

@@ -24,7 +24,7 @@ CUE = st.tuples(
     st.integers(0, 60_000),  # duration
     st.lists(LINE, min_size=1, max_size=3),
 )
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def clock(millis: int, comma: bool = False) -> str:
