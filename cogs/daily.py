@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.app import limits, respond
-from bot.app.render import Reply
+from bot.app.render import Reply, messages
 from bot.app.render import daily as render
 from bot.app.render.daily import ChannelOf
 from bot.app.tree import safe_autocomplete
@@ -209,7 +209,8 @@ class Daily(commands.Cog):
             guild = _guild(interaction)
             missing = missing_permissions(channel, guild.me)
             if missing:
-                raise UserError(f"I can't post in {channel.mention}: I am missing {missing} there.")
+                refused = f"I can't post in {channel.mention}: I am missing {missing} there."
+                raise messages.MarkupError(refused)
             saved, when = await self.service.set(guild.id, channel.id, time, timezone, self._show(show))
             return Reply(content=render.set_reply(saved, when, self.channel_of(guild)), ephemeral=True)
 

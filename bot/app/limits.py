@@ -31,8 +31,9 @@ CHOICE_VALUE = 100
 
 
 # Characters that format wherever they are: emphasis, underline, strike, spoilers, code, masked
-# links, and the backslash itself.
-_ALWAYS = str.maketrans({c: "\\" + c for c in "\\*_~|`["})
+# links, the backslash itself, and `<`, which opens mentions (<@id>, <@&id>), channels (<#id>),
+# commands (</ask:1>), live timestamps (<t:0>), custom emoji (<:e:1>) and guide links (<id:home>).
+_ALWAYS = str.maketrans({c: "\\" + c for c in "\\*_~|`[<"})
 # Characters that format only at the start of a line: quotes, headings, lists and -# subtext.
 _LINE_START = re.compile(r"^([ \t]*)([>#-])", re.MULTILINE)
 # Bare links are left as they are, as discord.py's escape_markdown does: a backslash inside one
@@ -41,9 +42,10 @@ _BARE_URL = re.compile(r"(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s]")
 
 
 def escape(text: str) -> str:
-    """Return `text` with Discord markdown escaped so it shows literally (masked links included).
+    """Return `text` with Discord markdown and markup escaped, so it shows literally as written.
 
-    Runs in time linear in the text, whatever it holds.
+    Masked links, mentions, channels, commands, timestamps and emoji included; bare links stay
+    clickable. Runs in time linear in the text, whatever it holds.
     """
     parts, start = [], 0
     for url in _BARE_URL.finditer(text):

@@ -75,3 +75,44 @@ async def test_a_burst_of_hostile_values_is_answered_within_discords_deadline(
     )
     late = [v for v in emulator.take_violations() if v["code"] == 10062]
     assert late == [], f"{len(late)} of {len(pending)} interactions missed the 3 s deadline"
+
+
+USER, ROLE, CHANNEL = "<@123456789012345678>", "<@&323456789012345678>", "<#223456789012345678>"
+MARKUP_PAGE = f"""Chips {USER} and {CHANNEL} | Markup <t:0> Show #7
+About </ask:1> and <t:1700000000:R> with <a:party:523456789012345678>.
+Key takeaways
+- • Ping {ROLE} at <t:0:F> today
+- • Go to {CHANNEL} or <id:customize> now
+Recommendations (2)
+"A quote with {USER} and <:blob:423456789012345678> inside"
+Mallory {ROLE} · ▶ 1:00
+"Another quote from </quote search:9> about <t:0>"
+Mallory {ROLE} · ▶ 2:00
+More from these creators
+Related <t:0> Talk | Markup <t:0> Show #8
+"""
+
+
+async def test_mention_channel_command_timestamp_and_emoji_markup_in_the_data_shows_literally(
+    emulator, start_bot
+):
+    async with start_bot({"markup": MARKUP_PAGE}):
+        answers = [
+            await emulator.invoke("/episode", episode="markup"),
+            await emulator.invoke("/takeaways", episode="markup"),
+            await emulator.invoke("/related", episode="markup"),
+            await emulator.invoke("/quote speaker", name="mallory"),
+            await emulator.invoke("/quote search", text="a quote with blob inside"),
+            await emulator.invoke("/quote random", speaker="mallory"),
+            await emulator.invoke("/ask", question="ping today"),
+            await emulator.invoke("/episode", episode="<t:0> no such thing"),
+        ]
+        typed = await emulator.post(f"{USER} another quote from about")
+        answers.append(await emulator.invoke_message_command("Find quote", typed))
+        asked = await emulator.post(f"{emulator.bot_mention} go to {CHANNEL} now")
+        replies = [x.message for x in answers] + [await emulator.wait_for_reply(asked)]
+    for message in replies:
+        assert message.live_markup == [], message.text
+    shown = "\n".join(message.text for message in replies)
+    for markup in (USER, ROLE, CHANNEL, "</ask:1>", "<t:0>", "<t:0:F>", "<:blob:423456789012345678>"):
+        assert "\\" + markup in shown, markup

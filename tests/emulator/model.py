@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,12 @@ EVERYONE_DEFAULT = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | M
 EVERYONE_DEFAULT |= USE_APP_COMMANDS | (1 << 15) | (1 << 6)
 BOT_DEFAULT = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | READ_HISTORY | USE_APP_COMMANDS
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
+# Markup Discord's client turns into a chip, link, live time or image: user, role and channel
+# mentions, command mentions, timestamps, custom emoji and guide links; a backslash before the
+# `<` (an odd number of them) shows it as typed.
+LIVE_MARKUP = re.compile(
+    r"(?<!\\)(?:\\\\)*(<(?:@[!&]?\d+|#\d+|/[-_'\w ]+:\d+|t:-?\d+(?::[tTdDfFsSR])?|a?:\w+:\d+|id:\w+)>)"
+)
 
 
 def snowflake() -> int:
@@ -194,6 +201,18 @@ class Message:
             if by_id or (label is not None and b.get("label") == label):
                 return b
         raise AssertionError(f"no button {custom_id or label!r} on message; buttons: {self.buttons}")
+
+    @property
+    def live_markup(self) -> list[str]:
+        """List the mention, channel, command, timestamp and emoji markup Discord would render live.
+
+        Looks where markup renders: content, embed titles, descriptions, field names and values.
+        """
+        parts = [self.content or ""]
+        for e in self.embeds:
+            parts += [e.get("title") or "", e.get("description") or ""]
+            parts += [f"{f.get('name', '')}\n{f.get('value', '')}" for f in e.get("fields", [])]
+        return [m.group(1) for part in parts for m in LIVE_MARKUP.finditer(part)]
 
     @property
     def text(self) -> str:

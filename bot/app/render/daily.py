@@ -68,8 +68,10 @@ def status_reply(status: Status | None, channel_of: ChannelOf) -> str:
     if status is None:
         return "No daily takeaway is set up here. Use `/daily set` to start one."
     lines = [f"**Schedule:** {schedule_line(status.schedule, channel_of)}"]
+    # Reasons and errors are written by the bot (cogs/daily.py), not taken from the data, and may
+    # mention the channel, which should stay a link.
     if status.schedule.paused_reason:
-        reason = limits.escape(status.schedule.paused_reason)
+        reason = status.schedule.paused_reason
         lines.append(f"**Paused:** {reason}. Fix it, then run `/daily set` again to resume.")
     elif status.next_post is not None:
         lines.append(f"**Next post:** {when(status.next_post)}")
@@ -83,6 +85,6 @@ def status_reply(status: Status | None, channel_of: ChannelOf) -> str:
         lines.append("**Last post:** none yet")
     latest = status.latest
     if latest is not None and latest.state != store.SENT:
-        detail = f": {limits.escape(latest.error)}" if latest.error else ""
+        detail = f": {latest.error}" if latest.error else ""
         lines.append(f"**{latest.local_date.isoformat()}:** {STATES[latest.state]}{detail}")
     return limits.content("\n".join(lines))

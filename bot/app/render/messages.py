@@ -59,11 +59,19 @@ NOT_YOURS = "Only the member who ran this command can turn its pages; run it you
 OUT_OF_DATE = "This command changed since your Discord app loaded it; try again in a minute."
 
 
+class MarkupError(UserError):
+    """Raise for a user error whose message is Discord markup the bot wrote (a channel mention).
+
+    Anything typed or taken from the data must be escaped by whoever builds the message.
+    """
+
+
 def user_error(error: UserError) -> Reply:
     """Return the friendly ephemeral text for an error the user can fix."""
     if isinstance(error, NotFoundError):
         return not_found(error)
-    return Reply(content=limits.content(limits.escape(error.message)), ephemeral=True)
+    text = error.message if isinstance(error, MarkupError) else limits.escape(error.message)
+    return Reply(content=limits.content(text), ephemeral=True)
 
 
 def not_found(error: NotFoundError) -> Reply:

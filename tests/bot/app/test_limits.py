@@ -56,6 +56,14 @@ def test_escape_and_fit_take_any_text(text):
     assert len(limits.fit(text, 100)) <= 100
 
 
+@pytest.mark.parametrize(
+    "markup",
+    ["<@123>", "<@!123>", "<@&456>", "<#789>", "</ask:1>", "<t:0>", "<t:0:R>", "<:blob:1>", "<a:party:2>"],
+)
+def test_escape_shows_mentions_channels_commands_timestamps_and_emoji_as_typed(markup):
+    assert limits.escape(f"see {markup} now") == f"see \\{markup} now"
+
+
 def test_escape_leaves_mentions_text_alone():
     assert limits.escape("hi @everyone") == "hi @everyone"
 

@@ -43,6 +43,14 @@ def test_post_escapes_markdown_in_the_data():
     assert "\\`x\\`" in embed.description
 
 
+def test_post_shows_mention_and_timestamp_markup_in_the_data_as_typed():
+    marked = EpisodeRef(id=4, key="m", title="Talk <@1> <t:0>", show="Show <#2>", number=3)
+    embed = render.daily_post(takeaway("Ping <@&5> at <t:0:R> </ask:1> <:e:6>", marked))
+    assert embed.title == "Talk \\<@1> \\<t:0>"
+    assert embed.description == "Ping \\<@&5> at \\<t:0:R> \\</ask:1> \\<:e:6>"
+    assert embed.fields[0].value == "Show \\<#2> #3"
+
+
 def test_post_fits_discord_limits_with_huge_text():
     long_episode = EpisodeRef(id=2, key="k", title="T" * 400, show="S" * 2000, number=1, url="ftp://x")
     embed = render.daily_post(takeaway("word " * 2000, long_episode))
@@ -92,3 +100,13 @@ def test_status_links_the_last_post():
     text = render.status_reply(Status(SCHEDULE, moment, None, last), channel_lookup(guild_id=5))
     assert f"**Next post:** <t:{int(moment.timestamp())}:F>" in text
     assert "([open](https://discord.com/channels/5/7/99))" in text
+
+
+def test_a_paused_reason_keeps_its_channel_link_while_a_show_name_from_the_data_stays_literal():
+    reason = "I am missing Send Messages in <#7>"
+    paused = store.Schedule(1, 7, "09:00", "UTC", "Show <t:0>", reason, 0, "x", "x")
+    latest = store.LedgerEntry(1, dt.date(2099, 6, 1), "retry", 7, "k", 1, 0, 1, 1, 0, 0, None, reason)
+    text = render.status_reply(Status(paused, None, latest, None), channel_lookup(guild_id=1))
+    assert "only Show \\<t:0>" in text
+    assert f"**Paused:** {reason}. Fix it" in text
+    assert f"not posted yet: {reason}" in text

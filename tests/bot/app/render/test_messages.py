@@ -30,6 +30,13 @@ def test_user_error_shows_its_message():
     assert messages.user_error(UserError("Give me words.")).content == "Give me words."
 
 
+def test_a_user_error_shows_typed_markup_literally_but_a_markup_error_keeps_the_bots_link():
+    typed = messages.user_error(UserError("There is no show called “<t:0> <#5>”."))
+    assert typed.content == "There is no show called “\\<t:0> \\<#5>”."
+    ours = messages.user_error(messages.MarkupError("I can't post in <#5>."))
+    assert ours.content == "I can't post in <#5>."
+
+
 def test_cooldown_rounds_up_to_whole_seconds():
     assert messages.cooldown(3.2).content == "You're asking quickly — try again in 4 s."
     assert messages.cooldown(0.01).content.endswith("in 1 s.")
