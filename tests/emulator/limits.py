@@ -10,6 +10,11 @@ COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
 SUBCOMMAND_TYPES = (1, 2)
 MAX_CONTENT, MAX_EMBEDS, MAX_EMBED_TOTAL, MAX_CHOICES, MAX_ROWS, MAX_ROW_BUTTONS = 2000, 10, 6000, 25, 5, 5
 EMBED_TEXT = {"title": 256, "description": 4096}
+# Discord checks every URL it is sent: embeds' (links and images) up to 2048 characters, link
+# buttons' up to 512, a web scheme, and a well-formed address (no spaces, a host).
+EMBED_URL, LINK_URL = 2048, 512
+URL_SCHEMES = ("http", "https", "discord")
+IMAGE_SCHEMES = (*URL_SCHEMES, "attachment")
 LINK_STYLE = 5
 ALL_MENTIONS = ("users", "roles", "everyone")
 
@@ -136,9 +141,32 @@ def embed_size(embed: dict[str, Any]) -> int:
     return sum(len(p or "") for p in parts)
 
 
+def check_url(err: Errors, path: tuple[Any, ...], url: Any, high: int, schemes: tuple[str, ...]) -> None:
+    """Record what Discord would say about a URL (nothing when it is absent or fine)."""
+    if url is None:
+        return
+    text = str(url)
+    err.length(path, text, high)
+    scheme, _, rest = text.partition(":")
+    if scheme.lower() not in schemes:
+        allowed = ", ".join(repr(s) for s in schemes)
+        err.add(
+            path,
+            "URL_TYPE_INVALID_SCHEME",
+            f'Scheme "{scheme}" is not supported. Scheme must be one of ({allowed}).',
+        )
+    elif any(ch.isspace() for ch in text) or not rest.removeprefix("//").split("/", 1)[0]:
+        err.add(path, "URL_TYPE_INVALID_URL", "Not a well formed URL.")
+
+
 def _check_embed(err: Errors, path: tuple[Any, ...], embed: dict[str, Any]) -> None:
     for key, limit in EMBED_TEXT.items():
         err.length((*path, key), embed.get(key), limit)
+    check_url(err, (*path, "url"), embed.get("url"), EMBED_URL, URL_SCHEMES)
+    check_url(err, (*path, "author", "url"), (embed.get("author") or {}).get("url"), EMBED_URL, URL_SCHEMES)
+    for key, part in (("author", "icon_url"), ("footer", "icon_url"), ("thumbnail", "url"), ("image", "url")):
+        url = (embed.get(key) or {}).get(part)
+        check_url(err, (*path, key, part), url, EMBED_URL, IMAGE_SCHEMES)
     err.length((*path, "footer", "text"), (embed.get("footer") or {}).get("text"), 2048)
     err.length((*path, "author", "name"), (embed.get("author") or {}).get("name"), 256)
     fields = embed.get("fields") or []
@@ -170,6 +198,8 @@ def _check_button(err: Errors, path: tuple[Any, ...], button: dict[str, Any], se
     if button.get("style") == LINK_STYLE:
         if not button.get("url"):
             err.add((*path, "url"), "BUTTON_COMPONENT_URL_REQUIRED", "A url is required")
+        else:
+            check_url(err, (*path, "url"), button["url"], LINK_URL, URL_SCHEMES)
         if "custom_id" in button:
             msg = "A custom id cannot be specified"
             err.add((*path, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_NOT_ALLOWED", msg)

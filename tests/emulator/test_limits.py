@@ -131,6 +131,21 @@ BAD_MESSAGES = {
     "link without url": ({"components": [row({"type": 2, "style": 5, "label": "go"})]}, "url"),
     "link with custom_id": ({"components": [row(button(style=5, url="https://example.com"))]}, "custom_id"),
     "duplicate custom_id": ({"components": [row(button("same"), button("same"))]}, "DUPLICATED"),
+    "embed url over 2048": ({"embeds": [embed(url="https://e.org/" + "u" * 2035)]}, "embeds.0.url"),
+    "embed url not http": ({"embeds": [embed(url="ftp://e.org/x")]}, "embeds.0.url"),
+    "embed url with a space": ({"embeds": [embed(url="https://e.org/a b")]}, "embeds.0.url"),
+    "author url over 2048": (
+        {"embeds": [embed(author={"name": "a", "url": "https://e.org/" + "u" * 2035})]},
+        "embeds.0.author.url",
+    ),
+    "link url over 512": (
+        {"components": [row({"type": 2, "style": 5, "label": "go", "url": "https://e.org/" + "u" * 499})]},
+        "components.0.components.0.url",
+    ),
+    "link url not http": (
+        {"components": [row({"type": 2, "style": 5, "label": "go", "url": "javascript:alert(1)"})]},
+        "components.0.components.0.url",
+    ),
 }
 
 
@@ -156,7 +171,9 @@ async def test_a_message_at_every_limit_is_accepted(emu: Emulator, tiny: TinyBot
     fields = [{"name": "n" * 10, "value": "v" * 10}] * 25
     first = embed(title="t" * 256, description="d" * 84, fields=fields)  # 840 characters
     embeds = [first] + [embed(description="d" * 572)] * 8 + [embed(description="d" * 575)]  # 6000 in all
-    buttons = [[button(f"{r}{i}".ljust(100, "c"), label="l" * 80) for i in range(5)] for r in range(5)]
+    first["url"] = "https://e.org/" + "u" * 2034  # 2048 characters
+    buttons = [[button(f"{r}{i}".ljust(100, "c"), label="l" * 80) for i in range(5)] for r in range(4)]
+    buttons.append([{"type": 2, "style": 5, "label": "go", "url": "https://e.org/" + "u" * 498}] * 5)
     payload = {"content": "c" * 2000, "embeds": embeds, "components": [row(*b) for b in buttons]}
     sent = await post_raw(tiny, emu.channel.id, payload | {"allowed_mentions": {"parse": []}})
     assert emu.posts_in(emu.channel)[-1].id == int(sent["id"])
