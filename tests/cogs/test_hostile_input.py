@@ -116,3 +116,52 @@ async def test_mention_channel_command_timestamp_and_emoji_markup_in_the_data_sh
     shown = "\n".join(message.text for message in replies)
     for markup in (USER, ROLE, CHANNEL, "</ask:1>", "<t:0>", "<t:0:F>", "<:blob:423456789012345678>"):
         assert "\\" + markup in shown, markup
+
+
+PARENS_URL = "https://example.org/watch?q=" + "( )" * 160  # 508 characters, 1,148 once escaped
+HUGE_URL = "https://example.org/" + "a" * 3000
+
+
+def url_episode(title: str, url: str, speaker: str, text: str, related: str = "") -> str:
+    """Return a standalone metadata file for an episode with this URL, one quote and a related title."""
+    return (
+        f'title = "{title}"\nshow = "Link Show"\nnumber = {len(title)}\nurl = "{url}"\n'
+        f'takeaways = ["{text}"]\nrelated = {[related] if related else []}\n\n'
+        f'[[quotes]]\ntext = "{text}"\nspeaker = "{speaker}"\ntime = "1:00"\n'
+    )
+
+
+async def test_over_long_episode_urls_are_dropped_from_answers_rather_than_breaking_them(
+    emulator, start_bot, tmp_path
+):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "parens.toml").write_text(
+        url_episode("Parens", PARENS_URL, "Pat Parens", "Brackets everywhere in the link"), encoding="utf-8"
+    )
+    (data / "huge.toml").write_text(
+        url_episode(
+            "Huge Link", HUGE_URL, "Hugh Link", "A link longer than any embed takes", "Parens | Link Show #6"
+        ),
+        encoding="utf-8",
+    )
+    async with start_bot():
+        answers = [
+            await emulator.invoke("/quote speaker", name="pat parens"),
+            await emulator.invoke("/quote search", text="brackets everywhere link"),
+            await emulator.invoke("/ask", question="brackets everywhere in the link"),
+            await emulator.invoke("/quote random", speaker="pat parens"),
+            await emulator.invoke("/quote speaker", name="hugh link"),
+            await emulator.invoke("/quote random", speaker="hugh link"),
+            await emulator.invoke("/episode", episode="huge"),
+            await emulator.invoke("/takeaways", episode="huge"),
+            await emulator.invoke("/related", episode="huge"),
+        ]
+    assert emulator.take_violations() == []
+    for ix in answers:
+        assert ix.message.embeds, ix.message.content
+        assert "example.org" not in ix.message.text  # neither fits a masked link once encoded
+        assert "example.org/aaa" not in str(ix.message.embeds)  # nor the huge one any embed url
+        assert all("example.org" not in button.get("url", "") for button in ix.message.buttons)
+    assert answers[3].message.embeds[0]["url"] == PARENS_URL.replace(" ", "%20")  # 828: an embed takes it
+    assert "“Brackets everywhere in the link”\n▶ 1:00" in answers[0].message.embeds[0]["fields"][0]["value"]

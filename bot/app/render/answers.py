@@ -12,6 +12,7 @@ from bot.app.render.common import (
     embed,
     episode_name,
     field_budget,
+    first_within,
     moment,
     moment_link,
 )
@@ -39,10 +40,17 @@ def nothing_found() -> Reply:
 
 def passage_value(passage: Passage, budget: int) -> str:
     """Return the passage text, then its citation line, shortened to fit `budget`."""
-    cite = [episode_name(passage.episode)]
+    name = episode_name(passage.episode)
+    options = [f"\n{name}"]
     if passage.seconds is not None:
-        cite.append(moment(passage.seconds, passage.link))
-    suffix = "\n" + " · ".join(cite)
+        unlinked = moment(passage.seconds, None)
+        options = [
+            f"\n{name} · {moment(passage.seconds, passage.link)}",
+            f"\n{name} · {unlinked}",
+            f"\n{unlinked}",
+        ]
+    # A link too long for the field is dropped rather than squeezing out the passage.
+    suffix = first_within(options, budget // 2)
     text = limits.fit(passage.text, budget - len(suffix) - 2)
     return (f"“{text}”" if passage.kind == "quote" else text) + suffix
 

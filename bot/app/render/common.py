@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import discord
 
@@ -37,10 +38,32 @@ class Reply:
     controls: list[discord.ui.Item[Any]] = field(default_factory=list)  # paging buttons, added by paging
 
 
+# Characters a URL keeps as they are (besides letters and digits); quote() percent-encodes the
+# rest (spaces, quotes, <, >, non-ASCII), so what is sent is a well-formed address.
+_URL_KEEPS = "/:?#[]@!$&'()*+,;=%~-._"
+
+
+def sendable_url(url: str | None, limit: int) -> str | None:
+    """Return an http(s) URL as Discord is sent it, or None when it is not one or is over `limit`."""
+    checked = http_url(url)
+    if checked is None:
+        return None
+    sent = quote(checked, safe=_URL_KEEPS)
+    return sent if len(sent) <= limit else None  # measured as sent: an over-long link is left out
+
+
 def moment(seconds: int, link: str | None) -> str:
-    """Return `▶ 2:46:45` as a masked link to the moment, or plain text when there is no link."""
+    """Return `▶ 2:46:45` as a masked link to the moment, or plain text when there is no usable link."""
     label = f"▶ {format_offset(seconds)}"
-    return f"[{label}]({safe_url(link)})" if link and len(link) <= limits.LINK_URL else label
+    target = markdown_url(link)
+    return f"[{label}]({target})" if target else label
+
+
+def markdown_url(url: str | None) -> str | None:
+    """Return a URL ready for a masked link `[label](url)` within LINK_URL characters, or None."""
+    sent = sendable_url(url, limits.LINK_URL)
+    target = sent and safe_url(sent)
+    return target if target and len(target) <= limits.LINK_URL else None
 
 
 def safe_url(url: str) -> str:
@@ -49,19 +72,23 @@ def safe_url(url: str) -> str:
 
 
 def moment_link(seconds: int, link: str | None, who: str | None = None) -> Link | None:
-    """Return a link button that opens the episode at `seconds`, or None without a URL."""
-    if not link or len(link) > limits.LINK_URL:
+    """Return a link button that opens the episode at `seconds`, or None without a usable URL."""
+    url = sendable_url(link, limits.LINK_URL)
+    if url is None:
         return None
     label = f"▶ {format_offset(seconds)}" + (f" · {who}" if who else "")
-    return Link(limits.plain(label, limits.BUTTON_LABEL), link)
+    return Link(limits.plain(label, limits.BUTTON_LABEL), url)
 
 
 def episode_link(episode: EpisodeRef, label: str = "Open episode") -> Link | None:
     """Return a link button to the episode itself, or None without a usable URL."""
-    url = http_url(episode.url)
-    if url is None or len(url) > limits.LINK_URL:
-        return None
-    return Link(label, url)
+    url = sendable_url(episode.url, limits.LINK_URL)
+    return None if url is None else Link(label, url)
+
+
+def first_within(options: Sequence[str], room: int) -> str:
+    """Return the first of `options` at most `room` characters long (else the last, the shortest)."""
+    return next((option for option in options if len(option) <= room), options[-1])
 
 
 def episode_name(episode: EpisodeRef, limit: int = LABEL_IN_CITATION) -> str:
@@ -101,6 +128,6 @@ def embed(title: str, *, description: str | None = None, url: str | None = None)
     return discord.Embed(
         title=limits.fit(title, limits.EMBED_TITLE),
         description=description,
-        url=http_url(url),
+        url=sendable_url(url, limits.EMBED_URL),
         colour=COLOR,
     )

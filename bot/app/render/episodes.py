@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.app import limits
-from bot.app.render.common import Link, PageInfo, Reply, embed, episode_link, safe_url, share
+from bot.app.render.common import Link, PageInfo, Reply, embed, episode_link, markdown_url, share
 from bot.links import format_offset
 from bot.model import EpisodeCard, EpisodeRef, RelatedItem, Takeaway
 
@@ -56,11 +56,11 @@ def related_page(episode: EpisodeRef, items: Sequence[RelatedItem], info: PageIn
 
 
 def _related_line(item: RelatedItem, budget: int) -> str:
-    target = safe_url(item.episode.url) if item.episode and item.episode.url else None
+    target = markdown_url(item.episode.url) if item.episode else None
     title = limits.fit(item.title, max(20, budget // 2))
     # Link the title only when the URL fits this line's share, so long URLs cannot push a
     # page of ten past the description limit; the title is still shown, in bold.
-    linked = target and len(target) <= limits.LINK_URL and len(title) + len(target) + 12 <= budget
+    linked = target and len(title) + len(target) + 12 <= budget
     shown = f"[{title}]({target})" if linked else f"**{title}**"
     reason = limits.fit(item.reason, max(0, budget - len(shown) - 6))  # "• " and " — "
     return f"• {shown} — {reason}" if reason else f"• {shown}"

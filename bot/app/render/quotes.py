@@ -12,6 +12,7 @@ from bot.app.render.common import (
     embed,
     episode_name,
     field_budget,
+    first_within,
     moment,
     moment_link,
 )
@@ -41,9 +42,14 @@ def quotes_page(title: str, hits: Sequence[QuoteHit], info: PageInfo) -> Reply:
 
 def quote_value(hit: QuoteHit, budget: int) -> str:
     """Return `“text”` then the moment link and episode, with the text shortened to fit `budget`."""
-    suffix = f"\n{moment(hit.seconds, hit.link)} · {episode_name(hit.episode)}"
-    if len(suffix) > budget // 2:  # an absurd title must not squeeze out the quote itself
-        suffix = f"\n{moment(hit.seconds, hit.link)}"
+    linked, unlinked, name = (
+        moment(hit.seconds, hit.link),
+        moment(hit.seconds, None),
+        episode_name(hit.episode),
+    )
+    # An absurd title or link must not squeeze out the quote itself: drop the title, then the link.
+    options = [f"\n{linked} · {name}", f"\n{linked}", f"\n{unlinked} · {name}", f"\n{unlinked}"]
+    suffix = first_within(options, budget // 2)
     text = limits.fit(hit.text, budget - len(suffix) - 2)
     return f"“{text}”{suffix}"
 

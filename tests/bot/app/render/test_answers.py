@@ -1,5 +1,5 @@
 from bot.app.render import PageInfo
-from bot.app.render.answers import NOTHING_FOUND, ask_page, nothing_found
+from bot.app.render.answers import NOTHING_FOUND, ask_page, nothing_found, passage_value
 from tests.helpers import SEED_URL, embed_problems, passage
 
 
@@ -31,3 +31,11 @@ def test_nothing_found_is_honest_and_ephemeral():
     reply = nothing_found()
     assert reply.content == NOTHING_FOUND
     assert reply.ephemeral
+
+
+def test_a_passage_field_stays_within_its_budget_whatever_the_link_becomes_once_escaped():
+    link = "https://e.org/?q=" + "( )" * 160
+    value = passage_value(passage(text="Brackets in the link.", link=link), 300)
+    assert len(value) <= 300
+    assert value.startswith("“Brackets in the link.”\n")
+    assert value.endswith(" · ▶ 17:05")

@@ -44,3 +44,30 @@ def test_embed_title_is_escaped_and_fitted():
     embed = common.embed("**x**" + "y" * 300)
     assert embed.title.startswith("\\*\\*x\\*\\*")
     assert len(embed.title) == 256
+
+
+def test_a_link_is_measured_as_it_is_sent():
+    parens = "https://e.org/?q=" + "(a)" * 160  # 497 characters, 817 with ( and ) encoded
+    assert common.moment(60, parens) == "▶ 1:00"
+    assert common.moment_link(60, parens) is not None  # a button takes ( and ) as they are
+    spaced = "https://e.org/" + "a b" * 166  # 512 characters, 844 with the spaces encoded
+    assert common.moment_link(60, spaced) is None
+    assert common.moment(60, "https://e.org/a b") == "[▶ 1:00](https://e.org/a%20b)"
+
+
+def test_a_sent_url_is_well_formed():
+    assert common.sendable_url('https://e.org/Zoë Ång?q="x" <y>', 2048) == (
+        "https://e.org/Zo%C3%AB%20%C3%85ng?q=%22x%22%20%3Cy%3E"
+    )
+    assert common.sendable_url("https://e.org/a%20b?c=d&e=f#g", 2048) == "https://e.org/a%20b?c=d&e=f#g"
+    assert common.sendable_url("ftp://e.org/x", 2048) is None
+
+
+def test_an_embed_url_over_2048_characters_is_left_out():
+    assert common.embed("t", url="https://e.org/" + "a" * 2034).url is not None
+    assert common.embed("t", url="https://e.org/" + "a" * 2035).url is None
+
+
+def test_first_within_prefers_the_first_option_that_fits():
+    assert common.first_within(["long option", "short", "s"], 5) == "short"
+    assert common.first_within(["long option", "longer"], 3) == "longer"

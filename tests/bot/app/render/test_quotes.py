@@ -1,5 +1,5 @@
 from bot.app.render import PageInfo
-from bot.app.render.quotes import quote_card, quotes_page, search_page
+from bot.app.render.quotes import quote_card, quote_value, quotes_page, search_page
 from tests.helpers import NATHAN, SEED_URL, embed_problems, embed_text, quote
 
 NATHAN_QUOTES = [
@@ -91,3 +91,11 @@ def test_quote_card_of_a_huge_quote_fits():
 def test_search_page_titles_with_the_words():
     (embed,) = search_page("recursive languag", [quote()], PageInfo(0, 1, 1)).embeds
     assert embed.title == "Quotes matching “recursive languag”"
+
+
+def test_a_quote_field_stays_within_its_budget_whatever_the_link_becomes_once_escaped():
+    link = "https://e.org/?q=" + "( )" * 160  # 497 characters as stored, 1,137 in a masked link
+    value = quote_value(quote("Brackets in the link.", link=link), 300)
+    assert len(value) <= 300
+    assert value.startswith("“Brackets in the link.”\n▶ 2:46:45 · State of AI")
+    assert "e.org" not in value
