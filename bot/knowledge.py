@@ -6,7 +6,7 @@ import asyncio
 import logging
 import random
 import sqlite3
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from bot.model import (
 from bot.search import ranking
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
+from bot.search.semantic import WordVectors, word_vectors
 from bot.search.typos import english_words
 from bot.storage import Database
 from bot.storage import catalogue as stored
@@ -34,6 +35,7 @@ from bot.storage import queries as q
 from bot.text import normalize
 
 log = logging.getLogger(__name__)
+Expansion = Callable[["KnowledgeBase", ranking.AskPlan], Awaitable[ranking.AskPlan]]
 SEARCH_CANDIDATES = 60
 PERSON_CANDIDATES = 40
 ASK_CANDIDATES = 100
@@ -68,9 +70,19 @@ class KnowledgeBase:
     database returns for episodes the snapshot does not know yet are left out until the swap.
     """
 
-    def __init__(self, db: Database, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        rng: random.Random | None = None,
+        *,
+        semantic: bool = True,
+        expand: Expansion | None = None,
+    ) -> None:
         self.db = db
         self._snap = Snapshot()
+        self._semantic = semantic  # use the optional model's word vectors when installed
+        self._vectors: WordVectors | None = None
+        self._expand = expand  # another way to widen a question's words (the evaluation compares them)
         self._rng = rng or random.Random()  # noqa: S311 (picking a quote to show, not security)
         self._loaded = False
         self._data_version: int | None = None
@@ -109,6 +121,8 @@ class KnowledgeBase:
         # nor the connection that answers commands waits for a large catalogue.
         self._snap = await self.db.read_in_thread(Snapshot.read)
         await asyncio.to_thread(english_words)  # loaded once per process, before the first question
+        if self._semantic and self._vectors is None:
+            self._vectors = await asyncio.to_thread(word_vectors)
         self._loaded = True
 
     async def ingest(self, paths: Sequence[Path], feeds: FeedSources | None = None) -> IngestReport:
@@ -214,7 +228,9 @@ class KnowledgeBase:
     async def ask(self, question: str, limit: int = 5) -> list[Passage]:
         """Return passages answering `question`, best first; [] means nothing found."""
         snap = self._snap
-        plan = ranking.plan_ask(question, snap.cat, snap.vocab)
+        plan = ranking.plan_ask(question, snap.cat, snap.vocab, self._vectors)
+        if self._expand is not None:
+            plan = await self._expand(self, plan)
         reading, conn = plan.reading, self.db.conn
         rows: list[q.SegmentRow] = []
         # Candidates by any evidence: the named episode's passages, the named people's quotes,

@@ -19,7 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.realistic import write_competitors
 from bot.knowledge import KnowledgeBase
+from bot.search.semantic import available
 from bot.storage import Database
+from eval.methods import METHODS
 from eval.questions import EPISODES, Question, load
 
 LIMIT = 5  # passages asked for; MRR counts a right passage down to this rank
@@ -90,12 +92,18 @@ async def ask_all(kb: KnowledgeBase, questions: Sequence[Question], explain: boo
 
 
 async def measure(
-    folders: Sequence[Path], db_path: Path, questions: Sequence[Question], explain: bool
+    folders: Sequence[Path],
+    db_path: Path,
+    questions: Sequence[Question],
+    *,
+    explain: bool,
+    semantic: bool,
+    method: str | None,
 ) -> Outcome:
     """Load `folders` into a fresh knowledge base and ask the questions (twice: the first run warms up)."""
     db = await Database.open(db_path)
     try:
-        kb = KnowledgeBase(db)
+        kb = KnowledgeBase(db, semantic=semantic, expand=METHODS.get(method))
         report = await kb.ingest(list(folders))
         if not report.ok:
             raise RuntimeError(f"evaluation data did not load: {report.failed[:3]}")
@@ -135,18 +143,21 @@ def met(alone: Outcome, crowded: Outcome) -> bool:
     )
 
 
-async def run(half: str, competitors: int, explain: bool) -> int:
+async def run(half: str, competitors: int, explain: bool, semantic: bool, method: str | None) -> int:
     """Measure one half of the questions alone and among competitors; print the table."""
     questions = load(half=half)
+    options = {"explain": explain, "semantic": semantic, "method": method}
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
         work = Path(tmp)
-        alone = await measure([EPISODES], work / "alone.db", questions, explain)
+        alone = await measure([EPISODES], work / "alone.db", questions, **options)
         rivals = write_competitors(work / "rivals", competitors)
-        crowded = await measure([EPISODES, rivals], work / "crowded.db", questions, explain)
+        crowded = await measure([EPISODES, rivals], work / "crowded.db", questions, **options)
     if explain:
         print("seed alone:", *alone.lines, sep="\n")
         print(f"\nwith {competitors:,} competing episodes:", *crowded.lines, sep="\n")
         print()
+    engine = "words and word vectors (the [semantic] extra)" if semantic and available() else "words only"
+    print(f"/ask engine: {engine}\n")
     print(table(half, questions, alone, crowded, competitors))
     ok = met(alone, crowded)
     print("\nevery target met" if ok else "\nsome target missed")
@@ -158,13 +169,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--half", choices=("tune", "test"), default="test")
     parser.add_argument("--competitors", type=int, default=1000, help="competing episodes to add")
+    parser.add_argument("--words-only", action="store_true", help="leave the optional word vectors out")
+    parser.add_argument("--method", choices=sorted(METHODS), help="widen questions another way (tuning half)")
     parser.add_argument(
         "--misses", action="store_true", help="print each question's outcome (tuning half only)"
     )
     args = parser.parse_args()
     if args.misses and args.half != "tune":
         parser.error("--misses shows per-question outcomes of the tuning half only")
-    return asyncio.run(run(args.half, args.competitors, args.misses))
+    if args.method and args.half != "tune":
+        parser.error("--method compares ways of widening questions on the tuning half only")
+    return asyncio.run(run(args.half, args.competitors, args.misses, not args.words_only, args.method))
 
 
 if __name__ == "__main__":

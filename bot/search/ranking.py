@@ -9,8 +9,17 @@ from dataclasses import dataclass
 from bot.links import timestamp_url
 from bot.model import EpisodeRef, Passage, RelatedItem
 from bot.search.catalogue import Catalogue
-from bot.search.fulltext import TextQuery, Vocabulary, acronyms, content_words, fts_phrase, plan_query
+from bot.search.fulltext import (
+    STOPWORDS,
+    TextQuery,
+    Vocabulary,
+    acronyms,
+    content_words,
+    fts_phrase,
+    plan_query,
+)
 from bot.search.question import MAX_WORDS, Reading, read_question
+from bot.search.semantic import WordVectors
 from bot.storage.queries import SegmentRow
 from bot.text import normalize
 
@@ -24,7 +33,11 @@ NAMING_FIT, NAMESAKE_FIT, EPISODE_FIT = (
     0.4,
 )  # a passage naming them, by a namesake, in their episode
 TITLE_CREDIT = 0.5  # a question word found only in the passage's episode title
+# A question word a passage lacks counts up to SOFT_CREDIT by its closest word there, from a
+# cosine of SOFT_FROM (unrelated words score about 0 to 0.15) to SOFT_TO ("fast" and "quick": 0.5).
+SOFT_CREDIT, SOFT_FROM, SOFT_TO = 0.7, 0.2, 0.5
 EVIDENCE_MIN = 9.0  # the least weight of question words a passage must hold (one rare word, or more)
+TIED_RELIEF = 0.6  # the share of EVIDENCE_MIN waived for a passage by the person (or of the episode) named
 EPISODE_BONUS = 15.0  # a passage of the episode the question names
 KIND_BONUS = 10.0  # the kind asked for ("who said": quotes), or a description for "who is"
 OWN_WORDS_PENALTY = 30.0
@@ -40,6 +53,7 @@ class AskPlan:
     reading: Reading
     query: TextQuery  # the subject words
     names: TextQuery  # "who is X": X's name words, searched for in what others say
+    vectors: WordVectors | None = None  # meaning, when the optional model is installed
 
 
 def rank(
@@ -57,13 +71,13 @@ def rank(
     return [(score, row) for score, _, row in scored]
 
 
-def plan_ask(question: str, cat: Catalogue, vocab: Vocabulary) -> AskPlan:
+def plan_ask(question: str, cat: Catalogue, vocab: Vocabulary, vectors: WordVectors | None = None) -> AskPlan:
     """Read a question and plan the searches that gather its candidate passages."""
     reading = read_question(question, cat, vocab)
     related = acronyms(reading.words, vocab)
     query = plan_query(reading.words, vocab, reading.focus, limit=MAX_WORDS, related=related)
     names = plan_query(reading.name_words, vocab) if reading.who_is else TextQuery(())
-    return AskPlan(reading, query, names)
+    return AskPlan(reading, query, names, vectors)
 
 
 def passages(rows: Sequence[SegmentRow], plan: AskPlan, cat: Catalogue, limit: int) -> list[Passage]:
@@ -97,19 +111,22 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue) -> float:
         return _describes(row, words, plan, cat)
     query = plan.query
     hits = query.hits_in(words)
-    found = sum(w for w, hit in zip(query.weights, hits, strict=True) if hit)
+    # A word the passage lacks but its episode's title holds half counts: "theft in ancient rome"
+    # is answered by a quote about theft in the episode "How Rome Moved Water".
+    title = query.hits_in(cat.title_words.get(row.episode_id, frozenset()))
     fit = _person_fit(row, words, reading, cat) if reading.people else 0.0
     # Common words alone ("the next episode") are in passage after passage by chance; they are
     # evidence enough only in the words of the person, or the episode, the question names.
     tied = 1.0 if row.episode_id in reading.episodes else fit
-    if found < EVIDENCE_MIN * (1 - tied / 2):
+    held = [1.0 if hit else 0.0 for hit in hits]
+    if plan.vectors is not None and tied >= NAMING_FIT:
+        # Words close in meaning count only where the person or episode named vouches for the
+        # passage: among thousands of others, some word of any passage is close to some word asked.
+        held = _meant(held, words, plan)
+    if sum(w * c for w, c in zip(query.weights, held, strict=True)) < EVIDENCE_MIN * (1 - TIED_RELIEF * tied):
         return 0.0
-    # A word the passage lacks but its episode's title holds half counts: "theft in ancient rome"
-    # is answered by a quote about theft in the episode "How Rome Moved Water".
-    title = query.hits_in(cat.title_words.get(row.episode_id, frozenset()))
-    found += TITLE_CREDIT * sum(
-        w for w, hit, titled in zip(query.weights, hits, title, strict=True) if titled and not hit
-    )
+    credit = [max(c, TITLE_CREDIT * titled) for c, titled in zip(held, title, strict=True)]
+    found = sum(w * c for w, c in zip(query.weights, credit, strict=True))
     score = 100.0 * found / sum(query.weights)
     if len(query.groups) > 1:
         score += SIMILARITY_WEIGHT * (query.similarity_normalized(text) / 100 - 0.5)
@@ -122,6 +139,20 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue) -> float:
     if reading.kind == row.kind:
         score += KIND_BONUS
     return score
+
+
+def _meant(credit: list[float], words: set[str], plan: AskPlan) -> list[float]:
+    """Credit the question words a passage lacks by its closest word in meaning ("quick": "fast")."""
+    missing = [i for i, c in enumerate(credit) if c < SOFT_CREDIT]
+    others = [w for w in words if w not in STOPWORDS and len(w) >= 3 and not w.isdigit()]
+    if not missing or not others or plan.vectors is None:
+        return credit
+    closest = plan.vectors.closest([plan.query.words[i] for i in missing], others)
+    credit = list(credit)
+    for i, cosine in zip(missing, closest, strict=True):
+        soft = SOFT_CREDIT * min(1.0, max(0.0, (cosine - SOFT_FROM) / (SOFT_TO - SOFT_FROM)))
+        credit[i] = max(credit[i], soft)
+    return credit
 
 
 def _person_fit(row: SegmentRow, words: set[str], reading: Reading, cat: Catalogue) -> float:

@@ -1,0 +1,69 @@
+"""Word vectors: closest words by cosine, loaded only when installed, and counted only where vouched for."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from bot.knowledge import KnowledgeBase
+from bot.search import semantic
+from bot.search.semantic import WordVectors
+from eval.questions import EPISODES
+
+PIECES = {"fast": 1, "quick": 2, "speed": 3, "tennis": 4, "composer": 5}
+
+
+class Pieces:
+    """Stand in for a tokenizers.Tokenizer: one piece per known word, [UNK] (0) otherwise."""
+
+    def encode_batch(self, words, add_special_tokens=False):
+        return [SimpleNamespace(ids=[PIECES.get(w, 0)]) for w in words]
+
+
+def vectors():
+    rng = np.random.default_rng(1)
+    matrix = rng.normal(size=(6, 16)).astype(np.float32)
+    matrix[2] = matrix[1] + 0.1 * rng.normal(size=16)  # quick ~ fast
+    matrix[3] = matrix[1] + 0.3 * rng.normal(size=16)  # speed ~ fast
+    return WordVectors(matrix, Pieces())
+
+
+def test_closest_finds_the_nearest_word_in_meaning():
+    closest = vectors().closest(["quick", "tennis"], ["fast", "composer"])
+    assert closest[0] > 0.8
+    assert closest[1] < 0.6
+    assert vectors().closest(["quick"], []) == [0.0]
+
+
+def test_without_the_extra_there_are_no_vectors(monkeypatch):
+    semantic.word_vectors.cache_clear()
+    monkeypatch.setattr(semantic, "available", lambda: False)
+    assert semantic.word_vectors() is None
+    semantic.word_vectors.cache_clear()
+
+
+class Meaning:
+    """Say "quick" and "fast" mean the same, everything else nothing alike."""
+
+    def closest(self, words, others):
+        return [1.0 if w == "quick" and "fast" in others else 0.0 for w in words]
+
+
+@pytest.fixture
+async def kb(db):
+    knowledge = KnowledgeBase(db, semantic=False)
+    assert (await knowledge.ingest([EPISODES])).ok
+    return knowledge
+
+
+async def test_a_word_close_in_meaning_counts_in_the_named_persons_words(kb):
+    assert await kb.ask("what does raschka like because it is quick") == []
+    kb._vectors = Meaning()
+    passages = await kb.ask("what does raschka like because it is quick")
+    assert any("Composer" in p.text for p in passages)
+    assert all("fast" in p.text for p in passages)
+
+
+async def test_a_word_close_in_meaning_never_answers_alone(kb):
+    kb._vectors = Meaning()
+    assert await kb.ask("anything quick") == []
