@@ -178,11 +178,11 @@ class Workload:
         }  # fmt: skip
 
 
-async def measure(corpus: Path, db_path: Path, samples: int) -> dict[str, object]:
+async def measure(corpus: Path, db_path: Path, samples: int, semantic: bool) -> dict[str, object]:
     """Ingest `corpus` cold and again, then time every query; return the figures."""
     db = await Database.open(db_path)
     try:
-        kb = KnowledgeBase(db)
+        kb = KnowledgeBase(db, semantic=semantic)
         start = time.perf_counter()
         report = await kb.ingest([corpus])
         cold = time.perf_counter() - start
@@ -208,12 +208,13 @@ async def measure(corpus: Path, db_path: Path, samples: int) -> dict[str, object
         await db.close()
 
 
-def run_size(episodes: int, samples: int, workdir: Path) -> dict[str, object]:
+def run_size(episodes: int, samples: int, workdir: Path, semantic: bool) -> dict[str, object]:
     """Generate a corpus, then measure it in a fresh process so peak RSS belongs to this size."""
     corpus, db_path = workdir / f"corpus-{episodes}", workdir / f"kb-{episodes}.db"
     write_corpus(corpus, episodes)
     out = subprocess.run(
-        [sys.executable, __file__, "--measure", str(corpus), "--db", str(db_path), "--samples", str(samples)],
+        [sys.executable, __file__, "--measure", str(corpus), "--db", str(db_path), "--samples", str(samples),
+         *([] if semantic else ["--words-only"])],
         check=True, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -241,14 +242,15 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], help="episodes per corpus")
     parser.add_argument("--samples", type=int, default=300, help="timed calls per query")
+    parser.add_argument("--words-only", action="store_true", help="leave /ask's optional word vectors out")
     parser.add_argument("--measure", type=Path, help=argparse.SUPPRESS)  # internal: one size, JSON out
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(asyncio.run(measure(args.measure, args.db, args.samples))))
+        print(json.dumps(asyncio.run(measure(args.measure, args.db, args.samples, not args.words_only))))
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-kb-") as tmp:
-        results = [run_size(n, args.samples, Path(tmp)) for n in args.sizes]
+        results = [run_size(n, args.samples, Path(tmp), not args.words_only) for n in args.sizes]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {cores} cores\n")
     print(table(args.sizes, results))

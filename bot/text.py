@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 # Letters that carry no combining mark under NFKD but that people type without the stroke.
 _FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"})
+
+
+_NOT_ALNUM_ASCII = re.compile(r"[^a-z0-9]+")
 
 
 # Rebuilding the in-memory catalogue normalizes every title and name again; remembering them makes
@@ -14,6 +18,8 @@ _FOLD = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ı": "i", "�
 @functools.lru_cache(maxsize=1 << 17)
 def normalize(s: str) -> str:
     """Return a case- and accent-insensitive matching key: letters and digits separated by single spaces."""
+    if s.isascii():  # most text: the same key, an order of magnitude faster (search ranks hundreds)
+        return " ".join(_NOT_ALNUM_ASCII.sub(" ", s.lower()).split())
     # NFKD on both sides of casefold: each can produce what the other must then fold ("ℌ", "İ").
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", s).casefold()).translate(_FOLD)
     kept = (ch if ch.isalnum() else " " for ch in folded if not unicodedata.combining(ch))

@@ -74,3 +74,14 @@ def test_truncate_fits_and_marks_every_cut(text, limit):
     cut = truncate(text, limit)
     assert len(cut) <= limit
     assert cut == text or cut.endswith(ELLIPSIS) or limit == 0
+
+
+def _slow_normalize(s):
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", s).casefold())
+    kept = (ch if ch.isalnum() else " " for ch in folded if not unicodedata.combining(ch))
+    return " ".join("".join(kept).split())
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_normalize_of_ascii_text_takes_the_short_way_to_the_same_key(text):
+    assert normalize(text) == _slow_normalize(text)
