@@ -82,6 +82,7 @@ class KnowledgeBase:
         self._snap = Snapshot()
         self._semantic = semantic  # use the optional model's word vectors when installed
         self._vectors: WordVectors | None = None
+        self._words: Awaitable[object] | None = None
         self._expand = expand  # another way to widen a question's words (the evaluation compares them)
         self._rng = rng or random.Random()  # noqa: S311 (picking a quote to show, not security)
         self._loaded = False
@@ -120,13 +121,15 @@ class KnowledgeBase:
         # Read and built in a worker thread on a connection of its own: neither the event loop
         # nor the connection that answers commands waits for a large catalogue.
         self._snap = await self.db.read_in_thread(Snapshot.read)
-        await asyncio.to_thread(english_words)  # loaded once per process, before the first question
+        await (self._words or asyncio.to_thread(english_words))  # once per process, before any question
         if self._semantic and self._vectors is None:
             self._vectors = await asyncio.to_thread(word_vectors)
         self._loaded = True
 
     async def ingest(self, paths: Sequence[Path], feeds: FeedSources | None = None) -> IngestReport:
         """Load episode files (and cached feed items), then swap in the new indexes when anything changed."""
+        if not self._loaded and self._words is None:  # read the English word list while files parse
+            self._words = asyncio.ensure_future(asyncio.to_thread(english_words))
         report = await ingest(self.db, paths, feeds=feeds)
         await self.sync()
         return report
