@@ -75,7 +75,8 @@ class WordVectors:
         """Return, per word, its cosine with the closest of `others` (0 when there are none)."""
         if not words or not others:
             return [0.0] * len(words)
-        return (self.vectors(words) @ self.vectors(others).T).max(axis=1).tolist()
+        best = (self.vectors(words) @ self.vectors(others).T).max(axis=1)
+        return [float(cosine) for cosine in best]
 
 
 @functools.cache
