@@ -12,7 +12,7 @@ from itertools import combinations
 from rapidfuzz import fuzz
 
 from bot.search.typos import TypoIndex, english_idf, is_english
-from bot.text import normalize
+from bot.text import normalize, normalize_passage
 
 # Words that say nothing about which passage is meant; kept out of MATCH so "the" cannot match all.
 _STOPWORDS = (
@@ -122,7 +122,7 @@ class TextQuery:
 
     def hits(self, text: str) -> list[bool]:
         """Return, per typed word, whether `text` holds it, inflected or corrected."""
-        return self.hits_in(set(normalize(text).split()))
+        return self.hits_in(set(normalize_passage(text).split()))
 
     def hits_in(self, words: Set[str]) -> list[bool]:
         """Return, per typed word, whether the normalized `words` hold it, inflected or corrected."""
@@ -147,7 +147,7 @@ class TextQuery:
 
     def similarity(self, text: str) -> float:
         """Return 0-100: how closely `text` contains the typed words as a phrase."""
-        return self.similarity_normalized(normalize(text))
+        return self.similarity_normalized(normalize_passage(text))
 
     def similarity_normalized(self, text: str) -> float:
         """Return 0-100: how closely normalized `text` contains the typed words as a phrase."""

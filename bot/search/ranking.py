@@ -21,7 +21,7 @@ from bot.search.fulltext import (
 from bot.search.question import MAX_WORDS, Reading, read_question
 from bot.search.semantic import WordVectors
 from bot.storage.queries import SegmentRow
-from bot.text import normalize
+from bot.text import normalize_passage
 
 SCORE_CUTOFF = 50.0  # 0-100; below it a hit shares a word or two by chance
 ASK_CUTOFF = 60.0  # an answer's least score: below it the passage shares only some rare words
@@ -96,7 +96,7 @@ def passages(rows: Sequence[SegmentRow], plan: AskPlan, cat: Catalogue, limit: i
         return [_passage(row, cat, 100.0, row.text) for row in quotes[:limit]]
     scored = []
     for order, row in enumerate(unique):
-        score = _score(row, normalize(row.text), plan, cat)
+        score = _score(row, normalize_passage(row.text), plan, cat)
         if score >= ASK_CUTOFF:
             scored.append((score, order, row))
     scored.sort(key=lambda item: (-item[0], item[1]))
@@ -274,7 +274,7 @@ def _add_similar(ep: EpisodeRef, similar: Sequence[SegmentRow], reasons: dict[in
     for row in similar:
         if added >= NEIGHBOURS or row.episode_id == ep.id or row.episode_id in reasons:
             continue
-        text = set(normalize(row.text).split())
+        text = set(normalize_passage(row.text).split())
         shared = [w for w in words if w in text]
         if shared:
             reasons[row.episode_id] = ["similar topics: " + ", ".join(shared[:3])]

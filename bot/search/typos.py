@@ -21,10 +21,16 @@ RAREST = 1e-5  # a word rarer than English's list: in one passage in 100,000
 @functools.cache
 def english_words() -> dict[str, float]:
     """Return English words at least as common as ENGLISH_MIN_ZIPF with their Zipf values (loads in ~1 s)."""
-    from wordfreq import get_frequency_dict  # noqa: PLC0415 (loading its list takes a second)
+    from wordfreq import get_frequency_dict, get_frequency_list  # noqa: PLC0415 (loading takes a second)
 
     least = 10 ** (ENGLISH_MIN_ZIPF - 9)
-    return {w: math.log10(f) + 9 for w, f in get_frequency_dict("en", wordlist="large").items() if f >= least}
+    words = {
+        w: math.log10(f) + 9 for w, f in get_frequency_dict("en", wordlist="large").items() if f >= least
+    }
+    # wordfreq remembers its whole list (320,000 words); only the 54,000 above are needed.
+    get_frequency_dict.cache_clear()
+    get_frequency_list.cache_clear()
+    return words
 
 
 def is_english(word: str) -> bool:
