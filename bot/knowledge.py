@@ -13,7 +13,6 @@ from pathlib import Path
 from bot.errors import NotFoundError
 from bot.ingest.feeds import FeedSources
 from bot.ingest.run import ingest
-from bot.links import timestamp_url
 from bot.model import (
     EpisodeCard,
     EpisodeRef,
@@ -179,6 +178,8 @@ class KnowledgeBase:
             mention_count=facts.mention_count,
             mentions_declared=facts.mentions_declared,
             related_count=facts.related_count,
+            season=facts.season,
+            page_url=facts.page_url,
         )
 
     async def takeaways(self, ep: EpisodeRef) -> list[Takeaway]:
@@ -321,7 +322,7 @@ def _hits(rows: Sequence[q.SegmentRow], cat: Catalogue) -> list[QuoteHit]:
             cat.people.get(r.person_id or 0) or Person(r.person_id or 0, "?"),
             r.seconds or 0,
             cat.episodes[r.episode_id],
-            timestamp_url(cat.episodes[r.episode_id].url, r.seconds or 0),
+            cat.episodes[r.episode_id].link_at(r.seconds or 0),
         )
         for r in _known(rows, cat)
     ]

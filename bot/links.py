@@ -31,8 +31,31 @@ def parse_offset(text: str) -> int:
 
 def timestamp_url(url: str | None, seconds: int) -> str | None:
     """Return `url` set to start at `seconds`, the URL itself when it has no time parameter, or None."""
+    return moment_url(url, seconds)
+
+
+def moment_url(url: str | None, seconds: int, audio: str | None = None) -> str | None:
+    """Return the link that plays an episode from `seconds`.
+
+    That is the episode's own link when its player takes a start time (YouTube, Spotify, a media
+    file), else its audio (a feed's enclosure, audio by its declared type whatever its address
+    ends with) with `#t=`, else the episode's link unchanged; None when it has neither.
+    """
+    at = max(0, int(seconds))
     parts = _http_parts(url)
-    return None if parts is None else urlunsplit(_at_time(parts, max(0, int(seconds))))
+    timed = _at_time(parts, at) if parts is not None else None
+    if timed is not None:
+        return urlunsplit(timed)
+    audio_parts = _http_parts(audio)
+    if audio_parts is not None:
+        return urlunsplit(audio_parts._replace(fragment=f"t={at}"))
+    return urlunsplit(parts) if parts is not None else None
+
+
+def is_media_file(url: str) -> bool:
+    """Tell whether a URL's path ends like an audio or video file."""
+    parts = _http_parts(url)
+    return parts is not None and parts.path.lower().endswith(_AUDIO_SUFFIXES)
 
 
 def http_url(url: str | None) -> str | None:
@@ -50,8 +73,8 @@ def _http_parts(url: str | None) -> SplitResult | None:
     return parts if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
-def _at_time(parts: SplitResult, seconds: int) -> SplitResult:
-    """Return the URL parts with the start-time parameter its player understands."""
+def _at_time(parts: SplitResult, seconds: int) -> SplitResult | None:
+    """Return the URL parts with the start-time parameter its player understands (None: it has none)."""
     host, path = (parts.hostname or "").lower(), parts.path
     if host in _YOUTUBE_HOSTS and path.startswith("/embed/"):
         return parts._replace(query=_set_param(parts.query, "start", str(seconds)))
@@ -61,7 +84,7 @@ def _at_time(parts: SplitResult, seconds: int) -> SplitResult:
         return parts._replace(query=_set_param(parts.query, "t", str(seconds)))
     if path.lower().endswith(_AUDIO_SUFFIXES):
         return parts._replace(fragment=f"t={seconds}")
-    return parts
+    return None
 
 
 def _set_param(query: str, name: str, value: str) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from bot.links import moment_url
 from bot.text import truncate
 
 
@@ -110,6 +111,11 @@ class EpisodeRef:
     number: int | None = None
     url: str | None = None
     published: dt.date | None = None
+    audio_url: str | None = None  # the episode's audio (a feed's enclosure)
+
+    def link_at(self, seconds: int) -> str | None:
+        """Return the link that plays this episode from `seconds` (see bot.links.moment_url)."""
+        return moment_url(self.url, seconds, self.audio_url)
 
     @property
     def show_and_number(self) -> str:
@@ -156,6 +162,8 @@ class EpisodeCard:
     mention_count: int
     mentions_declared: int | None
     related_count: int
+    season: int | None = None
+    page_url: str | None = None  # the feed item's web page
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ import feedparser
 from defusedxml.ElementTree import iterparse
 
 from bot.feeds.html import html_to_text
-from bot.links import http_url, parse_offset
+from bot.links import http_url, is_media_file, parse_offset
 
 PODCAST_NAMESPACES = (
     "https://podcastindex.org/namespace/1.0",
@@ -192,20 +192,35 @@ def _guid(entry: dict[str, Any], media: str | None, link: str | None, title: str
 
 
 def _enclosures(entry: dict[str, Any], tags: _ItemTags) -> tuple[str | None, str | None]:
+    """Return the item's audio and video, each known by its declared type (`audio/mpeg` is audio
+    whatever its address ends with); an enclosure without a type counts by its file ending."""
+    found = [
+        (link.get("href"), link.get("type"), None)
+        for link in entry.get("links", ())
+        if link.get("rel") == "enclosure"
+    ]
+    found += [
+        (media.get("url"), media.get("type"), media.get("medium")) for media in entry.get("media_content", ())
+    ]
     audio = video = None
-    for link in entry.get("links", ()):
-        if link.get("rel") != "enclosure":
-            continue
-        url, kind = http_url(link.get("href")), (link.get("type") or "").lower()
-        if url and kind.startswith("video/"):
+    for address, kind, medium in found:
+        url = http_url(address)
+        what = _media(url, (kind or "").split(";", 1)[0].strip().lower(), medium) if url else None
+        if what == "video":
             video = video or url
-        elif url:
+        elif what == "audio":
             audio = audio or url
-    for content in entry.get("media_content", ()):
-        url, kind = http_url(content.get("url")), (content.get("type") or "").lower()
-        if url and (content.get("medium") == "video" or kind.startswith("video/")):
-            video = video or url
     return audio, video or tags.video
+
+
+def _media(url: str, kind: str, medium: object) -> str | None:
+    if medium in ("audio", "video"):
+        return str(medium)
+    if kind.startswith(("audio/", "video/")):
+        return kind.split("/", 1)[0]
+    if kind in ("", "application/octet-stream", "binary/octet-stream") and is_media_file(url):
+        return "audio"  # a media file of no stated kind: its time links work like audio's
+    return None  # a transcript, an image, a PDF: not something to play
 
 
 def _description(entry: dict[str, Any]) -> str:

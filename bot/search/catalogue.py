@@ -55,7 +55,9 @@ class Catalogue:
         """Index episodes, people and who appears where."""
         cat = cls()
         for row in episodes:
-            ref = EpisodeRef(row.id, row.key, row.title, row.show, row.number, row.url, row.published)
+            ref = EpisodeRef(
+                row.id, row.key, row.title, row.show, row.number, row.url, row.published, row.audio_url
+            )
             cat.episodes[row.id] = ref
             cat.by_key[row.key.casefold()] = row.id
             if row.number is not None:

@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.links import timestamp_url
 from bot.model import EpisodeRef, Passage, RelatedItem
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import (
@@ -205,7 +204,7 @@ def _passage(row: SegmentRow, cat: Catalogue, score: float, text: str) -> Passag
         episode=ep,
         speaker=cat.people.get(row.person_id) if row.person_id else None,
         seconds=row.seconds if is_quote else None,
-        link=timestamp_url(ep.url, row.seconds or 0) if is_quote else None,
+        link=ep.link_at(row.seconds or 0) if is_quote else None,
         truncated=row.truncated,
         score=round(score, 1),
     )

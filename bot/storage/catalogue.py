@@ -63,7 +63,7 @@ def _episodes(conn: sqlite3.Connection) -> list[EpisodeRow]:
     for episode_id, alias in conn.execute("SELECT episode_id, alias FROM episode_aliases"):
         aliases.setdefault(episode_id, []).append(alias)
     rows = conn.execute(
-        "SELECT e.id, e.key, e.title, s.name, e.number, e.url, e.published, a.first_seen "
+        "SELECT e.id, e.key, e.title, s.name, e.number, e.url, e.published, a.first_seen, e.audio_url "
         "FROM episodes e LEFT JOIN shows s ON s.id = e.show_id LEFT JOIN episode_arrivals a ON a.key = e.key"
     )
     return [
@@ -72,8 +72,9 @@ def _episodes(conn: sqlite3.Connection) -> list[EpisodeRow]:
             dt.date.fromisoformat(published) if published else None,
             tuple(aliases.get(id_, ())),
             first_seen,
+            audio_url,
         )
-        for id_, key, title, show, number, url, published, first_seen in rows
+        for id_, key, title, show, number, url, published, first_seen, audio_url in rows
     ]  # fmt: skip
 
 

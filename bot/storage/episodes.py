@@ -30,6 +30,10 @@ class EpisodeFields(NamedTuple):
     duration_seconds: int | None
     quotes_declared: int | None
     mentions_declared: int | None
+    guid: str | None = None  # a feed item's guid
+    season: int | None = None
+    audio_url: str | None = None  # audio (a feed's enclosure): links play it from a second
+    page_url: str | None = None  # the feed item's web page
 
 
 class PersonEntry(NamedTuple):
@@ -133,12 +137,15 @@ def delete_episodes(conn: sqlite3.Connection, episodes: Iterable[tuple[str, str]
 
 _UPSERT = (
     "INSERT INTO episodes(key, show_id, source, stamp, content_hash, title, title_norm, number, url, "
-    "published, duration_seconds, quotes_declared, mentions_declared) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) "
+    "published, duration_seconds, quotes_declared, mentions_declared, guid, season, audio_url, page_url) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
     "ON CONFLICT(key) DO UPDATE SET show_id=excluded.show_id, source=excluded.source, "
     "stamp=excluded.stamp, content_hash=excluded.content_hash, title=excluded.title, "
     "title_norm=excluded.title_norm, number=excluded.number, url=excluded.url, "
     "published=excluded.published, duration_seconds=excluded.duration_seconds, "
-    "quotes_declared=excluded.quotes_declared, mentions_declared=excluded.mentions_declared RETURNING id"
+    "quotes_declared=excluded.quotes_declared, mentions_declared=excluded.mentions_declared, "
+    "guid=excluded.guid, season=excluded.season, audio_url=excluded.audio_url, page_url=excluded.page_url "
+    "RETURNING id"
 )
 _CHILD_TABLES = ("episode_aliases", "person_aliases", "episode_people", "mentions", "related")
 

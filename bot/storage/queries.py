@@ -28,6 +28,7 @@ class EpisodeRow:
     published: dt.date | None
     aliases: tuple[str, ...]
     first_seen: int | None = None  # unix seconds when the episode first appeared
+    audio_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,13 +223,15 @@ class CardFacts:
     mention_count: int
     mentions_declared: int | None
     related_count: int
+    season: int | None = None
+    page_url: str | None = None
 
 
 async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> CardFacts | None:
     """Return the description, people and counts an episode card shows (None: no such episode)."""
     rows = await fetch_all(
         conn,
-        "SELECT e.duration_seconds, e.quotes_declared, e.mentions_declared,"
+        "SELECT e.duration_seconds, e.quotes_declared, e.mentions_declared, e.season, e.page_url,"
         " (SELECT text FROM segments WHERE episode_id = e.id AND kind = 'description'),"
         " (SELECT count(*) FROM segments WHERE episode_id = e.id AND kind = 'takeaway'),"
         " (SELECT count(*) FROM segments WHERE episode_id = e.id AND kind = 'quote'),"
@@ -244,7 +247,8 @@ async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> CardFacts |
         "WHERE ep.episode_id = ? AND ep.role IN ('host', 'guest') ORDER BY ep.position",
         (episode_id,),
     )
-    duration, quotes_declared, mentions_declared, description, takeaways, quotes, mentions, related = rows[0]
+    duration, quotes_declared, mentions_declared, season, page_url, description, *counts = rows[0]
+    takeaways, quotes, mentions, related = counts
     return CardFacts(
         description=description or "",
         hosts=tuple(name for name, role in people if role == "host"),
@@ -256,6 +260,8 @@ async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> CardFacts |
         mention_count=mentions,
         mentions_declared=mentions_declared,
         related_count=related,
+        season=season,
+        page_url=page_url,
     )
 
 

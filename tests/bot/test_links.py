@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.links import format_offset, parse_offset, timestamp_url
+from bot.links import format_offset, moment_url, parse_offset, timestamp_url
 
 SEED_URL = "https://www.youtube.com/watch?v=EV7WhVT270Q"
 
@@ -99,3 +99,34 @@ def test_timestamp_url_keeps_urls_without_a_time_parameter(url):
 )
 def test_timestamp_url_needs_an_http_url(url):
     assert timestamp_url(url, 53) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "audio", "link"),
+    [
+        # Audio known as audio by its type: #t= even without a file ending.
+        (None, "https://hosting.example/play/4711", "https://hosting.example/play/4711#t=53"),
+        (
+            "https://hosting.example/play/4711",
+            "https://hosting.example/play/4711",
+            "https://hosting.example/play/4711#t=53",
+        ),
+        (
+            "https://lexfridman.com/state-of-ai-2026/",
+            "https://dts.example/redirect/ep",
+            "https://dts.example/redirect/ep#t=53",
+        ),
+        # A link whose player takes a start time wins over the audio.
+        (SEED_URL, "https://hosting.example/play/4711", f"{SEED_URL}&t=53s"),
+        (
+            "https://cdn.example.org/ep.mp4",
+            "https://hosting.example/play/4711",
+            "https://cdn.example.org/ep.mp4#t=53",
+        ),
+        # Without audio, a link that takes no time stays as it is.
+        ("https://lexfridman.com/state-of-ai-2026/", None, "https://lexfridman.com/state-of-ai-2026/"),
+        (None, "not a url", None),
+    ],
+)
+def test_moment_url_plays_the_audio_from_the_second_when_the_link_cannot(url, audio, link):
+    assert moment_url(url, 53, audio) == link

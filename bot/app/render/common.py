@@ -82,8 +82,13 @@ def moment_link(seconds: int, link: str | None, who: str | None = None) -> Link 
 
 def episode_link(episode: EpisodeRef, label: str = "Open episode") -> Link | None:
     """Return a link button to the episode itself, or None without a usable URL."""
-    url = sendable_url(episode.url, limits.LINK_URL)
-    return None if url is None else Link(label, url)
+    return url_link(label, episode.url)
+
+
+def url_link(label: str, url: str | None) -> Link | None:
+    """Return a link button to `url`, or None when it is not a usable http(s) URL."""
+    sent = sendable_url(url, limits.LINK_URL)
+    return None if sent is None else Link(label, sent)
 
 
 def first_within(options: Sequence[str], room: int) -> str:

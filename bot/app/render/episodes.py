@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.app import limits
-from bot.app.render.common import Link, PageInfo, Reply, embed, episode_link, markdown_url, share
+from bot.app.render.common import Link, PageInfo, Reply, embed, episode_link, markdown_url, share, url_link
 from bot.links import format_offset
 from bot.model import EpisodeCard, EpisodeRef, RelatedItem, Takeaway
 
@@ -22,6 +22,7 @@ def episode_card(card: EpisodeCard) -> Reply:
     body = embed(ep.title, description=limits.fit(card.description, CARD_DESCRIPTION) or None, url=ep.url)
     _add_inline(body, "Show", ep.show)
     _add_inline(body, "Episode", f"#{ep.number}" if ep.number else None, escape=False)
+    _add_inline(body, "Season", str(card.season) if card.season else None, escape=False)
     _add_inline(body, "Published", ep.published.isoformat() if ep.published else None)
     _add_inline(body, "Length", format_offset(card.duration_seconds) if card.duration_seconds else None)
     _add_inline(body, "Hosts", _names(card.hosts))
@@ -32,8 +33,18 @@ def episode_card(card: EpisodeCard) -> Reply:
             f"More: /takeaways episode:{ep.typed_name}  ·  /related episode:{ep.typed_name}", 200
         )
     )
-    link = episode_link(ep)
-    return Reply(embeds=[body], links=[link] if link else [])
+    return Reply(embeds=[body], links=_card_links(card))
+
+
+def _card_links(card: EpisodeCard) -> list[Link]:
+    """Return the episode's link, then its audio and its web page when those are other addresses."""
+    ep = card.episode
+    found = [episode_link(ep), url_link("Listen", ep.audio_url), url_link("Episode page", card.page_url)]
+    links: dict[str, Link] = {}
+    for link in found:
+        if link is not None:
+            links.setdefault(link.url, link)
+    return list(links.values())
 
 
 def takeaways_page(episode: EpisodeRef, items: Sequence[Takeaway], info: PageInfo) -> Reply:

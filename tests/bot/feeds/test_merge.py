@@ -1,9 +1,12 @@
 """Feed episodes in the knowledge base: alone, and merged under local files key by key."""
 
+import re
+
 from bot.feeds.feedlist import add_feed, feeds_path
 from bot.feeds.poll import poll_feeds
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
+from bot.storage import load_migrations
 
 PAGE = """Deep Listening (local title) | The Tidal Hour #12
 The page's own description.
@@ -110,3 +113,66 @@ async def test_unreadable_feed_list_keeps_feed_episodes(db, server, feed_setting
     assert report.removed == ()
     assert report.failed == ()  # feeds.toml is never read as an episode's metadata
     assert (await kb.resolve_episode("12")).show == "The Tidal Hour"
+
+
+LINKS_FEED = """<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+ xmlns:podcast="https://podcastindex.org/namespace/1.0"><channel><title>Links Show</title>
+<item><title>Audio only</title><guid>links-7</guid>
+ <itunes:episode>7</itunes:episode><itunes:season>3</itunes:season>
+ <link>https://www.youtube.com/watch?v=NOTSAID</link>
+ <enclosure url="{base}/play/7?id=x" type="audio/mpeg" length="1"/>
+ <podcast:soundbite startTime="95" duration="10">Said at ninety-five.</podcast:soundbite></item>
+<item><title>With video</title><guid>links-8</guid><itunes:episode>8</itunes:episode><link>{base}/ep/8</link>
+ <enclosure url="{base}/play/8" type="audio/mpeg" length="1"/>
+ <podcast:alternateEnclosure type="video/youtube"><podcast:source uri="https://www.youtube.com/watch?v=VID8"/>
+ </podcast:alternateEnclosure>
+ <podcast:soundbite startTime="95" duration="10">Seen at ninety-five.</podcast:soundbite></item>
+</channel></rss>"""
+
+
+async def test_feed_facts_are_stored_and_moment_links_play_the_audio_unless_the_item_has_a_video(
+    db, server, feed_settings
+):
+    server.serve("/links.xml", LINKS_FEED.replace("{base}", server.base).encode())
+    add_feed(feeds_path(feed_settings.data_dir), server.url("/links.xml"))
+    await poll_feeds(db, feed_settings)
+    kb = KnowledgeBase(db)
+    report = await kb.ingest([feed_settings.data_dir], feed_sources(feed_settings)[0])
+    assert report.ok, report.failed
+    async with db.conn.execute(
+        "SELECT guid, season, audio_url, page_url FROM episodes WHERE number = 7"
+    ) as cursor:
+        assert await cursor.fetchone() == (
+            "links-7",
+            3,
+            server.url("/play/7?id=x"),
+            "https://www.youtube.com/watch?v=NOTSAID",
+        )
+    audio_only, with_video = await kb.resolve_episode("7"), await kb.resolve_episode("8")
+    (quote,) = await kb.quotes_by_speaker(kb.resolve_speaker("Links Show"), audio_only)
+    assert quote.link == server.url("/play/7?id=x#t=95")  # no file ending, but the type says audio
+    (quote,) = await kb.quotes_by_speaker(kb.resolve_speaker("Links Show"), with_video)
+    assert quote.link == "https://www.youtube.com/watch?v=VID8&t=95s"
+    card = await kb.episode_card(audio_only)
+    assert (card.season, card.page_url) == (3, "https://www.youtube.com/watch?v=NOTSAID")
+
+
+async def test_episodes_stored_before_the_feed_columns_existed_are_read_again(db, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "ep.toml").write_text(
+        'title = "T"\nguid = "g-1"\nseason = 2\naudio = "https://a.example/play/1"\nlink = "https://a.example/1"\n'
+    )
+    kb = KnowledgeBase(db)
+    await kb.ingest([data])
+    # As the episode was before the migration: stored without the columns it adds.
+    migration = next(m for m in load_migrations() if m.name.endswith("_feed_fields.sql"))
+    async with db.transaction() as conn:
+        await conn.execute(
+            "UPDATE episodes SET guid = NULL, season = NULL, audio_url = NULL, page_url = NULL"
+        )
+        await conn.execute(re.search(r"^UPDATE episodes .*?;", migration.sql, re.MULTILINE | re.DOTALL)[0])
+    report = await kb.ingest([data])
+    assert len(report.loaded) == 1
+    async with db.conn.execute("SELECT guid, season, audio_url, page_url FROM episodes") as cursor:
+        assert await cursor.fetchone() == ("g-1", 2, "https://a.example/play/1", "https://a.example/1")

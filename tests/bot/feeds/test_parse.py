@@ -111,3 +111,23 @@ def test_malformed_feed_reads_what_it_can_and_warns():
     feed = parse_feed(broken)
     assert feed.items
     assert any("not well-formed" in warning for warning in feed.warnings)
+
+
+def test_an_enclosure_is_audio_by_its_type_not_its_address():
+    body = f"""<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>S</title>
+    <item><title>A</title><guid>a</guid><enclosure url="{BASE}/play/1" type="audio/mpeg" length="1"/></item>
+    <item><title>B</title><guid>b</guid>
+      <enclosure url="{BASE}/notes.pdf" type="application/pdf" length="1"/></item>
+    <item><title>C</title><guid>c</guid><enclosure url="{BASE}/ep3.mp3" length="1"/></item>
+    <item><title>D</title><guid>d</guid><media:content url="{BASE}/stream/4" type="audio/aac"/></item>
+    <item><title>E</title><guid>e</guid><link>https://www.youtube.com/watch?v=ID</link>
+      <enclosure url="{BASE}/play/5" type="audio/mpeg; charset=binary" length="1"/></item>
+    </channel></rss>""".encode()
+    media = {item.guid: (item.audio_url, item.video_url) for item in parse_feed(body).items}
+    assert media == {
+        "a": (f"{BASE}/play/1", None),
+        "b": (None, None),  # a PDF is nothing to play
+        "c": (f"{BASE}/ep3.mp3", None),  # no type: an audio file by its ending
+        "d": (f"{BASE}/stream/4", None),
+        "e": (f"{BASE}/play/5", None),  # a YouTube page as the item's link is not its video
+    }

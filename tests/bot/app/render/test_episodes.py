@@ -80,3 +80,17 @@ def test_a_page_of_long_episode_urls_stays_within_the_description_limit():
     (embed,) = related_page(episode(), items, PageInfo(0, 1, 10)).embeds
     assert embed_problems(embed) == []
     assert embed.description.count("also with Nathan Lambert") >= 10
+
+
+def test_episode_card_shows_the_season_and_links_the_audio_and_the_page():
+    audio, page = "https://hosting.example/play/4711", "https://tidal.example/episodes/12"
+    reply = episode_card(card(episode=episode(audio_url=audio), season=2, page_url=page))
+    fields = {f.name: f.value for f in reply.embeds[0].fields}
+    assert fields["Season"] == "2"
+    assert [(link.label, link.url) for link in reply.links] == [
+        ("Open episode", SEED_URL),
+        ("Listen", audio),
+        ("Episode page", page),
+    ]
+    same = episode_card(card(episode=episode(url=audio, audio_url=audio), page_url=audio))
+    assert [link.label for link in same.links] == ["Open episode"]  # one button per address
