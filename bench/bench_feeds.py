@@ -28,8 +28,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aiohttp import web
+from discord import app_commands
 
 from bench.words import EnglishWords
+from bot.app import limits
+from bot.app.options import episode_choice
 from bot.config import Settings
 from bot.feeds.feedlist import add_feed, feeds_path
 from bot.feeds.poll import poll_feeds
@@ -99,6 +102,11 @@ def serve(folder: str, ports: multiprocessing.Queue) -> None:
     asyncio.run(main())
 
 
+def autocomplete(kb: KnowledgeBase, typed: str) -> list[app_commands.Choice[str]]:
+    """Return the episode choices /episode offers for `typed`, as the bot builds them."""
+    return [episode_choice(ep) for ep in kb.suggest_episodes(typed, limits.CHOICES)]
+
+
 class Host:
     """The podcast host: a folder of files and a server process serving it."""
 
@@ -164,7 +172,7 @@ class Members:
         elif choice == 1:
             await self.kb.ask(self.rng.choice(QUESTIONS))
         else:
-            self.kb.autocomplete_episodes(self.rng.choice(("the", "mo", "be", "wh")))
+            autocomplete(self.kb, self.rng.choice(("the", "mo", "be", "wh")))
 
     async def _run(self) -> None:
         while True:
