@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.ingest.files import SourceFiles
+from bot.errors import DataError
+from bot.ingest.files import SourceFiles, read_file
 from bot.ingest.page import split_title_line
 from bot.text import normalize
 
@@ -149,8 +150,8 @@ def _local_identity(files: SourceFiles) -> _Identity:
 def _read_identity(path: Path) -> _Identity:
     # Any problem here is the file's own error, which ingest reports when it reads it properly.
     try:
-        text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
-    except (OSError, UnicodeDecodeError):
+        text = read_file(path).decode("utf-8").removeprefix("\ufeff")
+    except (DataError, UnicodeDecodeError):
         return None, None, None
     if path.suffix.lower() == ".toml":
         try:

@@ -18,6 +18,10 @@ from bot.model import EpisodeSource
 
 PAGE_SUFFIX = ".txt"
 META_SUFFIX = ".toml"
+MIB = 1024 * 1024
+# A page or metadata file is written in one transaction: past about a megabyte (some 15,000
+# takeaways) that transaction would keep every other writer (/daily set, the sweep) waiting.
+MAX_FILE_BYTES = MIB
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +101,25 @@ def positively_gone(source: str, found: Walk, *, listed: bool = True) -> bool:
 
 def read_contents(files: SourceFiles) -> dict[Path, bytes]:
     """Read the bytes of an episode's files; raise DataError when one cannot be read."""
-    contents = {}
-    for path in files.paths:
-        try:
-            contents[path] = path.read_bytes()
-        except OSError as err:
-            raise DataError(path, 1, f"expected a readable file, got {err.strerror or err}") from None
-    return contents
+    return {path: read_file(path) for path in files.paths}
+
+
+def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """Return the bytes of a regular file of at most `limit` bytes; raise DataError otherwise."""
+    # The size is checked before reading, on the file actually opened, and the read stops past
+    # the limit: a file that grows meanwhile, or lies about its size, is not read to the end.
+    at_most = f"expected a file of at most {limit / MIB:g} MiB"
+    try:
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > limit:
+                raise DataError(path, 1, f"{at_most}, got {size / MIB:.1f} MiB")
+            data = file.read(limit + 1)
+    except OSError as err:
+        raise DataError(path, 1, f"expected a readable file, got {err.strerror or err}") from None
+    if len(data) > limit:
+        raise DataError(path, 1, f"{at_most}, got more (a file still growing?)")
+    return data
 
 
 def read_episode(files: SourceFiles, contents: Mapping[Path, bytes]) -> EpisodeSource:

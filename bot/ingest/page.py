@@ -29,13 +29,16 @@ _SECTIONS = {
     "related episodes": "related",
     "related": "related",
 }
+# Possessive quantifiers (*+) never give back what they matched: every pattern here runs in time
+# linear in the line, however long its runs of spaces.
 _HEADING = re.compile(
-    r"(?P<name>" + "|".join(_SECTIONS) + r")\s*(?:\(\s*(?P<count>[0-9][0-9,]*)\s*\))?\s*:?", re.IGNORECASE
+    r"(?P<name>" + "|".join(_SECTIONS) + r")\s*+(?:\(\s*+(?P<count>[0-9][0-9,]*+)\s*+\))?\s*+:?",
+    re.IGNORECASE,
 )
 _BULLET = re.compile(r"^(?:[-*–]\s+|•\s*)+")
 _NUMBER = re.compile(r"(?P<show>.*?)\s*#\s*(?P<number>[0-9]{1,9})")
 # A separator (· or ▶) marks an attribution even when its timestamp is malformed, so that is reported.
-_ATTRIBUTION = re.compile(r"(?P<speaker>[^·▶]*?)\s*(?:·\s*(?:▶\s*)?|▶\s*)(?P<time>\S*)")
+_ATTRIBUTION = re.compile(r"(?P<speaker>[^·▶]*+)(?:·\s*+(?:▶\s*+)?|▶\s*+)(?P<time>\S*+)")
 
 
 def split_title_line(line: str) -> tuple[str, str | None, int | None]:
@@ -77,8 +80,13 @@ class _Pending:
     """A quote read but not yet attributed."""
 
     line: int
-    text: str
+    parts: list[str]  # its lines, joined once at the end: a long quote costs linear time
     closed: bool
+
+    @property
+    def text(self) -> str:
+        """Return the quote's lines joined by spaces."""
+        return " ".join(self.parts)
 
 
 @dataclass
@@ -87,8 +95,8 @@ class _PageParser:
     lines: list[str]
     section: str = "description"
     description: list[str] = field(default_factory=list)
-    items: dict[str, list[str]] = field(
-        default_factory=lambda: {"takeaways": [], "mentions": [], "related": []}
+    items: dict[str, dict[str, None]] = field(  # ordered sets: repeats dropped in constant time
+        default_factory=lambda: {"takeaways": {}, "mentions": {}, "related": {}}
     )
     declared: dict[str, int] = field(default_factory=dict)
     quotes: dict[str, SourceQuote] = field(default_factory=dict)
@@ -154,8 +162,8 @@ class _PageParser:
             self.description.append(line)
         else:
             item = _BULLET.sub("", line).strip()
-            if item and item not in self.items[self.section]:
-                self.items[self.section].append(item)
+            if item:
+                self.items[self.section].setdefault(item)
 
     def _heading(self, number: int, line: str, heading: re.Match[str]) -> None:
         if self.pending is not None:
@@ -169,9 +177,9 @@ class _PageParser:
         if attribution is not None:
             self._attribute(number, line, attribution)
         elif self.pending is None:
-            self.pending = _Pending(number, line, closed=not _opens(line) or _closes(line[1:]))
+            self.pending = _Pending(number, [line], closed=not _opens(line) or _closes(line[1:]))
         elif not self.pending.closed:
-            self.pending.text += " " + line
+            self.pending.parts.append(line)
             self.pending.closed = _closes(line)
         elif is_last:
             self._drop_pending(f"the last line {line!r} is not {ATTRIBUTION_HINT}")
@@ -194,9 +202,10 @@ class _PageParser:
         pending, self.pending = self.pending, None
         if pending is None:
             raise self.fail(number, "a quoted line before its attribution", line)
-        text = _unquote(pending.text)
+        written = pending.text
+        text = _unquote(written)
         if not text:
-            raise self.fail(pending.line, "quote text", pending.text)
+            raise self.fail(pending.line, "quote text", written)
         speaker, seconds = attribution
         self._keep(SourceQuote(text, speaker, seconds, looks_cut(text), pending.line))
 

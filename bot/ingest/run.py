@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 import sqlite3
 import time
@@ -31,9 +33,13 @@ from bot.storage.episodes import (
     EpisodeWriter,
     Fingerprint,
     delete_episodes,
+    episode_id_ranges,
     finish_ingest,
     load_fingerprint,
     load_fingerprints,
+    mark_relink,
+    relink,
+    relink_token,
     update_stamp,
 )
 
@@ -43,7 +49,11 @@ from bot.storage.episodes import (
 # pages thousands of times; each episode still gets its own savepoint, so none is half-written.
 BATCH_EPISODES = 250
 BATCH_ROWS = 20_000
-WRITE_SLICE_S = 0.05
+WRITE_SLICE_S = 0.1
+# The write lock is left free this long between two transactions of a run, so that a writer
+# in another process (polling every few milliseconds, see bot.storage.database) gets it.
+BETWEEN_TRANSACTIONS_S = 0.01
+RELINK_EPISODES = 500  # episodes whose related titles are linked again in one transaction
 
 
 async def ingest(
@@ -93,10 +103,13 @@ class _Run:
                 await self._write(session, batch)
         finally:
             await session.run(batches.close)  # stops worker processes early on errors
-        gone = await session.run(self._gone, stored, {files.key for files in todo})
-        if self.loaded or gone:
-            removed = await session.write(lambda conn: self._finish(conn, gone, stored))
+        gone = deque(await session.run(self._gone, stored, {files.key for files in todo}))
+        while gone:  # in short transactions too: removing an episode deletes all its text
+            await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
+            removed = await session.write(functools.partial(_remove, gone, stored, session))
             self.removed += [shown_path(stored[key].source) for key in removed]
+        if self.loaded or self.removed or await session.read(relink_token):
+            await _relink(session)
         return IngestReport(
             tuple(self.loaded), tuple(self.unchanged), tuple(self.removed), tuple(self.failed),
             tuple(self.warnings),
@@ -155,6 +168,7 @@ class _Run:
         """Store a parsed batch in as many short transactions as it takes."""
         pending = deque(batch)
         while pending:
+            await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
             outcome = await session.write(lambda conn: _Slice(conn, session, self.walk).write(pending))
             self.loaded += outcome.loaded
             self.unchanged += outcome.unchanged
@@ -180,11 +194,29 @@ class _Run:
                 gone.append(key)
         return gone
 
-    def _finish(self, conn: sqlite3.Connection, gone: list[str], stored: dict[str, Fingerprint]) -> list[str]:
-        # Only if still stored from the same file: another process may have loaded it since.
-        removed = delete_episodes(conn, [(key, stored[key].source) for key in gone])
-        finish_ingest(conn)
-        return removed
+
+async def _relink(session: BulkSession) -> None:
+    """Link related titles to the episodes now present, a range of episodes per transaction."""
+    token = await session.read(relink_token)
+    for first, last in await session.read(functools.partial(episode_id_ranges, size=RELINK_EPISODES)):
+        await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
+        await session.write(functools.partial(relink, first=first, last=last))
+    await session.write(functools.partial(finish_ingest, token=token))
+
+
+def _remove(
+    gone: deque[str], stored: dict[str, Fingerprint], session: BulkSession, conn: sqlite3.Connection
+) -> list[str]:
+    """Delete gone episodes for about WRITE_SLICE_S (at least one); return the keys deleted."""
+    # Only if still stored from the same file: another process may have loaded it since.
+    started, removed = time.monotonic(), []
+    while gone and (not removed or time.monotonic() - started < WRITE_SLICE_S):
+        session.check()
+        key = gone.popleft()
+        removed += delete_episodes(conn, [(key, stored[key].source)])
+    if removed:
+        mark_relink(conn)
+    return removed
 
 
 class _Slice:
@@ -205,6 +237,8 @@ class _Slice:
             self.session.check()
             self._store(pending.popleft())
         self.writer.index(self.to_index)  # one index merge per transaction, not one per episode
+        if self.outcome.loaded:
+            mark_relink(self.conn)
         return self.outcome
 
     def _store(self, item: Prepared) -> None:

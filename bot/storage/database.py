@@ -27,8 +27,9 @@ Row = tuple[Any, ...]
 BUSY_TIMEOUT_S = 10.0  # how long a write waits for another process's transaction before failing
 # SQLite's own busy handler sleeps up to 100 ms between tries and cannot be interrupted, so it
 # waits only briefly and the rest of the wait is a poll at this interval: a writer gets in
-# within a few milliseconds of the lock being free, and a stop request is seen at once.
-SQLITE_BUSY_WAIT_S = 0.02
+# within a few milliseconds of the lock being free (bulk jobs leave it free that long between
+# their transactions), and a stop request is seen at once.
+SQLITE_BUSY_WAIT_S = 0.002
 LOCK_POLL_S = 0.002
 PROGRESS_STEPS = 1000  # SQLite instructions between checks of a bulk job's stop request
 SESSION_STOP_TIMEOUT_S = 3.0

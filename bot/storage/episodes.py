@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -281,8 +282,35 @@ class EpisodeWriter:
         return row_id
 
 
-def finish_ingest(conn: sqlite3.Connection) -> None:
-    """Link related titles, drop people and shows nothing uses, and tell readers the load is complete."""
+RELINK_KEY = "ingest:relink"  # bot_state: set with every change, cleared once related titles are relinked
+
+
+def mark_relink(conn: sqlite3.Connection) -> None:
+    """Note, in the transaction that changes episodes, that related titles need linking again."""
+    # A new token each time: a run that finishes relinking clears only the token it started
+    # from, so a change another process made meanwhile is relinked too (by that process, or by
+    # the next run if that process dies first).
+    conn.execute(
+        "INSERT INTO bot_state(key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (RELINK_KEY, secrets.token_hex(8)),
+    )
+
+
+def relink_token(conn: sqlite3.Connection) -> str | None:
+    """Return the pending relink's token, or None when related titles are up to date."""
+    row = conn.execute("SELECT value FROM bot_state WHERE key = ?", (RELINK_KEY,)).fetchone()
+    return None if row is None else row[0]
+
+
+def episode_id_ranges(conn: sqlite3.Connection, size: int) -> list[tuple[int, int]]:
+    """Return (first, last) episode ids covering every episode in ranges of about `size` episodes."""
+    ids = [row[0] for row in conn.execute("SELECT id FROM episodes ORDER BY id")]
+    return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
+
+
+def relink(conn: sqlite3.Connection, first: int, last: int) -> None:
+    """Link the related titles of episodes `first` to `last` (ids) to the episodes now present."""
     conn.execute(
         "UPDATE related SET target_id = COALESCE("
         " (SELECT e.id FROM episodes e JOIN shows s ON s.id = e.show_id"
@@ -290,12 +318,19 @@ def finish_ingest(conn: sqlite3.Connection) -> None:
         "  AND e.id != related.episode_id ORDER BY e.id LIMIT 1),"
         " (SELECT e.id FROM episodes e WHERE e.title_norm = related.title_norm"
         "  AND e.id != related.episode_id ORDER BY e.id LIMIT 1))"
+        " WHERE episode_id BETWEEN ? AND ?",
+        (first, last),
     )
+
+
+def finish_ingest(conn: sqlite3.Connection, token: str | None) -> None:
+    """Drop people and shows nothing uses, clear the relink note `token`, and tell readers the load is done."""
     conn.execute(
         "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM episode_people ep WHERE ep.person_id = people.id)"
         " AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.person_id = people.id)"
     )
     conn.execute("DELETE FROM shows WHERE NOT EXISTS (SELECT 1 FROM episodes e WHERE e.show_id = shows.id)")
+    conn.execute("DELETE FROM bot_state WHERE key = ? AND value = ?", (RELINK_KEY, token))
     # Readers (the running bot, in any process) reload their in-memory catalogue when this
     # changes; it changes only here, so they never load the half of an ingest still running.
     conn.execute("UPDATE catalogue_generation SET generation = generation + 1")

@@ -297,3 +297,13 @@ def test_seed_metadata_with_junk_lines_inserted(insertions):
         lines.insert(index, junk)
     meta = "\n".join(lines).encode()
     check_loads(SourceFiles("ep", None, Path("ep.toml")), {Path("ep.toml"): meta})
+
+
+@pytest.mark.timeout(20)
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
+    big = tmp_path / "big.txt"
+    with big.open("wb") as file:
+        file.truncate(50 * 1024 * 1024)  # 50 MB of NUL bytes, stored sparse
+    with pytest.raises(DataError) as caught:
+        read_contents(SourceFiles("big", big, None))
+    assert str(caught.value) == f"{big}:1: expected a file of at most 1 MiB, got 50.0 MiB"

@@ -1,3 +1,6 @@
+import contextlib
+import functools
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -474,3 +477,42 @@ def test_seed_with_junk_lines_inserted_parses_or_names_a_line(insertions):
     for index, junk in insertions:
         lines.insert(index, junk)
     check_outcome(page(*lines))
+
+
+def best_time(parse, text: str) -> float:
+    """Return the fastest of three parses of `text`, in seconds."""
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        with contextlib.suppress(DataError):
+            parse(text)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def takeaways(n: int) -> str:
+    return "T | S #1\nKey takeaways\n" + "".join(f"- takeaway number {i} on a topic\n" for i in range(n))
+
+
+def spaced_attribution(n: int) -> str:
+    return 'T | S #1\nQuotes\n"Hi."\nAnn' + " " * n + "x\n"
+
+
+def spaced_heading(n: int) -> str:
+    return "T | S #1\nKey takeaways" + " " * n + "(3)" + " " * n + "x\n"
+
+
+def long_quote(n: int) -> str:
+    return 'T | S #1\nQuotes\n"Hi\n' + "word\n" * n + 'end"\nAnn · ▶ 1:00\n'
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("build", "size"),
+    [(takeaways, 4_000), (spaced_attribution, 20_000), (spaced_heading, 20_000), (long_quote, 20_000)],
+)
+def test_parsing_time_grows_linearly_with_the_page(build, size):
+    parse = functools.partial(parse_page, path=Path("big.txt"))
+    small, large = best_time(parse, build(size)), best_time(parse, build(10 * size))
+    # Ten times the input: about ten times the time when linear, a hundred when quadratic.
+    assert large < 30 * max(small, 0.002), (small, large)

@@ -3,6 +3,7 @@
 import asyncio
 import errno
 import os
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -352,3 +353,95 @@ async def test_a_same_named_file_elsewhere_never_replaces_the_stored_episode(db,
     assert [p.rsplit("/", 1)[-1] for p in report.loaded] == ["lex-fridman-490.txt"]
     assert report.failed == ()
     assert await scalar(db, "SELECT number FROM episodes") == 489
+
+
+async def test_no_file_is_parsed_while_a_write_transaction_is_open(db, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    small_pages(data, 6)
+    await ingest(db, [data])
+    small_pages(data, 6, start=6)
+    write(data / "ep0.txt", "Episode 0, edited | Test Show #0\nKey takeaways\n- edited\n")
+    monkeypatch.setattr(bot.ingest.run, "BATCH_EPISODES", 2)
+    real, probes = bot.ingest.read.read_episode, []
+
+    def parse_and_probe(*args):
+        other = sqlite3.connect(db.path, timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # fails at once if any write transaction is open
+            other.execute("ROLLBACK")
+            probes.append("free")
+        except sqlite3.OperationalError as err:
+            probes.append(str(err))
+        finally:
+            other.close()
+        return real(*args)
+
+    monkeypatch.setattr(bot.ingest.read, "read_episode", parse_and_probe)
+    report = await ingest(db, [data])
+    assert len(report.loaded) == 7
+    assert probes == ["free"] * 7
+
+
+async def test_a_command_write_gets_in_between_two_transactions_of_a_bulk_ingest(db, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    small_pages(data, 40)
+    monkeypatch.setattr(bot.ingest.run, "BATCH_EPISODES", 4)
+    monkeypatch.setattr(bot.ingest.run, "WRITE_SLICE_S", 0, raising=False)  # one per transaction
+    loop, commands = asyncio.get_running_loop(), []
+    real, asked = EpisodeWriter.write, threading.Event()
+
+    def write_and_ask_for_a_command(self, *args, **kwargs):
+        if not asked.is_set():  # a member runs /daily set while the first episodes are being written
+            asked.set()
+            loop.call_soon_threadsafe(lambda: commands.append(asyncio.ensure_future(command())))
+        return real(self, *args, **kwargs)
+
+    async def command():
+        await db.set_state("daily", "set")
+        return ingesting.done()
+
+    monkeypatch.setattr(EpisodeWriter, "write", write_and_ask_for_a_command)
+    ingesting = asyncio.ensure_future(ingest(db, [data]))
+    report = await ingesting
+    assert len(report.loaded) == 40
+    assert await commands[0] is False  # the command's write committed before the ingest ended
+    assert await db.get_state("daily") == "set"
+
+
+async def test_an_oversized_page_is_one_failure_and_its_stored_version_stays(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    guest = write(data / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    before = await snapshot(db)
+    write(guest, GUEST_PAGE + "".join(f"- takeaway {n} of a page far too long\n" for n in range(40_000)))
+    write(data / "rosolie.txt", ROSOLIE_PAGE)
+    report = await ingest(db, [data])
+    assert [line.rsplit("/", 1)[-1] for line in report.failed] == [
+        "guest.txt:1: expected a file of at most 1 MiB, got 1.5 MiB"
+    ]
+    assert [p.rsplit("/", 1)[-1] for p in report.loaded] == ["rosolie.txt"]
+    guest_id = await scalar(db, "SELECT id FROM episodes WHERE key = 'guest'")
+    after = await snapshot(db)
+    assert [r for r in after["segments"] if r[1] == guest_id] == [
+        r for r in before["segments"] if r[1] == guest_id
+    ]
+
+
+async def test_related_titles_are_linked_by_the_next_run_when_one_died_before_linking(
+    db, tmp_path, monkeypatch
+):
+    data = copy_seed(tmp_path / "data")
+    await ingest(db, [data])
+    write(data / "rosolie.txt", ROSOLIE_PAGE)
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bot.ingest.run, "relink", killed)
+    with pytest.raises(KeyboardInterrupt):
+        await ingest(db, [data])
+    monkeypatch.undo()
+    report = await ingest(db, [data])
+    assert report.loaded == ()  # nothing to load again, yet the links are made
+    target = await scalar(db, "SELECT target_id FROM related WHERE title LIKE 'Paul Rosolie%'")
+    assert target == await scalar(db, "SELECT id FROM episodes WHERE key = 'rosolie'")
