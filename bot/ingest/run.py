@@ -106,9 +106,10 @@ class _Run:
         gone = deque(await session.run(self._gone, stored, {files.key for files in todo}))
         while gone:  # in short transactions too: removing an episode deletes all its text
             await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
-            removed = await session.write(functools.partial(_remove, gone, stored, session))
-            self.removed += [shown_path(stored[key].source) for key in removed]
-        if self.loaded or self.removed or await session.read(relink_token):
+            deleted = await session.write(functools.partial(_remove, gone, stored, session))
+            self.removed += [shown_path(stored[key].source) for key in deleted]
+        changed = bool(self.loaded or self.removed)
+        if changed or await session.read(relink_token) is not None:  # or a run died before relinking
             await _relink(session)
         return IngestReport(
             tuple(self.loaded), tuple(self.unchanged), tuple(self.removed), tuple(self.failed),
@@ -209,7 +210,7 @@ def _remove(
 ) -> list[str]:
     """Delete gone episodes for about WRITE_SLICE_S (at least one); return the keys deleted."""
     # Only if still stored from the same file: another process may have loaded it since.
-    started, removed = time.monotonic(), []
+    started, removed = time.monotonic(), list[str]()
     while gone and (not removed or time.monotonic() - started < WRITE_SLICE_S):
         session.check()
         key = gone.popleft()

@@ -324,7 +324,7 @@ def relink(conn: sqlite3.Connection, first: int, last: int) -> None:
 
 
 def finish_ingest(conn: sqlite3.Connection, token: str | None) -> None:
-    """Drop people and shows nothing uses, clear the relink note `token`, and tell readers the load is done."""
+    """Drop unused people and shows, clear the relink note `token`, tell readers the load is done."""
     conn.execute(
         "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM episode_people ep WHERE ep.person_id = people.id)"
         " AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.person_id = people.id)"
