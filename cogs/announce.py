@@ -18,7 +18,7 @@ from discord.ext import commands
 from bot.announce.announcer import Announcer, Post
 from bot.announce.service import AnnounceService
 from bot.app import limits, respond
-from bot.app.render import Reply
+from bot.app.render import Reply, messages
 from bot.app.render import announce as render
 from bot.app.render.daily import ChannelOf
 from bot.daily.sweep import PauseError, RetryError
@@ -139,7 +139,8 @@ class Announce(commands.Cog):
             guild = _guild(interaction)
             missing = missing_permissions(channel, guild.me)
             if missing:
-                raise UserError(f"I can't post in {channel.mention}: I am missing {missing} there.")
+                refused = f"I can't post in {channel.mention}: I am missing {missing} there."
+                raise messages.MarkupError(refused)
             if role is not None and role.is_default():
                 raise UserError("I never ping everyone at once: pick a role, or leave the role option empty.")
             saved, newly_on = await self.service.set(guild.id, channel.id, role.id if role else None)

@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.runner import running_bot
 from tests.cogs.conftest import SEED_PAGE, page
 from tests.emulator import CommandUnavailableError, Emulator
-from tests.emulator.model import MENTION_EVERYONE
+from tests.emulator.model import MENTION_EVERYONE, SEND_MESSAGES
 
 FAST = 0.1
 ROUTE = "POST /channels/{channel_id}/messages"
@@ -192,3 +192,13 @@ async def test_stop_and_permissions(emulator, bot_settings, data):
     assert stopped.message.content == "New episodes will no longer be announced."
     assert "not announced here" in status.message.content
     assert emulator.posts_in(emulator.channel) == []
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_refused_with_a_link_to_it(emulator, bot_settings, data):
+    closed = await emulator.create_channel(emulator.guild, "closed")
+    await emulator.set_permissions(closed, emulator.guild.members[emulator.bot_user_id], deny=SEND_MESSAGES)
+    async with started(bot_settings, data, emulator):
+        ix = await set_announce(emulator, closed)
+    assert ix.ephemeral
+    assert f"I can't post in <#{closed.id}>: I am missing Send Messages" in ix.message.content
+    assert ix.message.live_markup == [f"<#{closed.id}>"]

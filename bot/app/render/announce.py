@@ -9,7 +9,7 @@ import discord
 
 from bot.announce.service import Status
 from bot.app import limits
-from bot.app.render.common import Reply, embed, episode_link, safe_url
+from bot.app.render.common import Reply, embed, episode_link, markdown_url
 from bot.app.render.daily import ChannelOf, takeaways_hint, when
 from bot.links import format_offset
 from bot.model import EpisodeCard
@@ -91,8 +91,10 @@ def status_reply(status: Status | None, channel_of: ChannelOf, role: str | None)
     if status is None:
         return "New episodes are not announced here. Use `/announce set` to start."
     lines = [f"**Announcing in:** {_where(status.settings, channel_of, role)}"]
+    # Reasons and errors are written by the bot (cogs/announce.py), not taken from the data, and
+    # may mention the channel, which should stay a link.
     if status.settings.paused_reason:
-        reason = limits.escape(status.settings.paused_reason)
+        reason = status.settings.paused_reason
         lines.append(f"**Paused:** {reason}. Fix it, then run `/announce set` again to resume.")
     sent = status.last_sent
     if sent is not None and sent.message_id is not None:
@@ -104,7 +106,7 @@ def status_reply(status: Status | None, channel_of: ChannelOf, role: str | None)
         lines.append("**Last announcement:** none yet")
     latest = status.latest
     if latest is not None and latest.state != store.SENT:
-        detail = f": {limits.escape(latest.error)}" if latest.error else ""
+        detail = f": {latest.error}" if latest.error else ""
         lines.append(f"**Latest episode:** {STATES[latest.state]}{detail}")
     return limits.content("\n".join(lines))
 
@@ -123,9 +125,9 @@ def _summary_line(card: EpisodeCard, budget: int) -> str:
     facts = [part for part in (_day(ep.published) if ep.published else None, _length(card)) if part]
     tail = f" · {' · '.join(facts)}" if facts else ""
     title = limits.fit(ep.label, max(20, budget // 2))
-    link = episode_link(ep)
-    if link and len(title) + len(link.url) + len(tail) + 4 <= budget:
-        return f"[{title}]({safe_url(link.url)}){tail}"
+    target = markdown_url(ep.url)  # measured as it goes into the link, brackets encoded
+    if target and len(title) + len(target) + len(tail) + 4 <= budget:
+        return f"[{title}]({target}){tail}"
     return f"**{title}**{tail}"
 
 
