@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ("bench_kb.py", "bench_bot.py", "bench_daily.py", "bench_hostile.py", "transcripts.py")
+ORDER = (
+    "bench_kb.py", "bench_bot.py", "bench_daily.py", "bench_hostile.py", "transcripts.py", "bench_live.py",
+)  # fmt: skip
 
 
 def main() -> int:
