@@ -147,21 +147,23 @@ async def files_run(args: argparse.Namespace, tmp: Path) -> list[tuple[str, str,
         members = itertools.cycle([await emu.create_member(emu.guild, f"m{n}") for n in range(MEMBERS)])
         started = time.monotonic()
         proc = await start_bot(emu, data, tmp / "files.db", tmp / "files.log")
-        probe = next(members)
-        await until(lambda: shows(emu, probe, "", ""), 600)  # blank: the latest episodes
-        print(f"started over {args.episodes} episodes in {time.monotonic() - started:.1f} s")
-        await asyncio.sleep(3)  # start-up work settles (the first announcement pass, GUILD_CREATE)
-        before = cpu_seconds(proc.pid)
-        await asyncio.sleep(args.idle)
-        idle = (cpu_seconds(proc.pid) - before) / args.idle * 100
         load = Load(emu, keys, members, random.Random(3))
-        loading = asyncio.create_task(load.run())
+        loading: asyncio.Task[None] | None = None
         try:
+            probe = next(members)
+            await until(lambda: shows(emu, probe, "", ""), 600)  # blank: the latest episodes
+            print(f"started over {args.episodes} episodes in {time.monotonic() - started:.1f} s")
+            await asyncio.sleep(3)  # start-up work settles (the first announcement pass, GUILD_CREATE)
+            before = cpu_seconds(proc.pid)
+            await asyncio.sleep(args.idle)
+            idle = (cpu_seconds(proc.pid) - before) / args.idle * 100
+            loading = asyncio.create_task(load.run())
             await asyncio.sleep(args.baseline)
             windows, visible = await changes(emu, data, probe, args.changes)
         finally:
-            loading.cancel()
-            await asyncio.gather(loading, *load._tasks, return_exceptions=True)
+            if loading is not None:
+                loading.cancel()
+                await asyncio.gather(loading, *load._tasks, return_exceptions=True)
             await stop_bot(proc)
         leaks, violations = len(emu.take_leaks()), len(emu.take_violations())
     start = windows[0][0]
