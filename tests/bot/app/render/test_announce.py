@@ -56,9 +56,8 @@ def test_the_role_is_the_only_mention_allowed():
 
 
 def test_a_summary_of_many_long_episodes_stays_within_discords_limits():
-    cards = [
-        tidal_card(n, title="An Extraordinarily Long Episode Title " * 8 + f"@everyone {n}") for n in range(1, 60)
-    ]
+    long_title = "An Extraordinarily Long Episode Title " * 8
+    cards = [tidal_card(n, title=f"{long_title}@everyone {n}") for n in range(1, 60)]
     (body,) = render.summary_post(cards, None).embeds
     assert body.title == "59 new episodes"
     assert embed_problems(body) == []
