@@ -30,6 +30,12 @@ def build_parser() -> argparse.ArgumentParser:
     takeaways.add_argument("episode", nargs="?", help="number or title (default: the latest)")
     related = sub.add_parser("related", help="list episodes related to one")
     related.add_argument("episode", nargs="?", help="number or title (default: the latest)")
+    search = sub.add_parser("search", help="find where in the transcripts something was said")
+    search.add_argument("text")
+    search.add_argument("--episode", help="only this episode")
+    search.add_argument("--speaker", help="only what this person said")
+    chapters = sub.add_parser("chapters", help="list an episode's chapters")
+    chapters.add_argument("episode", nargs="?", help="number or title (default: the latest)")
     sub.add_parser("stats", help="count what the database holds")
     feeds_cli.add_parser(sub)
     return parser

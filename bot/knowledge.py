@@ -14,9 +14,11 @@ from bot.errors import NotFoundError
 from bot.ingest.feeds import FeedSources
 from bot.ingest.run import ingest
 from bot.model import (
+    ChapterItem,
     EpisodeCard,
     EpisodeRef,
     IngestReport,
+    MomentHit,
     Passage,
     Person,
     QuoteHit,
@@ -26,6 +28,7 @@ from bot.model import (
 from bot.search import ranking
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
+from bot.search.moments import excerpt
 from bot.search.semantic import WordVectors, word_vectors
 from bot.search.typos import english_words
 from bot.storage import Database
@@ -42,7 +45,9 @@ EPISODE_CANDIDATES = 200  # passages read from the episodes a question names
 NAMED_EPISODES = 3  # a title phrase shared by more episodes (a show's name) only ranks, never gathers
 SCAN_BUDGET = 3000  # index entries an ask's any-word MATCH may read before common words are left out
 ASK_KINDS = ("description", "takeaway", "quote")
+MOMENT_CANDIDATES = 60
 PROBE_COST = 100  # index entries walked in the time one quote is checked against the index
+EPISODE_PROBE_LIMIT = 20_000  # index entries worth walking before checking an episode's moments one by one
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +185,9 @@ class KnowledgeBase:
             related_count=facts.related_count,
             season=facts.season,
             page_url=facts.page_url,
+            moment_count=facts.moment_count,
+            covered_seconds=facts.covered_seconds,
+            chapter_count=facts.chapter_count,
         )
 
     async def takeaways(self, ep: EpisodeRef) -> list[Takeaway]:
@@ -229,6 +237,26 @@ class KnowledgeBase:
         ranked = ranking.rank(_known(rows, snap.cat), query)
         return _hits([row for _, row in ranked[:limit]], snap.cat)
 
+    async def search_moments(
+        self, text: str, ep: EpisodeRef | None = None, speaker: Person | None = None, *, limit: int = 25
+    ) -> list[MomentHit]:
+        """Return transcript moments where `text` was said, best first, tolerating typos."""
+        snap = self._snap
+        query = plan_query(content_words(text), snap.vocab)
+        people = [speaker.id] if speaker else []
+        rows = await self._moments(query, ep.id if ep else None, people, MOMENT_CANDIDATES)
+        ranked = ranking.rank(_known(rows, snap.cat), query)[:limit]
+        return [self._moment_hit(row, query, snap.cat) for _, row in ranked]
+
+    async def find_said(self, text: str, limit: int = 10) -> list[QuoteHit] | list[MomentHit]:
+        """Return the quotes matching `text`, or else the transcript moments where it was said."""
+        return await self.search_quotes(text, limit) or await self.search_moments(text, limit=limit)
+
+    async def chapters(self, ep: EpisodeRef) -> list[ChapterItem]:
+        """Return an episode's chapters in time order, each linked to its start."""
+        rows = await q.chapters_of(self.db.conn, ep.id)
+        return [ChapterItem(n, sec, title, ep.link_at(sec)) for n, sec, title in rows]
+
     async def ask(self, question: str, limit: int = 5) -> list[Passage]:
         """Return passages answering `question`, best first; [] means nothing found."""
         snap = self._snap
@@ -251,7 +279,20 @@ class KnowledgeBase:
             rows += await self._search(
                 plan.query.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES, ranked=plan.query.ranked
             )
+            rows += await self._ask_moments(plan)
         return ranking.passages(rows, plan, snap.cat, limit)
+
+    async def _ask_moments(self, plan: ranking.AskPlan) -> list[q.SegmentRow]:
+        """Return transcript moments holding the question's rarer words: in its episodes, by its people."""
+        reading, query = plan.reading, plan.query
+        match = query.match_any(SCAN_BUDGET)
+        rows = await self._moments(query, None, [], MOMENT_CANDIDATES, match=match)
+        if reading.people:
+            rows += await self._moments(query, None, sorted(reading.people), PERSON_CANDIDATES, match=match)
+        if reading.episodes and (reading.numbered or len(reading.episodes) <= NAMED_EPISODES):
+            for episode_id in sorted(reading.episodes):
+                rows += await self._moments(query, episode_id, [], MOMENT_CANDIDATES, match=match)
+        return rows
 
     async def _quotes_of_people(self, plan: ranking.AskPlan, cat: Catalogue) -> list[q.SegmentRow]:
         """Return the named people's quotes: all when they are few, else those matching the question."""
@@ -306,6 +347,39 @@ class KnowledgeBase:
         if quotes * PROBE_COST < query.scan_estimate():
             return await _fts(match, q.search_quotes_of(self.db.conn, match, people, PERSON_CANDIDATES))
         return await self._search(match, ("quote",), PERSON_CANDIDATES, people, ranked=query.ranked)
+
+    async def _moments(
+        self,
+        query: TextQuery,
+        episode_id: int | None,
+        people: list[int],
+        limit: int,
+        match: str | None = None,
+    ) -> list[q.SegmentRow]:
+        """Return moments matching `query` (or `match`), within one episode and/or by some people."""
+        match = match or query.match()
+        if not match:
+            return []
+        conn = self.db.conn
+        # One episode has a few hundred moments: checking each beats walking a common word's
+        # matches across the archive.
+        if episode_id is not None and query.scan_estimate() > EPISODE_PROBE_LIMIT:
+            return await _fts(match, q.probe_moments(conn, match, episode_id, people, limit))
+        search = q.search_moments(
+            conn, match, limit, episode_id=episode_id, person_ids=people, ranked=query.ranked
+        )
+        return await _fts(match, search)
+
+    @staticmethod
+    def _moment_hit(row: q.SegmentRow, query: TextQuery, cat: Catalogue) -> MomentHit:
+        ep = cat.episodes[row.episode_id]
+        part = excerpt(row.text, row.marks, row.seconds or 0, query)
+        person = cat.people.get(row.person_id) if row.person_id else None
+        speaker = person.name if person else row.label
+        link = ep.link_at(part.seconds)
+        return MomentHit(
+            row.id, part.text, speaker, person, part.seconds, ep, row.chapter, link, part.matched
+        )
 
 
 def _known(rows: Sequence[q.SegmentRow], cat: Catalogue) -> list[q.SegmentRow]:

@@ -51,6 +51,9 @@ class EpisodeSource:
     mentions: tuple[str, ...] = ()
     mentions_declared: int | None = None
     related: tuple[str, ...] = ()
+    transcript: str | None = None  # a transcript file named by the metadata, relative to it
+    speakers: tuple[tuple[str, str], ...] = ()  # transcript label -> person ("Guest 1", "Priya Raman")
+    chapters: tuple[tuple[int, str], ...] | None = None  # (second, title) from the metadata
     warnings: tuple[str, ...] = ()  # "path:line: message" for odd but usable input
     guid: str | None = None  # the feed item's guid, which pairs a local file with it
     season: int | None = None
@@ -164,6 +167,9 @@ class EpisodeCard:
     related_count: int
     season: int | None = None
     page_url: str | None = None  # the feed item's web page
+    moment_count: int = 0  # transcript moments stored
+    covered_seconds: int | None = None  # where the transcript's last moment ends
+    chapter_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +209,31 @@ class QuoteHit:
 
 
 @dataclass(frozen=True, slots=True)
+class MomentHit:
+    """Hold one transcript moment found by a search: who, where, and the words around the match."""
+
+    id: int
+    context: str  # the matching sentence with a few words around it
+    speaker: str | None  # the person's name, or a label mapped to nobody ("Guest 1")
+    person: Person | None
+    seconds: int  # where the matching words are said
+    episode: EpisodeRef
+    chapter: str | None
+    link: str | None
+    matched: tuple[tuple[int, int], ...] = ()  # (start, end) of the typed words within `context`
+
+
+@dataclass(frozen=True, slots=True)
+class ChapterItem:
+    """Hold one chapter of an episode, linked to its start."""
+
+    position: int
+    seconds: int
+    title: str
+    link: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class RelatedItem:
     """Hold one related episode: the title as given, the episode when known, and why."""
 
@@ -223,6 +254,7 @@ class Passage:
     link: str | None = None
     truncated: bool = False
     score: float = 0.0
+    chapter: str | None = None  # a transcript moment's chapter title
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from bot.model import IngestReport, Passage, QuoteHit
 from bot.storage import Database
 
 LISTED_FILES = 10  # longer lists of loaded or unchanged files are summarised
+SEARCH_RESULTS = 10
 
 
 def main(settings: Settings, command: str, args: argparse.Namespace) -> int:
@@ -160,6 +161,38 @@ async def _related(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _search(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    ep = await kb.resolve_episode(args.episode) if args.episode else None
+    person = kb.resolve_speaker(args.speaker) if args.speaker else None
+    hits = await kb.search_moments(args.text, ep, person, limit=SEARCH_RESULTS)
+    if not hits:
+        where = " ".join(
+            x for x in (f"by {person.name}" if person else "", f"in {ep.label}" if ep else "") if x
+        )
+        raise NotFoundError("moment" + (f" {where}" if where else ""), args.text)
+    for number, hit in enumerate(hits, 1):
+        chapter = f" · {hit.chapter}" if hit.chapter else ""
+        who = hit.speaker or "Unknown speaker"
+        print(f"{number}. {who} at {format_offset(hit.seconds)}: {hit.episode.label}{chapter}")
+        print(_wrap(f"“{hit.context}”", "   ", "   "))
+        if hit.link:
+            print(f"   {hit.link}")
+    return 0
+
+
+async def _chapters(kb: KnowledgeBase, args: argparse.Namespace) -> int:
+    ep = await kb.resolve_episode(args.episode)
+    items = await kb.chapters(ep)
+    print(f"Chapters of {ep.label}")
+    if not items:
+        print("  (this episode has no chapters in the data)")
+    for item in items:
+        print(f"  {format_offset(item.seconds):>8}  {item.title or f'Chapter {item.position}'}")
+        if item.link:
+            print(f"            {item.link}")
+    return 0
+
+
 async def _stats(kb: KnowledgeBase, args: argparse.Namespace) -> int:
     counts = await kb.stats()
     width = max(len(name) for name in counts)
@@ -181,5 +214,7 @@ COMMANDS = {
     "quote": _quote,
     "takeaways": _takeaways,
     "related": _related,
+    "search": _search,
+    "chapters": _chapters,
     "stats": _stats,
 }

@@ -5,6 +5,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.takeaways",
     "cogs.quotes",
     "cogs.related",
+    "cogs.search",
+    "cogs.chapters",
     "cogs.ask",
     "cogs.help",
     "cogs.daily",

@@ -36,7 +36,8 @@ def _legacy_speaker_arg(arg: str) -> tuple[str, str]:
 
 
 async def _search_load(kb: KnowledgeBase, text: str, limit: int) -> tuple[Any, list[Any]]:
-    return text, await kb.search_quotes(text, limit=min(limit, SEARCH_RESULTS))
+    # No curated quote matching: the line may still be anywhere in a transcript.
+    return text, await kb.find_said(text, limit=min(limit, SEARCH_RESULTS))
 
 
 BY_SPEAKER = paging.register(

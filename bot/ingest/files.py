@@ -6,6 +6,7 @@ A cached feed item (bot/feeds) may lie under both: each key the page or the meta
 from __future__ import annotations
 
 import dataclasses
+import glob
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,21 +23,32 @@ MIB = 1024 * 1024
 # A page or metadata file is written in one transaction: past about a megabyte (some 15,000
 # takeaways) that transaction would keep every other writer (/daily set, the sweep) waiting.
 MAX_FILE_BYTES = MIB
+# A transcript becomes moments a fraction of its size (no timings): 8 MiB is some 40 hours of
+# WebVTT, and its moments are still written and indexed in well under a second.
+MAX_TRANSCRIPT_BYTES = 8 * MIB
+CHAPTERS_SUFFIX = ".chapters.json"
+# When several transcripts share a stem, the first of these is read (and the others named in a warning).
+TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".json")
+_KINDS = {PAGE_SUFFIX: "page", META_SUFFIX: "meta", **dict.fromkeys(TRANSCRIPT_SUFFIXES, "transcript")}
 
 
 @dataclass(frozen=True, slots=True)
 class SourceFiles:
-    """Name the page and/or metadata file that together make one episode."""
+    """Name the files that together make one episode: page and/or metadata, transcript, chapters."""
 
     key: str
     page: Path | None
     meta: Path | None
     feed: Path | None = None  # the cached feed item paired with these files (lowest priority)
+    transcript: Path | None = None  # `STEM.vtt`, `.srt` or `.json` beside the page or metadata
+    chapters: Path | None = None  # `STEM.chapters.json`
+    others: tuple[Path, ...] = ()  # further transcripts with the same stem, not read
 
     @property
     def paths(self) -> tuple[Path, ...]:
-        """Return the files that make the episode, lowest priority first."""
-        return tuple(path for path in (self.feed, self.page, self.meta) if path is not None)
+        """Return the files that make the episode, lowest priority first (stamps and hashes rely on it)."""
+        files = (self.feed, self.page, self.meta, self.transcript, self.chapters)
+        return tuple(path for path in files if path is not None)
 
 
 @dataclass
@@ -52,16 +64,22 @@ class Walk:
 def walk(paths: Sequence[Path]) -> Walk:
     """Find the episodes under `paths`, noting every folder that could not be listed."""
     # A folder that cannot be listed is a problem of that folder only: the walk goes on, and
-    # whoever removes episodes must keep those under it (see `positively_gone`).
-    found: dict[tuple[str, str], dict[str, Path]] = {}
+    # whoever removes episodes must keep those under it (see `positively_gone`). A transcript or
+    # chapters file alone (no page or metadata beside it) is returned too, so the caller can say
+    # it was not loaded.
+    found: dict[tuple[str, str], dict[str, list[Path]]] = {}
+    seen: set[Path] = set()
     result = Walk([], set(), set(), [])
     for root in paths:
         for file in _candidates(Path(root), result):
-            kind = "meta" if file.suffix.lower() == META_SUFFIX else "page"
-            found.setdefault((os.path.dirname(file), file.stem), {})[kind] = file
+            if file in seen:
+                continue
+            seen.add(file)
+            stem, kind = file_kind(file)
+            # A file given by name is read as a page whatever its extension.
+            found.setdefault((os.path.dirname(file), stem), {}).setdefault(kind or "page", []).append(file)
     result.sources = sorted(
-        (SourceFiles(stem, pair.get("page"), pair.get("meta")) for (_, stem), pair in found.items()),
-        key=lambda s: (s.key, str(s.page or s.meta)),
+        (_source(stem, group) for (_, stem), group in found.items()), key=lambda s: (s.key, str(s.paths[0]))
     )
     return result
 
@@ -72,6 +90,32 @@ def find_sources(paths: Sequence[Path]) -> list[SourceFiles]:
     if found.problems:
         raise found.problems[0]
     return found.sources
+
+
+def file_kind(path: Path) -> tuple[str, str]:
+    """Return (stem, kind) of a data file name: kind is page, meta, transcript or chapters, or ""."""
+    name = path.name
+    if name.lower().endswith(CHAPTERS_SUFFIX):
+        return name[: -len(CHAPTERS_SUFFIX)], "chapters"
+    return path.stem, _KINDS.get(path.suffix.lower(), "")
+
+
+def _source(stem: str, group: dict[str, list[Path]]) -> SourceFiles:
+    transcripts = sorted(
+        group.get("transcript", ()), key=lambda p: TRANSCRIPT_SUFFIXES.index(p.suffix.lower())
+    )
+    return SourceFiles(
+        stem,
+        _first(group, "page"),
+        _first(group, "meta"),
+        transcript=transcripts[0] if transcripts else None,
+        chapters=_first(group, "chapters"),
+        others=tuple(transcripts[1:]),
+    )
+
+
+def _first(group: dict[str, list[Path]], kind: str) -> Path | None:
+    return group[kind][0] if kind in group else None
 
 
 def positively_gone(source: str, found: Walk, *, listed: bool = True) -> bool:
@@ -101,7 +145,11 @@ def positively_gone(source: str, found: Walk, *, listed: bool = True) -> bool:
 
 def read_contents(files: SourceFiles) -> dict[Path, bytes]:
     """Read the bytes of an episode's files; raise DataError when one cannot be read."""
-    return {path: read_file(path) for path in files.paths}
+    timed = (files.transcript, files.chapters)
+    return {
+        path: read_file(path, MAX_TRANSCRIPT_BYTES if path in timed else MAX_FILE_BYTES)
+        for path in files.paths
+    }
 
 
 def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
@@ -167,9 +215,15 @@ def _text(path: Path, contents: Mapping[Path, bytes]) -> str:
 
 
 def _candidates(root: Path, found: Walk) -> Iterator[Path]:
-    """Yield the page and metadata files under `root`, or `root` itself when it is a file."""
+    """Yield the episode files under `root`, or `root` itself (and its episode's other files)."""
     if root.is_file():
         yield root
+        # The page alone would store the episode without its metadata or transcript.
+        stem = file_kind(root)[0]
+        for sibling in sorted(root.parent.glob(glob.escape(stem) + ".*")):
+            sibling_stem, kind = file_kind(sibling)
+            if sibling_stem == stem and kind and sibling.is_file() and not _ignored(sibling.name):
+                yield sibling
         return
     if not root.is_dir():
         found.problems.append(DataError(root, 1, "expected a file or a directory, got nothing at this path"))
@@ -184,7 +238,7 @@ def _candidates(root: Path, found: Walk) -> Iterator[Path]:
                 continue
             if _is_dir(entry):
                 subfolders.append(entry.path)
-            elif Path(entry.name).suffix.lower() in (PAGE_SUFFIX, META_SUFFIX) and not _ignored(entry.name):
+            elif file_kind(Path(entry.name))[1] and not _ignored(entry.name):
                 yield Path(entry.path)
         folders.extend(reversed(subfolders))  # depth first, in name order
 

@@ -116,6 +116,7 @@ _KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
     "season": ("season", _count),
     "audio": ("audio_url", _url),
     "link": ("page_url", _url),
+    "transcript": ("transcript", _string),
 }
 _QUOTE_KEYS: dict[str, Callable[[object], Any]] = {
     "text": _string,
@@ -123,7 +124,8 @@ _QUOTE_KEYS: dict[str, Callable[[object], Any]] = {
     "time": _seconds,
     "truncated": _flag,
 }
-_TABLES = ("people", "quotes")
+_CHAPTER_KEYS: dict[str, Callable[[object], Any]] = {"time": _seconds, "title": _string}
+_TABLES = ("people", "quotes", "speakers", "chapters")
 
 
 @dataclass
@@ -142,6 +144,10 @@ class _MetaReader:
                 fields["people"] = self._people(value)
             elif key == "quotes":
                 fields["quotes"] = self._quotes(value)
+            elif key == "speakers":
+                fields["speakers"] = self._speakers(value)
+            elif key == "chapters":
+                fields["chapters"] = self._chapters(value)
             elif key in _KEYS:
                 name, convert = _KEYS[key]
                 fields[name] = self._convert(convert, value, key)
@@ -161,6 +167,48 @@ class _MetaReader:
             person = self._convert(_string, name, "people", table, find=name)
             people.append(PersonAliases(person, self._convert(_strings, aliases, name, table)))
         return tuple(people)
+
+    def _speakers(self, value: object) -> tuple[tuple[str, str], ...]:
+        start = self._line("speakers")
+        if not isinstance(value, dict):
+            raise DataError(
+                self.path, start, f'expected a [speakers] table of "label" = "name", got {_shown(value)}'
+            )
+        table = self._header("speakers") or start
+        return tuple(
+            (
+                self._convert(_string, label, "speakers", table, find=label),
+                self._convert(_string, name, label, table),
+            )
+            for label, name in value.items()
+        )
+
+    def _chapters(self, value: object) -> tuple[tuple[int, str], ...]:
+        if not isinstance(value, list):
+            raise DataError(
+                self.path, self._line("chapters"), f"expected [[chapters]] tables, got {_shown(value)}"
+            )
+        chapters = []
+        for index, entry in enumerate(value):
+            start = self._header("chapters", index) or self._line("chapters")
+            if not isinstance(entry, dict):
+                raise DataError(
+                    self.path, start, f"expected a chapter table with time and title, got {_shown(entry)}"
+                )
+            parts: dict[str, Any] = {}
+            for key, item in entry.items():
+                if key not in _CHAPTER_KEYS:
+                    raise self._unknown(key, self._line(key, start), tuple(_CHAPTER_KEYS))
+                parts[key] = self._convert(_CHAPTER_KEYS[key], item, key, start)
+            missing = [key for key in _CHAPTER_KEYS if key not in parts]
+            if missing:
+                raise DataError(self.path, start, f"expected the chapter's {', '.join(missing)}, got none")
+            chapters.append((parts["time"], parts["title"]))
+        times = [time for time, _ in chapters]
+        if times != sorted(times):
+            line = self._header("chapters", next(n for n in range(1, len(times)) if times[n] < times[n - 1]))
+            raise DataError(self.path, line or 1, "expected chapters in time order, got one starting earlier")
+        return tuple(chapters)
 
     def _quotes(self, value: object) -> tuple[SourceQuote, ...]:
         if not isinstance(value, list):

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from bot.errors import DataError
-from bot.ingest.files import SourceFiles, read_contents, read_episode
+from bot.ingest.files import MAX_TRANSCRIPT_BYTES, SourceFiles, read_contents, read_episode, read_file
 from bot.ingest.rows import episode_rows
+from bot.ingest.timed import linked_transcript, read_linked, read_timed
 from bot.storage.database import Stopped
 from bot.storage.episodes import EpisodeRows, Fingerprint
 
@@ -154,7 +155,7 @@ def quick_check(files: SourceFiles, old: Fingerprint | None) -> Prepared | None:
         stamp = _stamp(files)
     except OSError as err:
         return Prepared(files.key, label, source, files, error=_unreadable(label, err))
-    if old is not None and old.source == source and old.stamp == stamp:
+    if old is not None and old.source == source and old.stamp == _linked_stamp(stamp, old.linked):
         return Prepared(files.key, label, source, files, unchanged=True)
     return None
 
@@ -166,10 +167,23 @@ def prepare(files: SourceFiles, old: Fingerprint | None) -> Prepared:
     try:
         stamp = _stamp(files)
         contents = read_contents(files)
-        digest = _digest(files, contents)
+        # A transcript the metadata names is known only from the metadata: hash the one it named
+        # last time, which is still the one it names when the metadata is unchanged.
+        linked = _read_if_present(Path(old.linked), contents) if old is not None and old.linked else None
+        digest = _digest(files, contents, linked)
         if old is not None and old.content_hash == digest:
-            return Prepared(files.key, label, source, files, stamp, digest)
-        rows = episode_rows(read_episode(files, contents))
+            return Prepared(files.key, label, source, files, _linked_stamp(stamp, old.linked), digest)
+        src = read_episode(files, contents)
+        named = linked_transcript(files.meta, src)
+        if named is not None and files.meta is not None:
+            if named not in contents:
+                contents[named] = read_linked(files.meta, contents[files.meta], named)
+            stamp, digest = _linked_stamp(stamp, str(named)), _digest(files, contents, named)
+        beside = files.transcript
+        shadowed = named is not None and beside is not None and os.path.abspath(beside) != str(named)
+        ignored = [*([beside] if shadowed else []), *files.others]
+        timed = read_timed(src, named or files.transcript, files.chapters, contents, ignored)
+        rows = episode_rows(src, timed, str(named) if named else None)
         return Prepared(files.key, label, source, files, stamp, digest, rows=rows, new=old is None)
     except DataError as err:
         return Prepared(files.key, label, source, files, error=error_line(err))
@@ -202,9 +216,28 @@ def _stamp(files: SourceFiles) -> str:
     return "|".join(parts)
 
 
-def _digest(files: SourceFiles, contents: dict[Path, bytes]) -> str:
+def _linked_stamp(stamp: str, linked: str | None) -> str:
+    """Return `stamp` extended with the transcript the metadata names (a missing one never matches)."""
+    if not linked:
+        return stamp
+    try:
+        info = os.stat(linked)
+    except OSError:
+        return stamp + "|missing"
+    return f"{stamp}|{linked}:{info.st_size}:{info.st_mtime_ns}"
+
+
+def _read_if_present(path: Path, contents: dict[Path, bytes]) -> Path | None:
+    try:
+        contents[path] = read_file(path, MAX_TRANSCRIPT_BYTES)
+    except DataError:
+        return None  # gone: the digest cannot match, so the metadata is read and says what is wrong
+    return path
+
+
+def _digest(files: SourceFiles, contents: dict[Path, bytes], linked: Path | None = None) -> str:
     digest = hashlib.blake2b(digest_size=16)
-    for path in files.paths:
+    for path in (*files.paths, *([linked] if linked else [])):
         # The feed item is marked apart from a metadata file: both end in .toml.
         kind = "feed" if path == files.feed else path.suffix
         digest.update(f"{kind}:{len(contents[path])}:".encode())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.ingest.page import split_title_line
+from bot.ingest.timed import Timed
 from bot.model import EpisodeSource
 from bot.storage.episodes import (
     AliasEntry,
@@ -12,13 +13,15 @@ from bot.storage.episodes import (
     PersonEntry,
     RelatedEntry,
     SegmentEntry,
+    TimedEntry,
 )
 from bot.text import normalize
 
 
-def episode_rows(src: EpisodeSource) -> EpisodeRows:
-    """Return the rows that store `src`, with every name and title normalized for matching."""
-    speakers = dict.fromkeys(q.speaker for q in src.quotes)
+def episode_rows(src: EpisodeSource, timed: Timed | None = None, linked: str | None = None) -> EpisodeRows:
+    """Return the rows that store `src` and its moments, every name and title normalized for matching."""
+    timed = timed or Timed()
+    speakers = dict.fromkeys([q.speaker for q in src.quotes] + [m.person for m in timed.moments if m.person])
     people: dict[tuple[str, str], int] = {}  # (name, role) -> position of the first listing
     for names, role in ((src.hosts, "host"), (src.guests, "guest"), (speakers, "speaker")):
         for n, name in enumerate(names, 1):
@@ -59,7 +62,10 @@ def episode_rows(src: EpisodeSource) -> EpisodeRows:
         segments=tuple(segments),
         mentions=tuple(MentionEntry(n, text, normalize(text)) for n, text in enumerate(src.mentions, 1)),
         related=tuple(_related(n, line) for n, line in enumerate(src.related, 1)),
-        warnings=src.warnings,
+        warnings=src.warnings + timed.warnings,
+        moments=timed.moments,
+        chapters=timed.chapters,
+        timed=TimedEntry(timed.transcript, linked, timed.digest),
     )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ingest.feeds import FeedSources, attach_feeds, is_feed_list
-from bot.ingest.files import SourceFiles, Walk, positively_gone, walk
+from bot.ingest.files import SourceFiles, Walk, file_kind, positively_gone, walk
 from bot.ingest.read import (
     Prepared,
     Work,
@@ -35,6 +35,7 @@ from bot.storage.episodes import (
     delete_episodes,
     episode_id_ranges,
     finish_ingest,
+    linked_paths,
     load_fingerprint,
     load_fingerprints,
     mark_relink,
@@ -91,6 +92,7 @@ class _Run:
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     walk: Walk = field(default_factory=lambda: Walk([], set(), set(), []))
+    alone: list[Path] = field(default_factory=list)  # transcripts or chapters with no episode beside them
 
     async def run(self, session: BulkSession) -> IngestReport:
         """Load everything under the paths and report what happened."""
@@ -111,6 +113,8 @@ class _Run:
         changed = bool(self.loaded or self.removed)
         if changed or await session.read(relink_token) is not None:  # or a run died before relinking
             await _relink(session)
+        if self.alone:
+            self._report_alone(await session.read(linked_paths))
         return IngestReport(
             tuple(self.loaded), tuple(self.unchanged), tuple(self.removed), tuple(self.failed),
             tuple(self.warnings),
@@ -122,9 +126,12 @@ class _Run:
         self.failed += [error_line(err) for err in self.walk.problems]
         by_key: dict[str, list[SourceFiles]] = {}
         for files in self.walk.sources:
-            cached = self.feeds is not None and self.feeds.holds(str(main_file(files)))
+            cached = self.feeds is not None and self.feeds.holds(str(files.paths[0]))
             if cached or is_feed_list(files, self.paths):
                 continue  # the feed list, or the feed cache kept inside DATA_DIR: read below
+            if files.page is None and files.meta is None:
+                self.alone += files.paths
+                continue
             by_key.setdefault(files.key, []).append(files)
         chosen = []
         for key, candidates in by_key.items():
@@ -178,6 +185,10 @@ class _Run:
             if outcome.reread:  # parsed again outside the transaction, written in a later one
                 pending.extend(await session.run(_prepare_again, outcome.reread))
 
+    def _report_alone(self, linked: set[str]) -> None:
+        """Warn about transcript and chapters files no episode reads (a metadata file may name one)."""
+        self.warnings += [_alone(p) for p in self.alone if os.path.abspath(p) not in linked]
+
     def _gone(self, stored: dict[str, Fingerprint], seen: set[str]) -> list[str]:
         """Return keys of stored episodes whose file was under a given folder and is now gone."""
         # A file under a given folder is gone only when the walk proves it (positively_gone); a
@@ -218,6 +229,14 @@ def _remove(
     if removed:
         mark_relink(conn)
     return removed
+
+
+def _alone(path: Path) -> str:
+    stem = file_kind(path)[0]
+    return (
+        f"{shown_path(path)}:1: not loaded: a transcript or chapters file belongs beside its episode's "
+        f"page or metadata file ({stem}.txt or {stem}.toml), and there is none"
+    )
 
 
 class _Slice:
@@ -292,7 +311,7 @@ def _batches(items: Iterator[Prepared]) -> Generator[list[Prepared], None, None]
     rows = 0
     for item in items:
         batch.append(item)
-        rows += len(item.rows.segments) if item.rows else 0
+        rows += len(item.rows.segments) + len(item.rows.moments) if item.rows else 0
         if len(batch) >= BATCH_EPISODES or rows >= BATCH_ROWS:
             yield batch
             batch, rows = [], 0

@@ -6,7 +6,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.model import EpisodeRef, Passage, RelatedItem
+from rapidfuzz import fuzz
+
+from bot.model import EpisodeRef, Passage, Person, RelatedItem
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import (
     STOPWORDS,
@@ -17,6 +19,7 @@ from bot.search.fulltext import (
     fts_phrase,
     plan_query,
 )
+from bot.search.moments import excerpt
 from bot.search.question import MAX_WORDS, Reading, read_question
 from bot.search.semantic import WordVectors
 from bot.storage.queries import SegmentRow
@@ -41,7 +44,10 @@ EPISODE_BONUS = 15.0  # a passage of the episode the question names
 KIND_BONUS = 10.0  # the kind asked for ("who said": quotes), or a description for "who is"
 OWN_WORDS_PENALTY = 30.0
 NEIGHBOURS = 5
+CURATED = ("quote", "takeaway")
+SAME_WORDS = 85.0  # partial_ratio at which a moment says what a quote or takeaway says
 LISTED = "listed on the episode page"
+_NO_QUERY = TextQuery(())
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -99,7 +105,30 @@ def passages(rows: Sequence[SegmentRow], plan: AskPlan, cat: Catalogue, limit: i
         if score >= ASK_CUTOFF:
             scored.append((score, order, row))
     scored.sort(key=lambda item: (-item[0], item[1]))
-    return [_passage(row, cat, score, _best_sentence(row, plan.query)) for score, _, row in scored[:limit]]
+    ranked = curated_first([(score, row) for score, _, row in scored])
+    return [
+        _passage(row, cat, score, _best_sentence(row, plan.query), plan.query)
+        for score, row in ranked[:limit]
+    ]
+
+
+def curated_first(ranked: list[tuple[float, SegmentRow]]) -> list[tuple[float, SegmentRow]]:
+    """Rank a transcript moment just below a quote or takeaway of its episode that says the same."""
+    curated = [(score, row) for score, row in ranked if row.kind in CURATED]
+    moved = []
+    for score, row in ranked:
+        below = [
+            curated_score - 0.01
+            for curated_score, item in curated
+            if row.kind == "moment" and item.episode_id == row.episode_id and says_same(item.text, row.text)
+        ]
+        moved.append((min([score, *below]), row))
+    return sorted(moved, key=lambda item: -item[0])
+
+
+def says_same(curated: str, moment: str) -> bool:
+    """Tell whether a moment contains what a quote or takeaway says (nearly word for word)."""
+    return fuzz.partial_ratio(normalize_passage(curated), normalize_passage(moment)) >= SAME_WORDS
 
 
 def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue) -> float:
@@ -195,18 +224,26 @@ def _overview(rows: Sequence[SegmentRow], reading: Reading) -> list[SegmentRow]:
     return sorted(chosen, key=lambda row: (order[row.kind], row.episode_id, row.position))
 
 
-def _passage(row: SegmentRow, cat: Catalogue, score: float, text: str) -> Passage:
+def _passage(
+    row: SegmentRow, cat: Catalogue, score: float, text: str, query: TextQuery = _NO_QUERY
+) -> Passage:
     ep = cat.episodes[row.episode_id]
-    is_quote = row.kind == "quote"
+    seconds, chapter = row.seconds, None
+    if row.kind == "moment":  # cited by its sentence with the question's words, at that second
+        part = excerpt(row.text, row.marks, row.seconds or 0, query)
+        text, seconds, chapter = part.text, part.seconds, row.chapter
+    timed = row.kind in ("quote", "moment")
+    speaker = cat.people.get(row.person_id) if row.person_id else None
     return Passage(
         kind=row.kind,
         text=text,
         episode=ep,
-        speaker=cat.people.get(row.person_id) if row.person_id else None,
-        seconds=row.seconds if is_quote else None,
-        link=ep.link_at(row.seconds or 0) if is_quote else None,
+        speaker=speaker or (Person(0, row.label) if row.label else None),
+        seconds=seconds if timed else None,
+        link=ep.link_at(seconds or 0) if timed else None,
         truncated=row.truncated,
         score=round(score, 1),
+        chapter=chapter,
     )
 
 

@@ -83,7 +83,10 @@ def _people(conn: sqlite3.Connection) -> list[PersonRow]:
     for person_id, alias in conn.execute("SELECT DISTINCT person_id, alias FROM person_aliases"):
         aliases.setdefault(person_id, []).append(alias)
     quotes = dict(
-        conn.execute("SELECT person_id, count(*) FROM segments WHERE person_id IS NOT NULL GROUP BY 1")
+        conn.execute(
+            "SELECT person_id, count(*) FROM segments WHERE person_id IS NOT NULL AND kind = 'quote' "
+            "GROUP BY 1"
+        )
     )
     rows = conn.execute(
         "SELECT p.id, p.name, (SELECT count(DISTINCT episode_id) FROM episode_people ep "

@@ -18,6 +18,7 @@ class Fingerprint(NamedTuple):
     source: str
     stamp: str
     content_hash: str
+    linked: str | None = None  # a transcript the metadata names, stamped with the episode's files
 
 
 class EpisodeFields(NamedTuple):
@@ -82,6 +83,35 @@ class RelatedEntry(NamedTuple):
     number: int | None
 
 
+class MomentEntry(NamedTuple):
+    """Hold one transcript moment; its speaker by name, or the label when it names nobody."""
+
+    position: int
+    person: str | None
+    label: str | None  # a label mapped to nobody ("Guest 1"), shown as written
+    seconds: int
+    end_seconds: int
+    text: str
+    marks: bytes  # where each later sentence starts (bot.sentences)
+
+
+class ChapterEntry(NamedTuple):
+    """Hold one chapter: its place, start, end (the next chapter's start) and title."""
+
+    position: int
+    seconds: int
+    end_seconds: int | None
+    title: str
+
+
+class TimedEntry(NamedTuple):
+    """Say what an episode's moments and chapters were read from, and a digest of them."""
+
+    transcript: str | None  # the transcript's file name
+    linked: str | None  # the transcript the metadata names, as an absolute path
+    digest: str  # equal digests: the stored moments and chapters are kept as they are
+
+
 class SegmentIdentity(NamedTuple):
     """Say what makes a stored segment the same one after a page is edited (its id is kept)."""
 
@@ -104,17 +134,25 @@ class EpisodeRows(NamedTuple):
     mentions: tuple[MentionEntry, ...]
     related: tuple[RelatedEntry, ...]
     warnings: tuple[str, ...]
+    moments: tuple[MomentEntry, ...] = ()
+    chapters: tuple[ChapterEntry, ...] = ()
+    timed: TimedEntry = TimedEntry(None, None, "")
 
 
 def load_fingerprints(conn: sqlite3.Connection) -> dict[str, Fingerprint]:
     """Return every stored episode's fingerprint by key."""
-    rows = conn.execute("SELECT key, id, source, stamp, content_hash FROM episodes")
-    return {key: Fingerprint(id_, source, stamp, digest) for key, id_, source, stamp, digest in rows}
+    rows = conn.execute("SELECT key, id, source, stamp, content_hash, linked FROM episodes")
+    return {key: Fingerprint(*rest) for key, *rest in rows}
+
+
+def linked_paths(conn: sqlite3.Connection) -> set[str]:
+    """Return the transcripts metadata files name, as absolute paths."""
+    return {row[0] for row in conn.execute("SELECT linked FROM episodes WHERE linked IS NOT NULL")}
 
 
 def load_fingerprint(conn: sqlite3.Connection, key: str) -> Fingerprint | None:
     """Return one stored episode's fingerprint, or None when no episode has that key."""
-    select = "SELECT id, source, stamp, content_hash FROM episodes WHERE key = ?"
+    select = "SELECT id, source, stamp, content_hash, linked FROM episodes WHERE key = ?"
     row = conn.execute(select, (key,)).fetchone()
     return None if row is None else Fingerprint(*row)
 
@@ -184,7 +222,7 @@ class EpisodeWriter:
             for table in _CHILD_TABLES:
                 self.conn.execute(f"DELETE FROM {table} WHERE episode_id = ?", (episode_id,))  # noqa: S608
         self._write_lists(episode_id, rows)
-        return self._write_segments(episode_id, rows, new)
+        return self._write_segments(episode_id, rows, new) + self._write_timed(episode_id, rows, new)
 
     def index(self, texts: list[tuple[int, str]]) -> None:
         """Add segments to the full-text index (explicitly: an insert trigger is several times slower)."""
@@ -216,7 +254,9 @@ class EpisodeWriter:
 
     def _write_segments(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[tuple[int, str]]:
         old = [] if new else self.conn.execute(
-            "SELECT id, kind, person_id, seconds, text FROM segments WHERE episode_id = ?", (episode_id,)
+            "SELECT id, kind, person_id, seconds, text FROM segments WHERE episode_id = ? "
+            "AND kind NOT IN ('moment', 'chapter')",
+            (episode_id,),
         ).fetchall()  # fmt: skip
         # Keep the id of every segment whose text, speaker and second are unchanged, so anything
         # that refers to a takeaway or quote (daily-post history) survives an edit of the page.
@@ -247,6 +287,47 @@ class EpisodeWriter:
             ],
         )
         return [(first + n, seg.text) for n, (seg, _, _) in enumerate(inserts)]
+
+    def _write_timed(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[tuple[int, str]]:
+        """Replace the episode's moments and chapters, unless they are the same as stored."""
+        transcript, linked, digest = rows.timed
+        if not new:
+            stored = self.conn.execute("SELECT timed_hash FROM episodes WHERE id = ?", (episode_id,))
+            if stored.fetchone()[0] == digest:
+                self.conn.execute(
+                    "UPDATE episodes SET transcript = ?, linked = ? WHERE id = ?",
+                    (transcript, linked, episode_id),
+                )
+                return []
+            self.conn.execute(
+                "DELETE FROM segments WHERE episode_id = ? AND kind IN ('moment', 'chapter')", (episode_id,)
+            )
+        self.conn.execute(
+            "UPDATE episodes SET transcript = ?, linked = ?, timed_hash = ? WHERE id = ?",
+            (transcript, linked, digest, episode_id),
+        )
+        person = self._person_id
+        first = self._segment_ids(len(rows.chapters) + len(rows.moments))
+        chapters = [
+            (first + n, episode_id, position, seconds, end, title)
+            for n, (position, seconds, end, title) in enumerate(rows.chapters)
+        ]
+        self.conn.executemany(
+            "INSERT INTO segments(id, episode_id, kind, position, seconds, end_seconds, text) "
+            "VALUES (?, ?, 'chapter', ?, ?, ?, ?)",
+            chapters,
+        )
+        first += len(chapters)
+        moments = [
+            (first + n, episode_id, position, name and person(name), label, seconds, end, text, marks)
+            for n, (position, name, label, seconds, end, text, marks) in enumerate(rows.moments)
+        ]
+        self.conn.executemany(
+            "INSERT INTO segments(id, episode_id, kind, position, person_id, label, seconds, end_seconds, "
+            "text, marks) VALUES (?, ?, 'moment', ?, ?, ?, ?, ?, ?, ?)",
+            moments,
+        )
+        return [(row[0], row[-1]) for row in chapters] + [(row[0], row[-2]) for row in moments]
 
     def _segment_ids(self, count: int) -> int:
         """Reserve `count` consecutive segment ids; valid while this transaction holds the write lock."""

@@ -55,10 +55,20 @@ class SegmentRow:
     truncated: bool
     episode_id: int
     rank: float = 0.0
+    label: str | None = None  # a moment's speaker label that names no person
+    marks: bytes | None = None  # a moment's packed sentence starts (bot.sentences)
+    chapter: str | None = None  # the title of the chapter a moment is in
 
 
 _SEGMENT_COLUMNS = "s.id, s.kind, s.position, s.text, s.person_id, s.seconds, s.truncated, s.episode_id"
 _SELECT_SEGMENTS = f"SELECT {_SEGMENT_COLUMNS} FROM segments s "  # noqa: S608 (constant text)
+# A moment's chapter is the episode's last chapter starting at or before it (chapters are stored in
+# time order, so the index on (episode_id, kind, position) walks them backwards).
+_CHAPTER_OF = (
+    "(SELECT c.text FROM segments c WHERE c.episode_id = s.episode_id AND c.kind = 'chapter' "
+    "AND c.seconds <= s.seconds ORDER BY c.position DESC LIMIT 1)"
+)
+_MOMENT_COLUMNS = f"{_SEGMENT_COLUMNS}, f.rank, s.label, s.marks, {_CHAPTER_OF}"
 
 
 def _segment(row: Row) -> SegmentRow:
@@ -209,6 +219,70 @@ async def search_quotes_of(
     return [_segment(row) for row in rows]
 
 
+async def search_moments(
+    conn: aiosqlite.Connection,
+    match: str,
+    limit: int,
+    *,
+    episode_id: int | None = None,
+    person_ids: Sequence[int] = (),
+    ranked: bool = True,
+) -> list[SegmentRow]:
+    """Return transcript moments matching an escaped FTS5 expression, best first (or newest)."""
+    order = "f.rank" if ranked else "f.rowid DESC"
+    where, params = ["segments_fts MATCH ?", "s.kind = 'moment'"], [match]
+    if episode_id is not None:
+        where.append("s.episode_id = ?")
+        params.append(episode_id)
+    if person_ids:
+        where.append(f"s.person_id IN ({','.join('?' * len(person_ids))})")
+        params += person_ids
+    rows = await fetch_all(
+        conn,
+        f"SELECT {_MOMENT_COLUMNS} FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
+        f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
+        [*params, limit],
+    )
+    return [_segment(row) for row in rows]
+
+
+async def probe_moments(
+    conn: aiosqlite.Connection, match: str, episode_id: int, person_ids: Sequence[int], limit: int
+) -> list[SegmentRow]:
+    """Return one episode's moments (by `person_ids`, when given) matching `match`, in time order."""
+    # Starts from the episode's few hundred moments and checks each against the index: cheaper
+    # than walking a common word's matches across every episode. No BM25 (see search_quotes_of).
+    people = f"AND s.person_id IN ({','.join('?' * len(person_ids))})" if person_ids else ""
+    rows = await fetch_all(
+        conn,
+        f"SELECT {_SEGMENT_COLUMNS}, 0.0, s.label, s.marks, {_CHAPTER_OF} FROM segments s "  # noqa: S608
+        "CROSS JOIN segments_fts ON segments_fts.rowid = s.id "
+        f"WHERE s.episode_id = ? AND s.kind = 'moment' {people} AND segments_fts MATCH ? "
+        "ORDER BY s.position LIMIT ?",
+        [episode_id, *person_ids, match, limit],
+    )
+    return [_segment(row) for row in rows]
+
+
+async def moment_count(conn: aiosqlite.Connection, episode_id: int) -> int:
+    """Return how many transcript moments an episode has."""
+    return (
+        await fetch_all(
+            conn, "SELECT count(*) FROM segments WHERE episode_id = ? AND kind = 'moment'", (episode_id,)
+        )
+    )[0][0]
+
+
+async def chapters_of(conn: aiosqlite.Connection, episode_id: int) -> list[tuple[int, int, str]]:
+    """Return an episode's chapters in time order: (position, second, title)."""
+    return await fetch_all(
+        conn,
+        "SELECT position, seconds, text FROM segments WHERE episode_id = ? AND kind = 'chapter' "
+        "ORDER BY position",
+        (episode_id,),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CardFacts:
     """Hold what an episode card shows beyond the episode's reference."""
@@ -223,6 +297,9 @@ class CardFacts:
     mention_count: int
     mentions_declared: int | None
     related_count: int
+    moment_count: int
+    covered_seconds: int | None  # where the transcript's last moment ends
+    chapter_count: int
     season: int | None = None
     page_url: str | None = None
 
@@ -236,7 +313,11 @@ async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> CardFacts |
         " (SELECT count(*) FROM segments WHERE episode_id = e.id AND kind = 'takeaway'),"
         " (SELECT count(*) FROM segments WHERE episode_id = e.id AND kind = 'quote'),"
         " (SELECT count(*) FROM mentions WHERE episode_id = e.id),"
-        " (SELECT count(*) FROM related WHERE episode_id = e.id) FROM episodes e WHERE e.id = ?",
+        " (SELECT count(*) FROM related WHERE episode_id = e.id),"
+        " (SELECT count(*) FROM segments WHERE episode_id = e.id AND kind = 'moment'),"
+        " (SELECT max(end_seconds) FROM segments WHERE episode_id = e.id AND kind = 'moment'),"
+        " (SELECT count(*) FROM segments WHERE episode_id = e.id AND kind = 'chapter')"
+        " FROM episodes e WHERE e.id = ?",
         (episode_id,),
     )
     if not rows:
@@ -248,7 +329,7 @@ async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> CardFacts |
         (episode_id,),
     )
     duration, quotes_declared, mentions_declared, season, page_url, description, *counts = rows[0]
-    takeaways, quotes, mentions, related = counts
+    takeaways, quotes, mentions, related, moments, covered, chapters = counts
     return CardFacts(
         description=description or "",
         hosts=tuple(name for name, role in people if role == "host"),
@@ -262,6 +343,9 @@ async def card_facts(conn: aiosqlite.Connection, episode_id: int) -> CardFacts |
         related_count=related,
         season=season,
         page_url=page_url,
+        moment_count=moments,
+        covered_seconds=covered,
+        chapter_count=chapters,
     )
 
 
@@ -312,8 +396,12 @@ async def stats(conn: aiosqlite.Connection) -> dict[str, int]:
             " (SELECT count(*) FROM segments WHERE kind = 'takeaway'),"
             " (SELECT count(*) FROM segments WHERE kind = 'quote'),"
             " (SELECT count(*) FROM mentions), (SELECT count(*) FROM related),"
-            " (SELECT count(*) FROM related WHERE target_id IS NOT NULL)",
+            " (SELECT count(*) FROM related WHERE target_id IS NOT NULL),"
+            " (SELECT count(*) FROM episodes WHERE transcript IS NOT NULL),"
+            " (SELECT count(*) FROM segments WHERE kind = 'moment'),"
+            " (SELECT count(*) FROM segments WHERE kind = 'chapter')",
         )
     )[0]
-    names = ("shows", "episodes", "people", "takeaways", "quotes", "mentions", "related", "related_resolved")
+    names = ("shows", "episodes", "people", "takeaways", "quotes", "mentions", "related", "related_resolved",
+             "transcripts", "moments", "chapters")  # fmt: skip
     return dict(zip(names, row, strict=True))

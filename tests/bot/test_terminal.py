@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.bot.kb_pages import GUEST_PAGE, REPO, copy_seed, write
+from tests.bot.transcript_files import write_green_hour
 
 
 def cli_env(tmp_path, data=None):
@@ -144,3 +145,29 @@ def test_concurrent_ingests_store_each_takeaway_once(tmp_path):
     result = run_cli(tmp_path, "takeaways", "ep7", data=data)
     assert result.stdout.count("one of 7") == 1
     assert "takeaways              800" in run_cli(tmp_path, "stats", data=data).stdout
+
+
+def test_search_and_chapters_read_the_transcripts(tmp_path):
+    data = write_green_hour(tmp_path / "data")
+    found = run_cli(tmp_path, "search", "earthwroms hard work", data=data)
+    assert found.returncode == 0, found.stderr
+    first = found.stdout.splitlines()[0]
+    assert first == "1. Priya Raman at 0:24: Soil and Sleep | Green Hour #12 · Welcome"
+    assert "https://www.youtube.com/watch?v=greenhour12&t=24s" in found.stdout
+    narrowed = run_cli(tmp_path, "search", "sleep", "--speaker", "dana", "--episode", "12", data=data)
+    assert narrowed.returncode == 0, narrowed.stderr
+    assert "Priya" not in narrowed.stdout
+    chapters = run_cli(tmp_path, "chapters", "13", data=data)
+    assert chapters.stdout.splitlines()[1:] == [
+        "      0:00  Introductions",
+        "            https://www.youtube.com/watch?v=greenhour13&t=0s",
+        "     12:00  Under the forest floor",
+        "            https://www.youtube.com/watch?v=greenhour13&t=720s",
+    ]
+
+
+def test_search_finding_nothing_exits_one(tmp_path):
+    data = write_green_hour(tmp_path / "data")
+    result = run_cli(tmp_path, "search", "xylophone quasar", "--speaker", "priya", data=data)
+    assert result.returncode == 1
+    assert result.stderr.startswith("episode-bot: No moment by Priya Raman matches 'xylophone quasar'.")

@@ -20,11 +20,14 @@ StartBot = Callable[..., contextlib.AbstractAsyncContextManager[EpisodeBot]]
 
 @pytest.fixture
 def start_bot(bot_settings: Settings, tmp_path: Path) -> StartBot:
-    """Return `start_bot(pages={name: text}, meta={name: toml})`: a live bot over those and the seed."""
+    """Return `start_bot(pages=..., meta=..., files={path: text})`: a live bot over those and the seed."""
 
     @contextlib.asynccontextmanager
     async def start(
-        pages: dict[str, str] | None = None, meta: dict[str, str] | None = None, **changes: object
+        pages: dict[str, str] | None = None,
+        meta: dict[str, str] | None = None,
+        files: dict[str, str] | None = None,
+        **changes: object,
     ) -> AsyncIterator[EpisodeBot]:
         data = tmp_path / "data"
         data.mkdir(exist_ok=True)
@@ -33,6 +36,9 @@ def start_bot(bot_settings: Settings, tmp_path: Path) -> StartBot:
             (data / f"{name}.txt").write_text(text, encoding="utf-8")
         for name, text in (meta or {}).items():
             (data / f"{name}.toml").write_text(text, encoding="utf-8")
+        for name, text in (files or {}).items():
+            (data / name).parent.mkdir(parents=True, exist_ok=True)
+            (data / name).write_text(text, encoding="utf-8")
         settings = dataclasses.replace(bot_settings, data_dir=data, **changes)  # type: ignore[arg-type]
         async with running_bot(settings) as bot:
             yield bot

@@ -7,11 +7,12 @@ async def test_help_lists_every_command_with_an_example(emulator, live_bot):
     ix = await emulator.invoke("/help")
     assert ix.ephemeral
     text = ix.message.text
-    for command in ("/episode", "/takeaways", "/quote speaker", "/quote search", "/quote random", "/related"):
+    for command in ("/episode", "/takeaways", "/quote speaker", "/quote search", "/quote random", "/related",
+                    "/search text:", "/chapters episode:"):  # fmt: skip
         assert command in text
     assert "/ask question:" in text
     assert "Find quote" in text
-    assert text.count("Example: `") == 10
+    assert text.count("Example: `") == 12
 
 
 async def test_help_names_every_registered_command(emulator, live_bot):

@@ -18,7 +18,12 @@ from bot.app.render.common import (
 )
 from bot.model import Passage
 
-KIND_NAMES = {"takeaway": "Key takeaway", "quote": "Quote", "description": "Episode description"}
+KIND_NAMES = {
+    "takeaway": "Key takeaway",
+    "quote": "Quote",
+    "description": "Episode description",
+    "moment": "Transcript",
+}
 NOTHING_FOUND = "I found nothing about that. Try other words, or `/quote search` for a line you remember."
 
 
@@ -41,6 +46,8 @@ def nothing_found() -> Reply:
 def passage_value(passage: Passage, budget: int) -> str:
     """Return the passage text, then its citation line, shortened to fit `budget`."""
     name = episode_name(passage.episode)
+    if passage.chapter:
+        name += f" · *{limits.fit(passage.chapter, 80)}*"
     options = [f"\n{name}"]
     if passage.seconds is not None:
         unlinked = moment(passage.seconds, None)
@@ -52,7 +59,7 @@ def passage_value(passage: Passage, budget: int) -> str:
     # A link too long for the field is dropped rather than squeezing out the passage.
     suffix = first_within(options, budget // 2)
     text = limits.fit(passage.text, budget - len(suffix) - 2)
-    return (f"“{text}”" if passage.kind == "quote" else text) + suffix
+    return (f"“{text}”" if passage.kind in ("quote", "moment") else text) + suffix
 
 
 def _heading(passage: Passage) -> str:

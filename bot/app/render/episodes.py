@@ -8,6 +8,7 @@ import discord
 
 from bot.app import limits
 from bot.app.render.common import Link, PageInfo, Reply, embed, episode_link, markdown_url, share, url_link
+from bot.app.render.transcripts import transcript_summary
 from bot.links import format_offset
 from bot.model import EpisodeCard, EpisodeRef, RelatedItem, Takeaway
 
@@ -28,11 +29,14 @@ def episode_card(card: EpisodeCard) -> Reply:
     _add_inline(body, "Hosts", _names(card.hosts))
     _add_inline(body, "Guests", _names(card.guests))
     body.add_field(name="In this episode", value=_counts(card), inline=False)
-    body.set_footer(
-        text=limits.plain(
-            f"More: /takeaways episode:{ep.typed_name}  ·  /related episode:{ep.typed_name}", 200
-        )
-    )
+    timed = transcript_summary(card.moment_count, card.covered_seconds, card.chapter_count)
+    body.add_field(name="Transcript", value=timed or "none", inline=False)
+    more = [f"/takeaways episode:{ep.typed_name}", f"/related episode:{ep.typed_name}"]
+    if card.moment_count:
+        more.append(f"/search episode:{ep.typed_name}")
+    if card.chapter_count:
+        more.append(f"/chapters episode:{ep.typed_name}")
+    body.set_footer(text=limits.plain("More: " + "  ·  ".join(more), 200))
     return Reply(embeds=[body], links=_card_links(card))
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 from bot.app import limits
 from bot.app.render.common import Reply, embed
 from bot.errors import NotFoundError, UserError
 from bot.model import EpisodeRef
+
+if TYPE_CHECKING:
+    from bot.app.render.transcripts import SearchTitle
 
 HELP = (
     ("/episode episode:", "An episode's card: show, date, people, counts, link.", "/episode episode:490"),
@@ -33,11 +37,21 @@ HELP = (
     ),
     ("/related episode:", "Related episodes and why they are related.", "/related episode:#490"),
     (
+        "/search text: episode: speaker:",
+        "Where in the transcripts something was said, linked to the second.",
+        "/search text:sleep and memory speaker:nathan",
+    ),
+    ("/chapters episode:", "An episode's chapters, each linked to its start.", "/chapters episode:490"),
+    (
         "/ask question:",
-        "Answers from takeaways, quotes and descriptions.",
+        "Answers from takeaways, quotes, descriptions and transcripts.",
         "/ask question:what does nathan use for coding",
     ),
-    ("Find quote", "Right-click a message > Apps > Find quote: where is this line from?", None),
+    (
+        "Find quote",
+        "Right-click a message > Apps > Find quote: where is this line from (quotes, then transcripts)?",
+        None,
+    ),
     (
         "@mention",
         "Mention the bot with a question; it answers like /ask.",
@@ -139,7 +153,26 @@ def no_quotes(title: str) -> Reply:
     return plain(f"No quotes found: {limits.escape(title)}.")
 
 
+def no_chapters(episode: EpisodeRef) -> Reply:
+    """Return the note for an episode without chapters."""
+    return plain(f"{limits.escape(episode.label)} has no chapters in the data.")
+
+
+def no_moment_match(search: SearchTitle) -> Reply:
+    """Return the note for a transcript search that found nothing confident."""
+    where = f" in {limits.fit(search.episode.label, 150)}" if search.episode else ""
+    who = f" by {limits.fit(search.speaker, 100)}" if search.speaker else ""
+    shown = limits.fit(search.text, 200)
+    return plain(
+        f"Nothing said{who}{where} matches “{shown}” in the transcripts. Try fewer words, or words you "
+        "are surer of (only episodes with a transcript can be searched; `/episode` shows which have one)."
+    )
+
+
 def no_quote_match(text: str) -> Reply:
     """Return the note for a quote search that found nothing confident."""
     shown = limits.fit(text, 200)
-    return plain(f"No quote matches “{shown}”. Try fewer words, or words you are surer of.")
+    return plain(
+        f"No quote matches “{shown}”. Nothing like it was said in the transcripts either: "
+        "try fewer words, or words you are surer of."
+    )

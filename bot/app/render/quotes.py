@@ -16,7 +16,8 @@ from bot.app.render.common import (
     moment,
     moment_link,
 )
-from bot.model import QuoteHit
+from bot.app.render.transcripts import SearchTitle, moments_page
+from bot.model import MomentHit, QuoteHit
 
 
 def quote_card(hit: QuoteHit, heading: str | None = None) -> Reply:
@@ -59,6 +60,8 @@ def _links(hits: Sequence[QuoteHit], *, with_speaker: bool) -> list[Link]:
     return [link for link in links if link][: limits.BUTTONS_PER_ROW]
 
 
-def search_page(text: str, hits: Sequence[QuoteHit], info: PageInfo) -> Reply:
-    """Return one page of quotes matching the searched words, best first."""
-    return quotes_page(f"Quotes matching “{text}”", hits, info)
+def search_page(text: str, hits: Sequence[QuoteHit] | Sequence[MomentHit], info: PageInfo) -> Reply:
+    """Return one page of quotes matching the searched words (or of transcript moments), best first."""
+    if hits and isinstance(hits[0], MomentHit):
+        return moments_page(SearchTitle(text), hits, info)  # type: ignore[arg-type]
+    return quotes_page(f"Quotes matching “{text}”", hits, info)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ import datetime as dt
 
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import TextQuery
-from bot.search.ranking import LISTED, rank, related
+from bot.search.ranking import LISTED, curated_first, rank, related
 from bot.storage.queries import EpisodeRow, SegmentRow
 
 
@@ -60,3 +60,21 @@ def test_related_merges_reasons_per_episode():
     assert by_title["Beta Topics | Show #2"].episode.key == "b"
     assert by_title["Missing | Show #9"].episode is None
     assert by_title["Gamma | Show #3"].reason == "also with Ada; also mentions A Book"
+
+
+def test_a_moment_saying_what_a_quote_says_ranks_just_below_it():
+    quote = segment(1, "Trees trade sugar for minerals.")
+    same = segment(
+        2, "Mycorrhizal fungi wrap the roots. Trees trade sugar for minerals, you know.", kind="moment"
+    )
+    other_episode = segment(3, "Trees trade sugar for minerals.", episode_id=2, kind="moment")
+    different = segment(4, "Sugar is what the minerals cost the tree.", kind="moment")
+    ranked = curated_first([(90.0, same), (85.0, other_episode), (80.0, different), (70.0, quote)])
+    assert [row.id for _, row in ranked] == [3, 4, 1, 2]
+    assert ranked[3][0] < ranked[2][0]
+
+
+def test_a_takeaway_counts_as_curated_too():
+    takeaway = segment(1, "Compost is mostly about patience.", kind="takeaway")
+    moment = segment(2, "Thanks for having me. Compost is mostly about patience.", kind="moment")
+    assert [row.id for _, row in curated_first([(99.0, moment), (60.0, takeaway)])] == [1, 2]

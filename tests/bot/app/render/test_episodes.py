@@ -28,8 +28,23 @@ def test_episode_card_leaves_out_unknown_facts():
     )
     reply = episode_card(bare)
     names = [f.name for f in reply.embeds[0].fields]
-    assert names == ["Guests", "In this episode"]
+    assert names == ["Guests", "In this episode", "Transcript"]
+    assert reply.embeds[0].fields[-1].value == "none"  # its absence is a fact members ask about
     assert reply.links == []
+
+
+def test_episode_card_says_how_much_transcript_and_how_many_chapters_there_are():
+    (embed,) = episode_card(card(moment_count=1412, covered_seconds=10931, chapter_count=14)).embeds
+    fields = {f.name: f.value for f in embed.fields}
+    assert fields["Transcript"] == "1,412 moments up to 3:02:11 · 14 chapters"
+    assert "/search episode:490" in embed.footer.text
+    assert "/chapters episode:490" in embed.footer.text
+
+
+def test_episode_card_with_chapters_alone():
+    (embed,) = episode_card(card(chapter_count=1)).embeds
+    assert {f.name: f.value for f in embed.fields}["Transcript"] == "1 chapter"
+    assert "/search" not in embed.footer.text
 
 
 def test_episode_card_long_description_is_shortened():
