@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import DataError
-from bot.ingest.files import SourceFiles, read_file
+from bot.ingest.files import CHAPTERS_SUFFIX, TRANSCRIPT_SUFFIXES, SourceFiles, read_file
 from bot.ingest.page import split_title_line
 from bot.text import normalize
 
@@ -78,7 +78,14 @@ def attach_feeds(local: list[SourceFiles], feeds: FeedSources, warnings: list[st
             )
         else:
             claimed[index] = files.feed
-            paired[index] = dataclasses.replace(paired[index], feed=files.feed)
+            mine = paired[index]
+            # A transcript or chapters file beside the local files wins over the feed's.
+            paired[index] = dataclasses.replace(
+                mine,
+                feed=files.feed,
+                transcript=mine.transcript or files.transcript,
+                chapters=mine.chapters or files.chapters,
+            )
     return paired + alone
 
 
@@ -100,7 +107,22 @@ def _feed_items(feeds: FeedSources, warnings: list[str]) -> list[tuple[SourceFil
             norm = shows.get(show or "")
             if norm is None:
                 norm = shows[show or ""] = normalize(show or "")
-            found.append((SourceFiles(key, None, None, feed=path), (guid, norm, number)))
+            transcript, chapters = _downloads(folder, key, present)
+            files = SourceFiles(key, None, None, feed=path, transcript=transcript, chapters=chapters)
+            found.append((files, (guid, norm, number)))
+    return found
+
+
+def _downloads(folder: Path, key: str, present: set[str]) -> tuple[Path | None, Path | None]:
+    """Return the transcript and the chapters file cached for an item (None for what it lacks)."""
+    transcript = next(
+        (f"{key}{suffix}" for suffix in TRANSCRIPT_SUFFIXES if f"{key}{suffix}" in present), None
+    )
+    chapters = f"{key}{CHAPTERS_SUFFIX}"
+    return (
+        folder / transcript if transcript else None,
+        folder / chapters if chapters in present else None,
+    )
     return found
 
 

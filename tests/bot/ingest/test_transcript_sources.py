@@ -17,7 +17,7 @@ def test_transcript_and_chapters_pair_with_the_episode_by_stem(tmp_path):
     chapters = write(tmp_path / "ep.chapters.json", "{}")
     write(tmp_path / "other" / "ep.srt", "")
     (found, alone) = find_sources([tmp_path])
-    assert found == SourceFiles("ep", None, meta, vtt, chapters)
+    assert found == SourceFiles("ep", None, meta, transcript=vtt, chapters=chapters)
     assert alone.page is None
     assert alone.meta is None
 
@@ -36,7 +36,7 @@ def test_a_page_given_by_name_brings_its_metadata_and_transcript(tmp_path):
     meta = write(tmp_path / "ep.toml", "")
     vtt = write(tmp_path / "ep.vtt", "")
     write(tmp_path / "ep2.vtt", "")
-    assert find_sources([page]) == [SourceFiles("ep", page, meta, vtt)]
+    assert find_sources([page]) == [SourceFiles("ep", page, meta, transcript=vtt)]
 
 
 def test_hidden_and_unrelated_files_are_not_transcripts(tmp_path):
