@@ -8,10 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import paging, respond
+from bot.app import options, paging, respond
 from bot.app.render import Reply, messages
 from bot.app.render.transcripts import chapters_page
-from cogs._options import EPISODE_HELP, bot_of, episode_choices, kb_of
 
 if TYPE_CHECKING:
     from bot.app.client import EpisodeBot
@@ -31,19 +30,23 @@ CHAPTERS = paging.register(
 class Chapters(commands.Cog):
     """List an episode's chapters."""
 
+    def __init__(self, bot: EpisodeBot) -> None:
+        self.bot = bot
+
     @app_commands.command(name="chapters")
-    @app_commands.describe(episode=f"{EPISODE_HELP} (default: the latest episode)")
-    @app_commands.autocomplete(episode=episode_choices)
-    async def chapters(self, interaction: discord.Interaction, episode: str | None = None) -> None:
+    @app_commands.describe(episode=f"{options.EPISODE_HELP} (default: the latest episode)")
+    async def chapters(
+        self, interaction: discord.Interaction, episode: options.OptionalEpisode = None
+    ) -> None:
         """List an episode's chapters, each linked to where it starts."""
 
         async def work() -> Reply:
-            found = await kb_of(interaction).resolve_episode(episode)
-            return await paging.first_page(bot_of(interaction), interaction.user.id, CHAPTERS, found.key)
+            found = episode or await self.bot.kb.resolve_episode(None)
+            return await paging.first_page(self.bot, interaction.user.id, CHAPTERS, found.key)
 
         await respond.answer(interaction, work())
 
 
 async def setup(bot: EpisodeBot) -> None:
     """Add the cog."""
-    await bot.add_cog(Chapters())
+    await bot.add_cog(Chapters(bot))

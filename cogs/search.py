@@ -9,10 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import cooldown, paging, respond
+from bot.app import cooldown, options, paging, respond
 from bot.app.render import messages
 from bot.app.render.transcripts import SearchTitle, moments_page
-from cogs._options import EPISODE_HELP, SPEAKER_HELP, bot_of, episode_choices, speaker_choices
 from cogs.quotes import SEARCH_MAX_CHARS, search_text
 
 if TYPE_CHECKING:
@@ -38,34 +37,29 @@ SEARCH = paging.register(
 class Search(commands.Cog):
     """Search the transcripts."""
 
+    def __init__(self, bot: EpisodeBot) -> None:
+        self.bot = bot
+
     @app_commands.command(name="search")
     @app_commands.describe(
         text="Words as you remember them (typos are fine)",
-        episode=f"{EPISODE_HELP} (default: every episode)",
-        speaker=f"{SPEAKER_HELP} (default: anyone)",
+        episode=f"{options.EPISODE_HELP} (default: every episode)",
+        speaker=f"{options.SPEAKER_HELP} (default: anyone)",
     )
-    @app_commands.autocomplete(episode=episode_choices, speaker=speaker_choices)
     @cooldown.check("search")
     async def search(
         self,
         interaction: discord.Interaction,
         text: app_commands.Range[str, 1, SEARCH_MAX_CHARS],
-        episode: str | None = None,
-        speaker: str | None = None,
+        episode: options.OptionalEpisode = None,
+        speaker: options.OptionalSpeaker = None,
     ) -> None:
         """Find the moments in the transcripts where something was said, linked to the second."""
-
-        async def work() -> Any:
-            kb = bot_of(interaction).kb
-            # Resolved here so a typo gets its "did you mean" now; the pages store the exact names.
-            found = await kb.resolve_episode(episode) if episode and episode.strip() else None
-            person = kb.resolve_speaker(speaker) if speaker and speaker.strip() else None
-            arg = json.dumps([search_text(text), found.key if found else "", person.name if person else ""])
-            return await paging.first_page(bot_of(interaction), interaction.user.id, SEARCH, arg)
-
-        await respond.answer(interaction, work())
+        # The pages keep what was resolved, so turning one never asks "did you mean" again.
+        arg = json.dumps([search_text(text), episode.key if episode else "", speaker.name if speaker else ""])
+        await respond.answer(interaction, paging.first_page(self.bot, interaction.user.id, SEARCH, arg))
 
 
 async def setup(bot: EpisodeBot) -> None:
     """Add the cog."""
-    await bot.add_cog(Search())
+    await bot.add_cog(Search(bot))
