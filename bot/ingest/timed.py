@@ -11,18 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import DataError
+from bot.ingest.chapters import description_chapters, read_chapters
 from bot.ingest.files import MAX_TRANSCRIPT_BYTES, read_file
+from bot.ingest.moments import build_moments
 from bot.ingest.page import split_lines
-from bot.ingest.standin_readers import (
-    Chapter,
-    Moment,
-    build_moments,
-    description_chapters,
-    read_chapters,
-    read_transcript,
-)
-from bot.links import format_offset
-from bot.model import EpisodeSource
+from bot.ingest.transcript import read_transcript
+from bot.model import Chapter, EpisodeSource, Moment
 from bot.sentences import pack
 from bot.text import normalize
 
@@ -33,7 +27,6 @@ _GENERIC_LABEL = re.compile(
     r"(?:[\s_#-]*(?:\d+|[a-z]))?|s\d+|\d+",
     re.IGNORECASE,
 )
-LENGTH_SLACK_S = 60  # a transcript may run on past a rounded length
 MomentRow = tuple[int, str | None, str | None, int, int, str, bytes]
 ChapterRow = tuple[int, int, int | None, str]
 
@@ -84,16 +77,11 @@ def read_timed(
 ) -> Timed:
     """Return an episode's moments and chapters; raise DataError naming the file and line."""
     warnings = [f"{p}:1: not read: {transcript.name} is this episode's transcript" for p in ignored]
-    chapters = _chapters(src, chapters_file, contents)
+    chapters = _chapters(src, chapters_file, contents, warnings)
     moments: list[Moment] = []
     if transcript is not None:
-        cues = read_transcript(transcript, contents[transcript])
-        if cues and src.duration_seconds and cues[-1].end > src.duration_seconds + LENGTH_SLACK_S:
-            late = next(c for c in cues if c.end > src.duration_seconds + LENGTH_SLACK_S)
-            warnings.append(
-                f"{transcript}:{late.line or 1}: a cue at {format_offset(int(late.start))} is past the "
-                f"episode's length ({format_offset(src.duration_seconds)})"
-            )
+        duration = src.duration_seconds
+        cues = read_transcript(transcript, contents[transcript], duration=duration, warnings=warnings)
         moments = build_moments(cues, chapters, dict(src.speakers))
     people = _people(src)
     moment_rows = tuple(_moment_row(n, m, people) for n, m in enumerate(moments, 1))
@@ -103,12 +91,14 @@ def read_timed(
     return Timed(name, moment_rows, chapter_rows, digest, tuple(warnings))
 
 
-def _chapters(src: EpisodeSource, path: Path | None, contents: Mapping[Path, bytes]) -> list[Chapter]:
+def _chapters(
+    src: EpisodeSource, path: Path | None, contents: Mapping[Path, bytes], warnings: list[str]
+) -> list[Chapter]:
     """Return the chapters: the metadata's, else the chapters file's, else the description's."""
     if src.chapters is not None:
         return [Chapter(float(seconds), title) for seconds, title in src.chapters]
     if path is not None:
-        return sorted(read_chapters(path, contents[path]), key=lambda c: c.start)
+        return read_chapters(path, contents[path], duration=src.duration_seconds, warnings=warnings)
     return description_chapters(src.description)
 
 
@@ -146,8 +136,7 @@ def label_person(label: str, people: Mapping[str, str]) -> str | None:
 def _chapter_rows(chapters: Sequence[Chapter]) -> list[ChapterRow]:
     rows = []
     for n, chapter in enumerate(chapters):
-        following = chapters[n + 1].start if n + 1 < len(chapters) else chapter.end
-        end = int(following) if following is not None else None
+        end = int(chapters[n + 1].start) if n + 1 < len(chapters) else None
         rows.append((n + 1, int(chapter.start), end, " ".join(chapter.title.split())))
     return rows
 

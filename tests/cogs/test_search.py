@@ -31,7 +31,9 @@ async def test_search_over_two_episodes_finds_each_ones_words(emulator, start_bo
         soil = await emulator.invoke("/search", text="gardeners sleep")
         fungi = await emulator.invoke("/search", text="what happens under the forest floor")
     assert soil.message.embeds[0]["fields"][0]["name"] == "Dana Whitfield"
-    assert f"[▶ 1:40]({SOIL}&t=100s)" in soil.message.embeds[0]["fields"][0]["value"]
+    # The moment starts at 1:40 with "Let us talk about sleep itself."; both words are in the next
+    # sentence, said half way through the same cue.
+    assert f"[▶ 1:45]({SOIL}&t=105s)" in soil.message.embeds[0]["fields"][0]["value"]
     first = fungi.message.embeds[0]["fields"][0]
     assert first["name"] == "Dana Whitfield"  # SPEAKER_00, mapped
     assert f"[▶ 12:30]({FUNGI}&t=750s)" in first["value"]
