@@ -123,7 +123,6 @@ def _downloads(folder: Path, key: str, present: set[str]) -> tuple[Path | None, 
         folder / transcript if transcript else None,
         folder / chapters if chapters in present else None,
     )
-    return found
 
 
 def _names(folder: Path) -> set[str]:

@@ -180,8 +180,8 @@ def prepare(files: SourceFiles, old: Fingerprint | None) -> Prepared:
                 contents[named] = read_linked(files.meta, contents[files.meta], named)
             stamp, digest = _linked_stamp(stamp, str(named)), _digest(files, contents, named)
         beside = files.transcript
-        shadowed = named is not None and beside is not None and os.path.abspath(beside) != str(named)
-        ignored = [*([beside] if shadowed else []), *files.others]
+        shadowed = [beside] if named and beside and os.path.abspath(beside) != str(named) else []
+        ignored = [*shadowed, *files.others]
         timed = read_timed(src, named or files.transcript, files.chapters, contents, ignored)
         rows = episode_rows(src, timed, str(named) if named else None)
         return Prepared(files.key, label, source, files, stamp, digest, rows=rows, new=old is None)

@@ -18,6 +18,7 @@ from bot.ingest.page import split_lines
 from bot.ingest.transcript import read_transcript
 from bot.model import Chapter, EpisodeSource, Moment
 from bot.sentences import pack
+from bot.storage.episodes import ChapterEntry, MomentEntry
 from bot.text import normalize
 
 # Labels that machine transcripts give voices they cannot name; shown as written unless the
@@ -27,8 +28,6 @@ _GENERIC_LABEL = re.compile(
     r"(?:[\s_#-]*(?:\d+|[a-z]))?|s\d+|\d+",
     re.IGNORECASE,
 )
-MomentRow = tuple[int, str | None, str | None, int, int, str, bytes]
-ChapterRow = tuple[int, int, int | None, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +35,8 @@ class Timed:
     """Hold the moments and chapters of one episode as rows, with what they were read from."""
 
     transcript: str | None = None  # the transcript's file name
-    moments: tuple[MomentRow, ...] = ()  # position, person, unmapped label, second, end, text, marks
-    chapters: tuple[ChapterRow, ...] = ()  # position, second, end second, title
+    moments: tuple[MomentEntry, ...] = ()
+    chapters: tuple[ChapterEntry, ...] = ()
     digest: str = ""  # of the rows: equal digests need no rewrite
     warnings: tuple[str, ...] = ()
 
@@ -76,7 +75,8 @@ def read_timed(
     ignored: Sequence[Path] = (),
 ) -> Timed:
     """Return an episode's moments and chapters; raise DataError naming the file and line."""
-    warnings = [f"{p}:1: not read: {transcript.name} is this episode's transcript" for p in ignored]
+    read = transcript.name if transcript is not None else "none"
+    warnings = [f"{p}:1: not read: this episode's transcript is {read}" for p in ignored]
     chapters = _chapters(src, chapters_file, contents, warnings)
     moments: list[Moment] = []
     if transcript is not None:
@@ -113,14 +113,14 @@ def _people(src: EpisodeSource) -> dict[str, str]:
     return known
 
 
-def _moment_row(position: int, moment: Moment, people: Mapping[str, str]) -> MomentRow:
+def _moment_row(position: int, moment: Moment, people: Mapping[str, str]) -> MomentEntry:
     label = (moment.speaker or "").strip()
     person = label_person(label, people)
     start = int(moment.start)
     sentences = [(offset, int(second)) for offset, second in moment.sentences]
     end = max(start, math.ceil(moment.end))
-    return (position, person, label if label and person is None else None, start, end, moment.text,
-            pack(sentences, start))  # fmt: skip
+    unmapped = label if label and person is None else None
+    return MomentEntry(position, person, unmapped, start, end, moment.text, pack(sentences, start))
 
 
 def label_person(label: str, people: Mapping[str, str]) -> str | None:
@@ -133,11 +133,11 @@ def label_person(label: str, people: Mapping[str, str]) -> str | None:
     return None if is_generic_label(label) else label
 
 
-def _chapter_rows(chapters: Sequence[Chapter]) -> list[ChapterRow]:
+def _chapter_rows(chapters: Sequence[Chapter]) -> list[ChapterEntry]:
     rows = []
     for n, chapter in enumerate(chapters):
         end = int(chapters[n + 1].start) if n + 1 < len(chapters) else None
-        rows.append((n + 1, int(chapter.start), end, " ".join(chapter.title.split())))
+        rows.append(ChapterEntry(n + 1, int(chapter.start), end, " ".join(chapter.title.split())))
     return rows
 
 

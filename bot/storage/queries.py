@@ -230,7 +230,8 @@ async def search_moments(
 ) -> list[SegmentRow]:
     """Return transcript moments matching an escaped FTS5 expression, best first (or newest)."""
     order = "f.rank" if ranked else "f.rowid DESC"
-    where, params = ["segments_fts MATCH ?", "s.kind = 'moment'"], [match]
+    where = ["segments_fts MATCH ?", "s.kind = 'moment'"]
+    params: list[object] = [match]
     if episode_id is not None:
         where.append("s.episode_id = ?")
         params.append(episode_id)
@@ -262,15 +263,6 @@ async def probe_moments(
         [episode_id, *person_ids, match, limit],
     )
     return [_segment(row) for row in rows]
-
-
-async def moment_count(conn: aiosqlite.Connection, episode_id: int) -> int:
-    """Return how many transcript moments an episode has."""
-    return (
-        await fetch_all(
-            conn, "SELECT count(*) FROM segments WHERE episode_id = ? AND kind = 'moment'", (episode_id,)
-        )
-    )[0][0]
 
 
 async def chapters_of(conn: aiosqlite.Connection, episode_id: int) -> list[tuple[int, int, str]]:
