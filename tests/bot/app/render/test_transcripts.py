@@ -1,8 +1,7 @@
-from bot.app import limits
 from bot.app.render import PageInfo
 from bot.app.render.transcripts import SearchTitle, chapter_line, emphasised, moments_page
 from bot.model import ChapterItem, MomentHit, Person
-from tests.helpers import SEED_URL, episode
+from tests.helpers import SEED_URL, embed_problems, episode
 
 
 def hit(context="Recursive language models read their own context.", seconds=10005, **overrides):
@@ -46,7 +45,7 @@ def test_markdown_in_a_transcript_is_escaped_around_the_bold_words():
 def test_a_page_of_long_moments_and_unknown_speakers_fits_discord():
     hits = [hit("word " * 900, 60 * n, speaker=None, person=None, matched=((0, 4),)) for n in range(5)]
     (embed,) = moments_page(SearchTitle("w" * 400), hits, PageInfo(0, 3, 15)).embeds
-    assert limits.check_embed(embed) == []
+    assert embed_problems(embed) == []
     assert [field.name for field in embed.fields] == ["Unknown speaker"] * 5
     assert embed.footer.text == "Page 1/3 · 15 moments"
 
