@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from bot.errors import NotFoundError
 from bot.model import EpisodeRef, Person
-from bot.search.fulltext import content_words
+from bot.search.fulltext import STOPWORDS, content_words
 from bot.search.names import NameIndex
 from bot.storage.queries import EpisodeRow, PersonRow
 from bot.text import normalize
@@ -41,10 +41,6 @@ class Catalogue:
     name_words: dict[str, set[int]] = field(default_factory=dict)  # name or alias word -> people
     latest_rank: dict[int, int] = field(default_factory=dict)  # episode id -> recency (higher: newer)
     prominence: dict[int, int] = field(default_factory=dict)  # person id -> quotes plus episodes
-    title_words: dict[int, frozenset[str]] = field(default_factory=dict)  # episode -> title and show words
-    # Two or three consecutive content words of a title, alias or show name -> episodes, so a
-    # question can name an episode by them ("that state of ai episode", "on long run radio").
-    title_runs: dict[tuple[str, ...], set[int]] = field(default_factory=dict)
     titles: NameIndex = field(default_factory=lambda: NameIndex((), {}))
     names: NameIndex = field(default_factory=lambda: NameIndex((), {}))
 
@@ -66,10 +62,6 @@ class Catalogue:
         cat.latest = sorted(cat.episodes, key=cat.recency.__getitem__, reverse=True)
         recency = {episode_id: -rank for rank, episode_id in enumerate(cat.latest)}
         cat.latest_rank = {episode_id: len(cat.latest) - rank for rank, episode_id in enumerate(cat.latest)}
-        for row in episodes:
-            cat.title_words[row.id] = frozenset(normalize(f"{row.title} {row.show or ''}").split())
-            for name in (row.title, *row.aliases, row.show or ""):
-                cat._add_title_runs(row.id, content_words(name))
         cat.titles = NameIndex(((row.id, _title_names(row)) for row in episodes), recency)
         for person in people:
             cat.people[person.id] = Person(person.id, person.name)
@@ -142,10 +134,17 @@ class Catalogue:
         """Tell whether typing `text` resolves exactly to `person` and to nobody else."""
         return self.names.exact(text) == [person.id]
 
-    def _add_title_runs(self, episode_id: int, words: Sequence[str]) -> None:
-        for size in (2, 3):
-            for start in range(len(words) - size + 1):
-                self.title_runs.setdefault(tuple(words[start : start + size]), set()).add(episode_id)
+    def episodes_titled(self, run: Sequence[str]) -> set[int]:
+        """Return the episodes whose title, alias or show holds `run` as consecutive content words.
+
+        A question can name an episode by them ("that state of ai episode", "on long run radio").
+        """
+        return self.titles.entries_with_run(run, STOPWORDS)
+
+    def title_words(self, episode_id: int) -> set[str]:
+        """Return the normalized words of an episode's title and show."""
+        ep = self.episodes.get(episode_id)
+        return set(normalize(f"{ep.title} {ep.show or ''}").split()) if ep else set()
 
     def shows(self) -> list[str]:
         """Return the show names, sorted."""

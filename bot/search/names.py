@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from bot.search.typos import TypoIndex
 from bot.text import normalize
@@ -67,6 +67,19 @@ class NameIndex:
                 best[entry_id] = score
         priority = self._priority.get
         return heapq.nlargest(limit, best.items(), key=lambda item: (item[1], priority(item[0], 0.0)))
+
+    def entries_with_run(self, run: Sequence[str], skip: Collection[str] = ()) -> set[int]:
+        """Return the entries with a name holding `run` as consecutive words, words in `skip` left out."""
+        if not run:
+            return set()
+        found: set[int] = set()
+        size = len(run)
+        for index in self._postings.get(run[0], ()):
+            entry_id, words = self._names[index]
+            kept = [w for w in words if w not in skip]
+            if any(tuple(kept[i : i + size]) == tuple(run) for i in range(len(kept) - size + 1)):
+                found.add(entry_id)
+        return found
 
     def word_typos(self, word: str, limit: int = 5) -> list[tuple[str, float]]:
         """Return the name words within a typo of `word` (never `word` itself), best first."""

@@ -136,7 +136,7 @@ def _titled_episodes(clauses: Sequence[list[str]], cat: Catalogue) -> tuple[set[
                 around = {*words[max(0, start - 1) : start], *words[start + size : start + size + 1]}
                 if size == 2 and not around & _REFERENCE_WORDS:
                     continue  # two words of a title are a topic, unless "that state of ai episode"
-                ids = cat.title_runs.get(run)
+                ids = cat.episodes_titled(run)
                 if ids:
                     found |= ids
                     used.update(run)

@@ -141,7 +141,7 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue) -> float:
     hits = query.hits_in(words)
     # A word the passage lacks but its episode's title holds half counts: "theft in ancient rome"
     # is answered by a quote about theft in the episode "How Rome Moved Water".
-    title = query.hits_in(cat.title_words.get(row.episode_id, frozenset()))
+    title = query.hits_in(cat.title_words(row.episode_id))
     fit = _person_fit(row, words, reading, cat) if reading.people else 0.0
     # Common words alone ("the next episode") are in passage after passage by chance; they are
     # evidence enough only in the words of the person, or the episode, the question names.
