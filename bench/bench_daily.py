@@ -30,6 +30,7 @@ from bot.daily.sweep import SweepOptions  # noqa: E402
 from bot.runner import running_bot  # noqa: E402
 from bot.storage import daily as store  # noqa: E402
 from tests.emulator import Emulator  # noqa: E402
+from tests.fixtures import SEED_DIR  # noqa: E402
 
 DUE = dt.datetime(2099, 6, 1, 9, 0, tzinfo=dt.UTC)
 COMMAND = "/takeaways"
@@ -101,7 +102,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
             settings = Settings(
                 token=emu.token,
                 api_base_url=emu.api_url,
-                data_dir=ROOT / "data",
+                data_dir=SEED_DIR,  # the sample episode; an owner may replace data/
                 database_path=Path(tmp) / "bench.db",
             )
             clock = ManualClock(DUE - dt.timedelta(minutes=1))

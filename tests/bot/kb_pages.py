@@ -5,8 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-SEED_DIR = REPO / "data" / "episodes"
+from tests.fixtures import SEED_DIR
 
 # A second episode: accents and punctuation in names, a shared guest, a mention and a related link.
 GUEST_PAGE = """Small Models, Big Reasoning | Lex Fridman Podcast #900
@@ -38,7 +37,7 @@ Key takeaways
 
 
 def copy_seed(target: Path) -> Path:
-    """Copy the repository's seed episode files into `target` and return it."""
+    """Copy the sample episode's files (the tests' own copy) into `target` and return it."""
     target.mkdir(parents=True, exist_ok=True)
     for path in SEED_DIR.iterdir():
         if path.suffix in (".txt", ".toml"):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli
+from tests.fixtures import SEED_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,7 +75,7 @@ def test_every_command_names_database_path_when_it_is_a_directory(tmp_path, args
     (tmp_path / "db").mkdir()
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_PATH", "db")
-    monkeypatch.setenv("DATA_DIR", str(REPO / "data"))
+    monkeypatch.setenv("DATA_DIR", str(SEED_DIR))
     assert cli.main(args) == 2
     expected = "DATABASE_PATH db is a directory; point it at a file such as db/episode-bot.db."
     assert capsys.readouterr().err == f"episode-bot: {expected}\n"
@@ -88,7 +89,7 @@ def test_an_unwritable_database_path_is_one_line_and_exit_code_2(tmp_path):
         done = run_cli(
             ["stats"],
             tmp_path,
-            {"DATABASE_PATH": "locked/bot.db", "DATA_DIR": str(REPO / "data")},
+            {"DATABASE_PATH": "locked/bot.db", "DATA_DIR": str(SEED_DIR)},
             unprivileged=True,
         )
     finally:
@@ -99,7 +100,7 @@ def test_an_unwritable_database_path_is_one_line_and_exit_code_2(tmp_path):
 
 
 def test_a_read_only_database_is_one_line_and_exit_code_2(tmp_path):
-    env = {"DATABASE_PATH": "bot.db", "DATA_DIR": str(REPO / "data")}
+    env = {"DATABASE_PATH": "bot.db", "DATA_DIR": str(SEED_DIR)}
     assert run_cli(["ingest"], tmp_path, env).returncode == 0
     (tmp_path / "bot.db").chmod(0o400)
     done = run_cli(["stats"], tmp_path, env, unprivileged=True)

@@ -13,9 +13,10 @@ from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.runner import load_data
 from bot.storage.database import Database
+from tests.fixtures import SEED_DIR, SEED_PAGE
 
 REPO = Path(__file__).resolve().parents[2]
-SEED = REPO / "data"
+SEED = SEED_DIR
 TOKEN_SHAPED = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 
 
@@ -105,7 +106,7 @@ async def test_load_data_ingests_the_data_directory(kb, tmp_path, caplog):
 async def test_a_bad_file_is_a_warning_and_the_rest_loads(kb, tmp_path, caplog):
     data = tmp_path / "data"
     data.mkdir()
-    (data / "good.txt").write_bytes((SEED / "episodes" / "lex-fridman-490.txt").read_bytes())
+    (data / "good.txt").write_bytes(SEED_PAGE.read_bytes())
     (data / "bad.txt").write_text("")
     with caplog.at_level(logging.INFO, logger="bot.runner"):
         await load_data(kb, Settings(data_dir=data))

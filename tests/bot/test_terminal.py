@@ -7,15 +7,16 @@ import sys
 
 import pytest
 
-from tests.bot.kb_pages import GUEST_PAGE, REPO, copy_seed, write
+from tests.bot.kb_pages import GUEST_PAGE, copy_seed, write
 from tests.bot.transcript_files import write_green_hour
+from tests.fixtures import SEED_DIR
 
 
 def cli_env(tmp_path, data=None):
     env = {
         **os.environ,
         "DATABASE_PATH": str(tmp_path / "kb.db"),
-        "DATA_DIR": str(data if data is not None else REPO / "data"),
+        "DATA_DIR": str(data if data is not None else SEED_DIR),
         "COLUMNS": "100",
     }
     env.pop("DISCORD_TOKEN", None)

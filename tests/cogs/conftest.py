@@ -12,8 +12,7 @@ import pytest
 from bot.app.client import EpisodeBot
 from bot.config import Settings
 from bot.runner import running_bot
-
-SEED_PAGE = Path(__file__).resolve().parents[2] / "data" / "episodes" / "lex-fridman-490.txt"
+from tests.fixtures import SEED_PAGE
 
 StartBot = Callable[..., contextlib.AbstractAsyncContextManager[EpisodeBot]]
 

@@ -14,9 +14,10 @@ import pytest
 from bot.app.client import EpisodeBot
 from bot.config import Settings
 from bot.runner import running_bot
-from tests.cogs.conftest import SEED_PAGE, page
+from tests.cogs.conftest import page
 from tests.emulator import CommandUnavailableError, Emulator
 from tests.emulator.model import MENTION_EVERYONE, SEND_MESSAGES
+from tests.fixtures import SEED_PAGE
 
 FAST = 0.1
 ROUTE = "POST /channels/{channel_id}/messages"

@@ -11,6 +11,7 @@ from bot.config import Settings
 from tests.cogs.conftest import page
 from tests.emulator import Emulator
 from tests.emulator.fixtures import bot_environment
+from tests.fixtures import SEED_META
 
 FAST = 0.1  # seconds between the bot's looks at the database; file events arrive as they happen
 TIDAL = page(
@@ -19,7 +20,6 @@ TIDAL = page(
     takeaways=("Estuaries breathe twice a day.",),
 )
 SEED_TITLE = "State of AI in 2026"
-SEED_META = Path(__file__).resolve().parents[2] / "data" / "episodes" / "lex-fridman-490.toml"
 
 
 async def swapped(emu: Emulator, bot: EpisodeBot, before: object) -> None:

@@ -20,6 +20,7 @@ from discord.http import Route
 
 from bot.config import Settings
 from tests.emulator.server import Emulator
+from tests.fixtures import SEED_DIR
 
 if TYPE_CHECKING:
     from bot.app.client import EpisodeBot
@@ -38,11 +39,11 @@ async def emulator() -> AsyncIterator[Emulator]:
 
 @pytest.fixture
 def bot_settings(emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """Return Settings for the emulator, a fresh database and the repository's data directory."""
+    """Return Settings for the emulator, a fresh database and the sample episode (the tests' copy)."""
     # The bot points discord.py's class-level addresses at the emulator; put them back afterwards.
     monkeypatch.setattr(Route, "BASE", Route.BASE)
     monkeypatch.setattr(DiscordWebSocket, "DEFAULT_GATEWAY", DiscordWebSocket.DEFAULT_GATEWAY)
-    return Settings(token=emulator.token, api_base_url=emulator.api_url, data_dir=REPO / "data",
+    return Settings(token=emulator.token, api_base_url=emulator.api_url, data_dir=SEED_DIR,
                     database_path=tmp_path / "episode-bot.db", log_level="DEBUG")  # fmt: skip
 
 

@@ -12,8 +12,8 @@ from bot.ingest.files import SourceFiles, decode, find_sources, read_contents, r
 from bot.ingest.page import split_lines
 from bot.links import timestamp_url
 from bot.model import EpisodeSource, PersonAliases, SourceQuote
+from tests.fixtures import SEED_DIR, SEED_META
 
-DATA = Path(__file__).parents[3] / "data"
 PAGE = 'A Talk | Some Show #7\nAbout.\nKey takeaways\n- • One\n- • Two\nQuotes (5)\n"Hi."\nAnn · ▶ 1:00\n'
 STANDALONE = """\
 title = "Standalone Talk"
@@ -109,8 +109,8 @@ def test_find_sources_on_a_missing_path_is_a_data_error(tmp_path):
         find_sources([tmp_path / "nope"])
 
 
-def test_find_sources_on_the_data_directory_finds_the_seed():
-    (seed,) = find_sources([DATA])
+def test_find_sources_on_the_seed_directory_pairs_page_and_metadata():
+    (seed,) = find_sources([SEED_DIR])
     assert seed.key == "lex-fridman-490"
     assert (seed.page.name, seed.meta.name) == ("lex-fridman-490.txt", "lex-fridman-490.toml")
 
@@ -119,7 +119,7 @@ def test_find_sources_on_the_data_directory_finds_the_seed():
 
 
 def test_seed_metadata_enriches_the_page():
-    (seed,) = find_sources([DATA])
+    (seed,) = find_sources([SEED_DIR])
     episode = load(seed)
     assert episode.title.startswith("State of AI in 2026")
     assert (episode.show, episode.number) == ("Lex Fridman Podcast", 490)
@@ -134,7 +134,7 @@ def test_seed_metadata_enriches_the_page():
 
 
 def test_seed_quote_links_to_the_video_second():
-    (seed,) = find_sources([DATA])
+    (seed,) = find_sources([SEED_DIR])
     quote = next(q for q in load(seed).quotes if q.text.startswith("The Recursive Language Model"))
     link = timestamp_url(load(seed).url, quote.seconds)
     assert link == "https://www.youtube.com/watch?v=EV7WhVT270Q&t=10005s"
@@ -256,7 +256,7 @@ def test_missing_contents_are_a_data_error(tmp_path):
 
 # Properties: any bytes either load or fail with a DataError naming a line of that file
 
-SEED_META = (DATA / "episodes" / "lex-fridman-490.toml").read_text(encoding="utf-8")
+SEED_META_TEXT = SEED_META.read_text(encoding="utf-8")
 TOML_JUNK = st.sampled_from(
     ["", "[people]", "[[quotes]]", "x = 1", 'time = "1:60"', "number = -1", "= 3", "[", "'"]
 )
@@ -292,7 +292,7 @@ def test_arbitrary_bytes_as_metadata(data):
     st.lists(st.tuples(st.integers(min_value=0, max_value=20), TOML_JUNK | st.text(max_size=20)), max_size=5)
 )
 def test_seed_metadata_with_junk_lines_inserted(insertions):
-    lines = SEED_META.splitlines()
+    lines = SEED_META_TEXT.splitlines()
     for index, junk in insertions:
         lines.insert(index, junk)
     meta = "\n".join(lines).encode()

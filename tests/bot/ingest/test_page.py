@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from bot.errors import DataError
 from bot.ingest.page import parse_page, split_lines, split_title_line
 from bot.model import EpisodeSource
+from tests.fixtures import SEED_PAGE
 
-SEED = Path(__file__).parents[3] / "data" / "episodes" / "lex-fridman-490.txt"
+SEED = SEED_PAGE
 PATH = Path("episodes/test-page.txt")
 TITLE = "A Talk | Some Show #7"
 
