@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"episode-bot: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before an event loop handles it (reading settings)
         return 130
     except BrokenPipeError:
         # The reader (`| head`) went away: stop quietly, and keep Python's exit-time flush from

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
-import signal
 from collections.abc import AsyncIterator
 
 import aiohttp
 import discord
 
 import cogs
-from bot import logs
+from bot import logs, shutdown
 from bot.app.client import EpisodeBot
 from bot.config import Settings
 from bot.daily.clock import Clock
@@ -26,14 +26,15 @@ from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_TIMEOUT_S = 4.0  # SIGTERM to exit within 5 s, database included
+SHUTDOWN_TIMEOUT_S = 4.0  # SIGTERM to exit within 5 s, database included (3 s of it for interactions)
 
 
 def main(settings: Settings, command: str) -> int:
     """Run the bot (`run`) or register its commands and exit (`sync`); return the exit code."""
     token = settings.require_token()  # ConfigError: the CLI prints it as one line, exit code 2
     logs.configure(settings.log_level, secrets=[token])
-    work = _sync(settings, token) if command == "sync" else _serve(settings, token)
+    serve = _sync if command == "sync" else _serve
+    work = shutdown.run_until_stopped(functools.partial(serve, settings, token), stopped=_stopped)
     try:
         return asyncio.run(work)
     except discord.LoginFailure as exc:
@@ -135,17 +136,18 @@ def updater(kb: KnowledgeBase, settings: Settings) -> Updater:
     )
 
 
-async def _serve(settings: Settings, token: str) -> int:
+async def _serve(settings: Settings, token: str, stop: shutdown.Stop) -> int:
+    # A signal until the bot is built (the start-up ingest) cancels this task: the ingest rolls
+    # back and the database closes on the way out. From then on it shuts the bot down gently.
     async with knowledge(settings) as (db, kb):
         bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS, updater=updater(kb, settings))
         async with bot:
-            _stop_on_signals(bot)
+            stop.on_stop(functools.partial(_close_soon, bot))
             await bot.start(token)
-    log.info("Stopped cleanly")
-    return 0
+    return _stopped(stop)
 
 
-async def _sync(settings: Settings, token: str) -> int:
+async def _sync(settings: Settings, token: str, stop: shutdown.Stop) -> int:
     async with knowledge(settings) as (db, kb):
         bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS, sync="force")
         async with bot:
@@ -153,19 +155,23 @@ async def _sync(settings: Settings, token: str) -> int:
     return 0
 
 
-def _stop_on_signals(bot: EpisodeBot) -> None:
-    """Close the bot on SIGINT or SIGTERM (discord.py handles neither when not using run())."""
-    loop = asyncio.get_running_loop()
-    pending: set[asyncio.Task[None]] = set()
+def _stopped(stop: shutdown.Stop) -> int:
+    """Say how the bot stopped (cleanly only if nothing failed meanwhile) and return the exit code."""
+    if stop.errors.count:
+        log.warning("Stopped, after %d error(s) while stopping", stop.errors.count)
+        return 1
+    log.info("Stopped cleanly")
+    return stop.exit_code
 
-    def stop(sig: signal.Signals) -> None:
-        log.info("Received %s; shutting down", sig.name)
-        task = loop.create_task(_close(bot))
-        pending.add(task)
-        task.add_done_callback(pending.discard)
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop, sig)
+_closing: set[asyncio.Task[None]] = set()
+
+
+def _close_soon(bot: EpisodeBot) -> None:
+    """Start closing the bot (discord.py handles neither SIGINT nor SIGTERM when not using run())."""
+    task = asyncio.get_running_loop().create_task(_close(bot))
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
 
 
 async def _close(bot: EpisodeBot) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import shutdown
 from bot.config import Settings
 from bot.errors import NotFoundError, UserError
 from bot.feeds.sources import feed_sources
@@ -28,7 +30,8 @@ def main(settings: Settings, command: str, args: argparse.Namespace) -> int:
     try:
         # Checked here, outside the event loop: a missing DATA_DIR just means "use what is stored".
         load = command != "ingest" and settings.data_dir.exists()
-        return asyncio.run(_run(settings, command, args, load))
+        work = functools.partial(_run, settings, command, args, load)
+        return asyncio.run(shutdown.run_until_stopped(work, stopped=_stopped))
     except NotFoundError as exc:
         print(f"episode-bot: {exc.message}", file=sys.stderr)
         if exc.suggestions:
@@ -39,7 +42,18 @@ def main(settings: Settings, command: str, args: argparse.Namespace) -> int:
         return 1
 
 
-async def _run(settings: Settings, command: str, args: argparse.Namespace, load: bool) -> int:
+def _stopped(stop: shutdown.Stop) -> int:
+    name = stop.signal.name if stop.signal else "a signal"
+    print(
+        f"episode-bot: stopped by {name}; what was stored before it stays, and the next run loads the rest",
+        file=sys.stderr,
+    )
+    return stop.exit_code
+
+
+async def _run(
+    settings: Settings, command: str, args: argparse.Namespace, load: bool, stop: shutdown.Stop
+) -> int:
     db = await Database.open(settings.database_path)
     try:
         kb = KnowledgeBase(db)

@@ -77,7 +77,7 @@ class Ask(commands.Cog):
         # Only a written @mention asks: @everyone/@here and role pings do not, and neither does a
         # reply to one of the bot's answers, which pings it by default ("thanks!" is no question)
         # and so is in message.mentions but not in the text's raw_mentions.
-        if me.id not in message.raw_mentions:
+        if me.id not in message.raw_mentions or not self.bot.admit():  # not while shutting down
             return
         try:
             reply = await self.mention_reply(message, me.id)

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 SyncMode = Literal["auto", "force", "never"]
 UPDATER_STOP_TIMEOUT_S = 1.5
+IN_FLIGHT_GRACE_S = 3.0  # how long interactions under way at shutdown get to answer
 
 
 def intents() -> discord.Intents:
@@ -72,6 +73,8 @@ class EpisodeBot(commands.Bot):
         self.connected = asyncio.Event()  # set once READY arrived: interactions are served from here
         self.updater = updater  # keeps the data current while running (None: a one-off like `sync`)
         self._updates: asyncio.Task[None] | None = None
+        self.stopping = False  # set by close(): new interactions are told the bot is restarting
+        self._in_flight: set[asyncio.Task[object]] = set()
 
     async def login(self, token: str) -> None:
         """Log in at the configured API, then take the gateway address from that same API."""
@@ -116,10 +119,40 @@ class EpisodeBot(commands.Bot):
             "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
         )
 
+    def admit(self) -> bool:
+        """Count the current task as in-flight work (an interaction); False once shutting down."""
+        if self.stopping:
+            return False
+        task = asyncio.current_task()
+        if task is not None and task not in self._in_flight:
+            self._in_flight.add(task)
+            task.add_done_callback(self._in_flight.discard)
+        return True
+
     async def close(self) -> None:
-        """Stop the update loop, then disconnect (cogs stop their own loops as they unload)."""
-        await self.stop_updates()
+        """Shut down: take no new interactions, give those under way up to 3 s, then disconnect.
+
+        The update loop stops meanwhile (an ingest under way stops at once); cogs stop their
+        own loops as they unload. Nothing uses the database once this returns.
+        """
+        if not self.stopping:
+            self.stopping = True
+            await asyncio.gather(self._finish_in_flight(), self.stop_updates())
         await super().close()
+
+    async def _finish_in_flight(self) -> None:
+        """Wait up to IN_FLIGHT_GRACE_S for interactions under way, then cancel what is left."""
+        running = {task for task in self._in_flight if not task.done() and task is not asyncio.current_task()}
+        if not running:
+            return
+        _done, late = await asyncio.wait(running, timeout=IN_FLIGHT_GRACE_S)
+        if late:
+            log.warning(
+                "%d interaction(s) still running after %.0f s; cancelled", len(late), IN_FLIGHT_GRACE_S
+            )
+            for task in late:
+                task.cancel()
+            await asyncio.wait(late, timeout=0.5)
 
     async def stop_updates(self) -> None:
         """Cancel the update loop and wait briefly for it (an ingest under way stops at once)."""

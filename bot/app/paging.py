@@ -17,7 +17,7 @@ import discord
 from bot.app import limits
 from bot.app.render import PageInfo, Reply, messages
 from bot.app.respond import update
-from bot.app.tree import reply_error
+from bot.app.tree import ShuttingDown, admitted, reply_error
 from bot.errors import NotFoundError
 from bot.storage import pages as pages_store
 
@@ -139,6 +139,9 @@ class PageButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Turn the page for its owner; explain instead when the list is gone or not theirs."""
+        if not admitted(interaction):
+            await reply_error(interaction, ShuttingDown(), f"paging {self.custom_id!r}")
+            return
         try:
             await update(interaction, self._turn(interaction))
         except Exception as exc:  # discord.py would only log it, leaving the member with a failure

@@ -61,8 +61,21 @@ _UNUSABLE_OPTION = {
     ),
     None: "I can't use that value here; pick one from the list and try again.",
 }
+
+
+class ShuttingDown(app_commands.AppCommandError):
+    """Raise when an interaction arrives while the bot is shutting down."""
+
+
+def admitted(interaction: discord.Interaction) -> bool:
+    """Count this interaction's task as in-flight work; False once the bot is shutting down."""
+    admit = getattr(interaction.client, "admit", None)
+    return admit() if callable(admit) else True
+
+
 # Most specific first: NoPrivateMessage is a CheckFailure too.
 _FIXED_REPLIES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
+    (ShuttingDown, messages.RESTARTING),
     (app_commands.NoPrivateMessage, "This command only works in a server."),
     (app_commands.CheckFailure, "You can't use this command here."),
     ((app_commands.CommandNotFound, app_commands.CommandSignatureMismatch), messages.OUT_OF_DATE),
@@ -107,6 +120,14 @@ async def reply_error(interaction: discord.Interaction, error: BaseException, wh
 
 class AppTree(app_commands.CommandTree):
     """Route every app-command error to a friendly ephemeral reply; the bot keeps serving."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Take the interaction unless the bot is shutting down (then say so, or offer no choices)."""
+        if admitted(interaction):
+            return True
+        if interaction.type is discord.InteractionType.autocomplete:
+            return False
+        raise ShuttingDown
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /

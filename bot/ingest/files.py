@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import os
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from bot.errors import DataError
 from bot.ingest.metadata import parse_meta
 from bot.ingest.page import parse_page, split_lines
 from bot.model import EpisodeSource
+from bot.storage.database import Stopped
 
 PAGE_SUFFIX = ".txt"
 META_SUFFIX = ".toml"
@@ -61,8 +63,11 @@ class Walk:
     problems: list[DataError]  # one per unreadable folder or missing path
 
 
-def walk(paths: Sequence[Path]) -> Walk:
-    """Find the episodes under `paths`, noting every folder that could not be listed."""
+def walk(paths: Sequence[Path], stop: threading.Event | None = None) -> Walk:
+    """Find the episodes under `paths`, noting every folder that could not be listed.
+
+    Raise Stopped between two folders once `stop` is set.
+    """
     # A folder that cannot be listed is a problem of that folder only: the walk goes on, and
     # whoever removes episodes must keep those under it (see `positively_gone`). A transcript or
     # chapters file alone (no page or metadata beside it) is returned too, so the caller can say
@@ -71,7 +76,7 @@ def walk(paths: Sequence[Path]) -> Walk:
     seen: set[Path] = set()
     result = Walk([], set(), set(), [])
     for root in paths:
-        for file in _candidates(Path(root), result):
+        for file in _candidates(Path(root), result, stop or threading.Event()):
             if file in seen:
                 continue
             seen.add(file)
@@ -214,7 +219,7 @@ def _text(path: Path, contents: Mapping[Path, bytes]) -> str:
     return decode(contents[path], path)
 
 
-def _candidates(root: Path, found: Walk) -> Iterator[Path]:
+def _candidates(root: Path, found: Walk, stop: threading.Event) -> Iterator[Path]:
     """Yield the episode files under `root`, or `root` itself (and its episode's other files)."""
     if root.is_file():
         yield root
@@ -230,6 +235,8 @@ def _candidates(root: Path, found: Walk) -> Iterator[Path]:
         return
     folders = [os.path.abspath(root)]
     while folders:
+        if stop.is_set():
+            raise Stopped
         folder = folders.pop()
         entries = _list(folder, found)
         subfolders = []

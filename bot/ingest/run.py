@@ -97,8 +97,8 @@ class _Run:
     async def run(self, session: BulkSession) -> IngestReport:
         """Load everything under the paths and report what happened."""
         stored = await session.read(load_fingerprints)
-        todo = await session.run(self._sources, stored)
-        to_read = await session.run(self._quick_checks, todo, stored)
+        todo = await session.run(self._sources, stored, session)
+        to_read = await session.run(self._quick_checks, todo, stored, session)
         batches = _batches(prepare_all(to_read, self.workers, stop=session.stop))
         try:
             while batch := await session.run(next, batches, None):
@@ -120,9 +120,9 @@ class _Run:
             tuple(self.warnings),
         )  # fmt: skip
 
-    def _sources(self, stored: dict[str, Fingerprint]) -> list[SourceFiles]:
+    def _sources(self, stored: dict[str, Fingerprint], session: BulkSession) -> list[SourceFiles]:
         """Return every episode's files, reporting unreadable paths and reused file names."""
-        self.walk = walk(self.paths)
+        self.walk = walk(self.paths, session.stop)
         self.failed += [error_line(err) for err in self.walk.problems]
         by_key: dict[str, list[SourceFiles]] = {}
         for files in self.walk.sources:
@@ -159,10 +159,13 @@ class _Run:
                 )
         return list(keys.values())
 
-    def _quick_checks(self, todo: list[SourceFiles], stored: dict[str, Fingerprint]) -> list[Work]:
+    def _quick_checks(
+        self, todo: list[SourceFiles], stored: dict[str, Fingerprint], session: BulkSession
+    ) -> list[Work]:
         """Record files whose stamps show them unchanged or unreadable; return the rest to read."""
         to_read: list[Work] = []
         for files in todo:
+            session.check()
             quick = quick_check(files, stored.get(files.key))
             if quick is None:
                 to_read.append((files, stored.get(files.key)))

@@ -3,6 +3,7 @@ import logging
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.runner import load_data
 from bot.storage.database import Database
+from tests.bot.processes import check_database, signal_bot, small_pages
 from tests.fixtures import SEED_DIR, SEED_PAGE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -180,3 +182,72 @@ def test_an_unreachable_api_is_one_logged_line_and_exit_code_1(tmp_path):
     assert f"Cannot reach Discord at http://127.0.0.1:{port}/api/v10" in stderr
     assert "Traceback" not in stderr
     assert TOKEN_SHAPED not in stderr
+
+
+def unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGTERM, 0), (signal.SIGINT, 130)])
+def test_a_signal_during_the_start_up_ingest_stops_the_bot_cleanly_within_five_seconds(tmp_path, sig, code):
+    data, db = tmp_path / "data", tmp_path / "bot.db"
+    small_pages(data, 1000)
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "DISCORD_TOKEN": TOKEN_SHAPED,
+        "DISCORD_API_BASE_URL": f"http://127.0.0.1:{unused_port()}/api/v10",  # never reached
+        "DATA_DIR": str(data),
+        "DATABASE_PATH": str(db),
+    }
+    stopped = signal_bot([], env, tmp_path, sig=sig, ready=lambda _: db.exists(), delay=0.3)
+    assert "Cannot reach Discord" not in stopped.stderr, "the ingest ended before the signal"
+    assert (stopped.code, stopped.left) == (code, []), stopped.stderr
+    assert stopped.seconds < 5
+    assert "Traceback" not in stopped.stderr
+    assert stopped.stderr.rstrip().endswith("Stopped cleanly")
+    assert TOKEN_SHAPED not in stopped.stderr
+    check_database(db)
+
+
+async def test_sigterm_while_a_command_waits_for_the_write_lock_stops_cleanly_within_five_seconds(tmp_path):
+    from tests.emulator import Emulator
+
+    async with Emulator() as emu:
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(REPO),
+            "DISCORD_TOKEN": emu.token,
+            "DISCORD_API_BASE_URL": emu.api_url,
+            "DATA_DIR": str(SEED),
+            "DATABASE_PATH": str(tmp_path / "bot.db"),
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+        )
+        holder = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
+        try:
+            await until(lambda: any(s.ws is not None for s in emu.sessions))
+            await emu.setup_world()
+            holder.execute("BEGIN IMMEDIATE")  # another process writes for a long time
+            options = {"channel": emu.channel, "time": "09:00", "timezone": "UTC"}
+            waiting = asyncio.create_task(
+                emu.invoke("/daily set", member=emu.admin, options=options, wait=False)
+            )
+            await asyncio.sleep(0.5)  # the command now waits for the lock
+            proc.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(proc.communicate(), 5)
+            await waiting
+        finally:
+            holder.close()
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+        emu.take_violations()  # the waiting command could not answer before the shutdown
+    log = stderr.decode()
+    assert proc.returncode == 0, log
+    assert log.rstrip().endswith("Stopped cleanly")
+    assert "Traceback" not in log
+    assert "closed database" not in log

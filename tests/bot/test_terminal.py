@@ -2,12 +2,14 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
 import pytest
 
 from tests.bot.kb_pages import GUEST_PAGE, copy_seed, write
+from tests.bot.processes import check_database, signal_bot, small_pages
 from tests.bot.transcript_files import write_green_hour
 from tests.fixtures import SEED_DIR
 
@@ -172,3 +174,27 @@ def test_search_finding_nothing_exits_one(tmp_path):
     result = run_cli(tmp_path, "search", "xylophone quasar", "--speaker", "priya", data=data)
     assert result.returncode == 1
     assert result.stderr.startswith("episode-bot: No moment by Priya Raman matches 'xylophone quasar'.")
+
+
+@pytest.mark.parametrize(
+    ("sig", "delay"),
+    [(signal.SIGINT, 0.0), (signal.SIGINT, 0.4), (signal.SIGTERM, 0.1), (signal.SIGTERM, 0.8)],
+)
+def test_a_signal_during_an_ingest_stops_it_cleanly_within_five_seconds(tmp_path, sig, delay):
+    data = tmp_path / "data"
+    small_pages(data, 600)  # enough for worker processes
+    db = tmp_path / "kb.db"
+    env = cli_env(tmp_path, data)
+    stopped = signal_bot(["ingest"], env, tmp_path, sig=sig, ready=lambda _: db.exists(), delay=delay)
+    assert stopped.seconds < 5
+    assert stopped.left == []  # no worker process or resource tracker outlives it
+    assert "Traceback" not in stopped.stderr
+    if stopped.code == 0 and "600 loaded" in stopped.stdout:
+        pytest.fail("the ingest finished before the signal: this test needs a slower load")
+    assert stopped.code == {signal.SIGINT: 130, signal.SIGTERM: 0}[sig], stopped.stderr
+    assert f"stopped by {sig.name}" in stopped.stderr
+    assert "loaded" not in stopped.stdout  # no report of success after an interruption
+    check_database(db)
+    again = run_cli(tmp_path, "ingest", data=data)
+    assert again.returncode == 0, again.stdout
+    assert check_database(db) == (600, 1200)

@@ -71,6 +71,7 @@ HELP = (
 EXPIRED = "These pages have expired; run the command again to get a fresh list."
 NOT_YOURS = "Only the member who ran this command can turn its pages; run it yourself to browse."
 OUT_OF_DATE = "This command changed since your Discord app loaded it; try again in a minute."
+RESTARTING = "I'm restarting right now; try again in a minute."
 
 
 class MarkupError(UserError):

@@ -1,4 +1,7 @@
+import asyncio
+import logging
 import re
+import time
 from pathlib import Path
 
 import discord
@@ -6,7 +9,8 @@ import pytest
 from discord import app_commands
 
 import cogs
-from bot.app.client import EpisodeBot, intents
+from bot.app.client import IN_FLIGHT_GRACE_S, EpisodeBot, intents
+from bot.app.render import messages
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.storage.database import Database
@@ -90,3 +94,49 @@ async def test_payload_respects_discord_limits(bot):
         check(command.to_dict(bot.tree))
     for menu in bot.tree.get_commands(type=discord.AppCommandType.message):
         assert 1 <= len(menu.name) <= 32
+
+
+def slow_takeaways(kb, seconds: float, started: asyncio.Event):
+    """Return kb.takeaways made to take `seconds` once called."""
+    real = kb.takeaways
+
+    async def takeaways(episode):
+        started.set()
+        await asyncio.sleep(seconds)
+        return await real(episode)
+
+    return takeaways
+
+
+async def test_shutdown_lets_interactions_under_way_answer_and_turns_new_ones_away(
+    emulator, live_bot, monkeypatch
+):
+    started = asyncio.Event()
+    monkeypatch.setattr(live_bot.kb, "takeaways", slow_takeaways(live_bot.kb, 1.0, started))
+    under_way = asyncio.create_task(emulator.invoke("/takeaways", within=10))
+    await started.wait()
+    closing = asyncio.create_task(live_bot.close())
+    await asyncio.sleep(0)  # close() has begun: nothing new is taken from here on
+    late = await emulator.invoke("/quote speaker", name="nathan lamber")
+    assert late.ephemeral
+    assert late.message.content == messages.RESTARTING
+    answered = await under_way
+    assert answered.message.embeds[0]["title"].startswith("Key takeaways")
+    await asyncio.wait_for(closing, 5)
+
+
+async def test_an_interaction_still_running_after_three_seconds_is_cancelled_before_the_database_closes(
+    emulator, live_bot, monkeypatch, caplog
+):
+    started = asyncio.Event()
+    monkeypatch.setattr(live_bot.kb, "takeaways", slow_takeaways(live_bot.kb, 30.0, started))
+    under_way = asyncio.create_task(emulator.invoke("/takeaways", wait=False))
+    await started.wait()
+    began = time.monotonic()
+    await asyncio.wait_for(live_bot.close(), 5)
+    assert IN_FLIGHT_GRACE_S <= time.monotonic() - began < IN_FLIGHT_GRACE_S + 1.5
+    await live_bot.db.close()  # nothing is left using it
+    await under_way
+    assert "still running after 3 s; cancelled" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    emulator.take_violations()  # the member got no answer in time, as Discord would show
