@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.errors import NotFoundError
+from bot.examples import Examples, build_examples
 from bot.ingest.feeds import FeedSources
 from bot.ingest.run import ingest
 from bot.model import (
@@ -92,6 +93,7 @@ class KnowledgeBase:
         self._loaded = False
         self._data_version: int | None = None
         self._reload_lock = asyncio.Lock()
+        self._examples: tuple[Snapshot, Examples] | None = None
 
     @property
     def snapshot(self) -> Snapshot:
@@ -317,6 +319,13 @@ class KnowledgeBase:
         return ranking.related(
             ep, listed=listed, people=people, mentions=mentions, similar=similar, cat=snap.cat
         )
+
+    async def examples(self) -> Examples:
+        """Return what a member could type, from the data loaded now (built once per reload)."""
+        snap = self._snap
+        if self._examples is None or self._examples[0] is not snap:
+            self._examples = (snap, await build_examples(self))
+        return self._examples[1]
 
     async def stats(self) -> dict[str, int]:
         """Count what the knowledge base holds."""

@@ -22,7 +22,6 @@ log = logging.getLogger(__name__)
 
 PASSAGES = 10
 QUESTION_MAX_CHARS = 300
-EMPTY_MENTION = "Ask me something after the mention, for example: what does Nathan use for coding?"
 
 
 async def _load(kb: KnowledgeBase, question: str, limit: int) -> tuple[Any, list[Any]]:
@@ -37,11 +36,8 @@ ASK = paging.register(
 
 
 def question_text(text: str) -> str:
-    """Return the question to look up, refusing an empty one."""
-    words = " ".join(text.split())[:QUESTION_MAX_CHARS]
-    if not words:
-        raise UserError("Ask a question, for example: what does Nathan use for coding?")
-    return words
+    """Return the question to look up: its words, single-spaced and cut to the longest question."""
+    return " ".join(text.split())[:QUESTION_MAX_CHARS]
 
 
 def strip_mentions(content: str, user_id: int) -> str:
@@ -65,7 +61,10 @@ class Ask(commands.Cog):
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, QUESTION_MAX_CHARS]
     ) -> None:
         """Ask a question; get the best passages from the episodes, each linked to its moment."""
-        work = paging.first_page(self.bot, interaction.user.id, ASK, question_text(question))
+        words = question_text(question)
+        if not words:
+            raise UserError(messages.ask_prompt(await self.bot.kb.examples(), mention=False))
+        work = paging.first_page(self.bot, interaction.user.id, ASK, words)
         await respond.answer(interaction, work)
 
     @commands.Cog.listener()
@@ -93,9 +92,10 @@ class Ask(commands.Cog):
         if retry_after is not None:
             return messages.cooldown(retry_after) if self._first_refusal(message.author.id) else None
         self._refused.discard(message.author.id)
-        if not question:
-            return messages.plain(EMPTY_MENTION)
-        return await paging.first_page(self.bot, message.author.id, ASK, question_text(question))
+        words = question_text(question)
+        if not words:
+            return messages.plain(messages.ask_prompt(await self.bot.kb.examples(), mention=True))
+        return await paging.first_page(self.bot, message.author.id, ASK, words)
 
     def _first_refusal(self, user_id: int) -> bool:
         # One "slow down" per burst: replying to every extra message would double the spam.

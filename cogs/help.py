@@ -16,14 +16,18 @@ if TYPE_CHECKING:
 
 
 class Help(commands.Cog):
-    """Explain the commands."""
+    """Explain the commands, with examples from the episodes the bot serves."""
+
+    def __init__(self, bot: EpisodeBot) -> None:
+        self.bot = bot
 
     @app_commands.command(name="help")
     async def help(self, interaction: discord.Interaction) -> None:
         """See what this bot can do, with an example for each command."""
-        await respond.send(interaction, help_card())
+        name = self.bot.user.name if self.bot.user else "episode-bot"
+        await respond.send(interaction, help_card(await self.bot.kb.examples(), name))
 
 
 async def setup(bot: EpisodeBot) -> None:
     """Add the cog."""
-    await bot.add_cog(Help())
+    await bot.add_cog(Help(bot))

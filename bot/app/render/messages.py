@@ -8,66 +8,70 @@ from typing import TYPE_CHECKING
 from bot.app import limits
 from bot.app.render.common import Reply, embed
 from bot.errors import NotFoundError, UserError
+from bot.examples import Examples
 from bot.model import EpisodeRef
 
 if TYPE_CHECKING:
     from bot.app.render.transcripts import SearchTitle
 
+EXAMPLE_CHARS = 200
+NO_EPISODES = 'No episodes are loaded yet: the bot\'s owner adds them (README, "Use your own show").'
+
+
+# Each command, what it does, and how its example starts: the rest of the example comes from the
+# loaded data (the Examples field named last), or is fixed when that field is "" (a channel and a
+# time zone name no data), or there is no example when it is None.
 HELP = (
-    ("/episode episode:", "An episode's card: show, date, people, counts, link.", "/episode episode:490"),
-    (
-        "/takeaways episode:",
-        "Key takeaways (latest episode when left empty).",
-        "/takeaways episode:state of ai",
-    ),
-    (
-        "/quote speaker name: episode:",
-        "Everything a person said, in time order.",
-        "/quote speaker name:nathan",
-    ),
-    (
-        "/quote search text:",
-        "Find a quote from the words you remember.",
-        "/quote search text:recursive language",
-    ),
-    (
-        "/quote random speaker: episode:",
-        "A random quote, optionally by someone.",
-        "/quote random speaker:raschka",
-    ),
-    ("/related episode:", "Related episodes and why they are related.", "/related episode:#490"),
+    ("/episode episode:", "An episode's card: show, date, people, counts, link.", "episode"),
+    ("/takeaways episode:", "Key takeaways (latest episode when left empty).", "title_words"),
+    ("/quote speaker name: episode:", "Everything a person said, in time order.", "speaker"),
+    ("/quote search text:", "Find a quote from the words you remember.", "quote_words"),
+    ("/quote random speaker: episode:", "A random quote, optionally by someone.", "other_speaker"),
+    ("/related episode:", "Related episodes and why they are related.", "related"),
     (
         "/search text: episode: speaker:",
         "Where in the transcripts something was said, linked to the second.",
-        "/search text:sleep and memory speaker:nathan",
+        "transcript_words",
     ),
-    ("/chapters episode:", "An episode's chapters, each linked to its start.", "/chapters episode:490"),
-    (
-        "/ask question:",
-        "Answers from takeaways, quotes, descriptions and transcripts.",
-        "/ask question:what does nathan use for coding",
-    ),
+    ("/chapters episode:", "An episode's chapters, each linked to its start.", "chapters_episode"),
+    ("/ask question:", "Answers from takeaways, quotes, descriptions and transcripts.", "question"),
     (
         "Find quote",
         "Right-click a message > Apps > Find quote: where is this line from (quotes, then transcripts)?",
         None,
     ),
-    (
-        "@mention",
-        "Mention the bot with a question; it answers like /ask.",
-        "@episode-bot who talks about MoE?",
-    ),
+    ("@mention", "Mention the bot with a question; it answers like /ask.", "question"),
     (
         "/daily set channel: time: timezone:",
         "Server managers: post one takeaway a day (also /daily status, preview, stop).",
-        "/daily set channel:#podcast time:09:00 timezone:Europe/Paris",
+        "",
     ),
     (
         "/announce set channel: role:",
         "Server managers: post each new episode once, maybe pinging a role (also /announce status, stop).",
-        "/announce set channel:#new-episodes role:@listeners",
+        "",
     ),
 )
+EXAMPLE_STARTS = {
+    "/quote speaker name: episode:": "/quote speaker name:",
+    "/quote random speaker: episode:": "/quote random speaker:",
+    "/search text: episode: speaker:": "/search text:",
+    "/daily set channel: time: timezone:": "/daily set channel:#podcast time:09:00 timezone:Europe/Paris",
+    "/announce set channel: role:": "/announce set channel:#new-episodes role:@listeners",
+}
+
+
+def help_rows(ex: Examples, bot_name: str) -> list[tuple[str, str, str | None]]:
+    """Return (command, what it does, an example from the loaded data or None) for every command."""
+    related = f"#{ex.episode}" if ex.numbered else ex.episode
+    rows: list[tuple[str, str, str | None]] = []
+    for name, what, field in HELP:
+        value = None if field is None else related if field == "related" else getattr(ex, field, "")
+        start = f"@{bot_name} " if name == "@mention" else EXAMPLE_STARTS.get(name, name)
+        rows.append((name, what, None if value is None else start + value))
+    return rows
+
+
 EXPIRED = "These pages have expired; run the command again to get a fresh list."
 NOT_YOURS = "Only the member who ran this command can turn its pages; run it yourself to browse."
 OUT_OF_DATE = "This command changed since your Discord app loaded it; try again in a minute."
@@ -125,14 +129,29 @@ def unexpected(error_id: str) -> Reply:
     )
 
 
-def help_card() -> Reply:
-    """Return what the bot can do, with one example per command."""
-    body = embed("What I can do", description="Every answer links to the exact moment in the episode.")
-    for name, what, example in HELP:
-        value = f"{what}\nExample: `{example}`" if example else what
+def help_card(ex: Examples, bot_name: str) -> Reply:
+    """Return what the bot can do, with one example per command taken from the loaded data."""
+    intro = "Every answer links to the exact moment in the episode."
+    body = embed("What I can do", description=f"{intro}\n{NO_EPISODES}" if ex.empty else intro)
+    for name, what, example in help_rows(ex, bot_name.replace("`", "")):
+        # Examples are normalized words, a file stem of safe characters or a Discord username, shown
+        # in a code span (where an escape would show): a backtick is all that could end it early.
+        value = f"{what}\nExample: `{limits.plain(example, EXAMPLE_CHARS)}`" if example else what
         body.add_field(name=name, value=value, inline=False)
-    body.set_footer(text="Episodes can be typed as 490, #490 or part of the title; names can be partial.")
+    body.set_footer(text=typing_hint(ex))
     return Reply(embeds=[body], ephemeral=True)
+
+
+def typing_hint(ex: Examples) -> str:
+    """Return how episodes and names can be typed, with this data's latest episode number."""
+    typed = f"{ex.episode}, #{ex.episode}" if ex.numbered else "a number, #number"
+    return f"Episodes can be typed as {typed} or part of the title; names can be partial."
+
+
+def ask_prompt(ex: Examples, *, mention: bool) -> str:
+    """Return the note for an empty question, with a question this data answers."""
+    lead = "Ask me something after the mention" if mention else "Ask a question"
+    return f"{lead}, for example: {ex.question}?" if ex.question else f"{lead} about the episodes."
 
 
 def _either(items: list[str]) -> str:
