@@ -15,11 +15,14 @@ from bot.errors import NotFoundError
 from bot.model import EpisodeRef, Person, QuoteHit
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import STOPWORDS, content_words
+from bot.storage import queries as q
 from bot.text import normalize
 
 if TYPE_CHECKING:
     from bot.knowledge import KnowledgeBase
 
+RECENT_EPISODES = 20  # the newest episodes looked at for a transcript or chapters
+MOMENTS_TRIED = 8
 QUOTES_TRIED = 8  # quotes of one person tried for search words and a question
 TITLE_WORDS = 3
 TOPIC_MIN_CHARS = 5  # a topic word long enough to be a subject, not a filler
@@ -37,6 +40,8 @@ class Examples:
     other_speaker: str | None = None  # "raschka": another person of the same episode
     quote_words: str | None = None  # "recursive language": words that find one of their quotes
     question: str | None = None  # "what does nathan say about recursive"
+    transcript_words: str | None = None  # words /search finds in a transcript
+    chapters_episode: str | None = None  # the newest episode with chapters, as typed
 
     @property
     def empty(self) -> bool:
@@ -58,7 +63,10 @@ async def build_examples(kb: KnowledgeBase) -> Examples:
         quotes = await kb.quotes_by_speaker(people[0], episode, limit=QUOTES_TRIED)
         quote_words = await _search_words(kb, quotes)
         question = await _question(kb, speaker, quotes)
+    recent = cat.latest[:RECENT_EPISODES]
     return Examples(
+        transcript_words=await _transcript_words(kb, recent),
+        chapters_episode=await _chapters_episode(kb, recent),
         episode=_episode_name(episode),
         numbered=episode.number is not None,
         title_words=_title_words(cat, episode),
@@ -80,8 +88,8 @@ def _episode_name(episode: EpisodeRef) -> str | None:
 
 
 def _people_of(cat: Catalogue, episode: EpisodeRef) -> list[Person]:
-    """Return the episode's people, most quoted first (ties by name, so the choice is stable)."""
-    ids = cat.episode_people.get(episode.id, frozenset())
+    """Return the episode's people who have quotes, most quoted first (ties by name: a stable choice)."""
+    ids = [i for i in cat.episode_people.get(episode.id, frozenset()) if cat.quote_counts.get(i, 0)]
     ranked = sorted(ids, key=lambda i: (-cat.quote_counts.get(i, 0), cat.people[i].name))
     return [cat.people[i] for i in ranked]
 
@@ -118,14 +126,9 @@ def _title_words(cat: Catalogue, episode: EpisodeRef) -> str | None:
 async def _search_words(kb: KnowledgeBase, quotes: list[QuoteHit]) -> str | None:
     """Return the two longest words of a quote when /quote search finds that quote by them first."""
     for quote in quotes:
-        words = [w for w in content_words(quote.text) if not w.isdigit()]
-        longest = sorted(words, key=len, reverse=True)
-        # Two different words, not one twice ("kilometre kilometres").
-        chosen = longest[:1] + [w for w in longest[1:] if w[:5] != longest[0][:5]][:1]
-        chosen.sort(key=words.index)
-        if len(chosen) < 2:
+        typed = _two_words(quote.text)
+        if typed is None:
             continue
-        typed = " ".join(chosen)
         hits = await kb.search_quotes(typed, limit=1)
         if hits and hits[0].id == quote.id:
             return typed
@@ -143,3 +146,33 @@ async def _question(kb: KnowledgeBase, speaker: str, quotes: list[QuoteHit]) -> 
         if any(p.kind == "quote" and p.speaker == quote.speaker for p in passages):
             return question
     return None
+
+
+async def _transcript_words(kb: KnowledgeBase, recent: list[int]) -> str | None:
+    """Return two words of a transcript moment of a recent episode that /search finds it by first."""
+    cat = kb.snapshot.cat
+    rows = await q.first_segments(kb.db.conn, recent, "moment", MOMENTS_TRIED)
+    for row in rows:
+        typed = _two_words(row.text)
+        if typed is None:
+            continue
+        hits = await kb.search_moments(typed, cat.episodes.get(row.episode_id), limit=1)
+        if hits and hits[0].id == row.id:
+            return typed
+    return None
+
+
+async def _chapters_episode(kb: KnowledgeBase, recent: list[int]) -> str | None:
+    """Return how to type the newest episode that has chapters."""
+    rows = await q.first_segments(kb.db.conn, recent, "chapter", 1)
+    episode = kb.snapshot.cat.episodes.get(rows[0].episode_id) if rows else None
+    return _episode_name(episode) if episode else None
+
+
+def _two_words(text: str) -> str | None:
+    """Return the two longest different words of `text`, in their order, or None when it has fewer."""
+    words = [w for w in content_words(text) if not w.isdigit()]
+    longest = sorted(words, key=len, reverse=True)
+    # Two different words, not one twice ("kilometre kilometres").
+    chosen = longest[:1] + [w for w in longest[1:] if w[:5] != longest[0][:5]][:1]
+    return " ".join(sorted(chosen, key=words.index)) if len(chosen) == 2 else None

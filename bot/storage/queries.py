@@ -397,3 +397,18 @@ async def stats(conn: aiosqlite.Connection) -> dict[str, int]:
     names = ("shows", "episodes", "people", "takeaways", "quotes", "mentions", "related", "related_resolved",
              "transcripts", "moments", "chapters")  # fmt: skip
     return dict(zip(names, row, strict=True))
+
+
+async def first_segments(
+    conn: aiosqlite.Connection, episode_ids: Sequence[int], kind: str, per_episode: int
+) -> list[SegmentRow]:
+    """Return the first `per_episode` segments of `kind` of each episode, in the order of `episode_ids`."""
+    rows: list[SegmentRow] = []
+    for episode_id in episode_ids:  # each one walk of the (episode_id, kind, position) index
+        found = await fetch_all(
+            conn,
+            f"{_SELECT_SEGMENTS}WHERE s.episode_id = ? AND s.kind = ? ORDER BY s.position LIMIT ?",
+            (episode_id, kind, per_episode),
+        )
+        rows += [_segment(row) for row in found]
+    return rows

@@ -8,6 +8,7 @@ from bot.examples import Examples
 from bot.knowledge import KnowledgeBase
 from bot.storage import Database
 from tests.bot.kb_pages import write
+from tests.bot.transcript_files import write_green_hour
 from tests.cogs.conftest import page
 
 MARSH = page(
@@ -95,3 +96,20 @@ async def test_examples_are_rebuilt_after_a_reload(tidal_kb, tmp_path):
     write(tmp_path / "data" / "kelp.toml", "published = 2025-04-01\n")
     await tidal_kb.ingest([tmp_path / "data"])
     assert (await tidal_kb.examples()).episode == "15"
+
+
+async def test_transcripts_and_chapters_give_search_and_chapters_examples(tmp_path, db):
+    knowledge = KnowledgeBase(db)
+    assert (await knowledge.ingest([write_green_hour(tmp_path / "green")])).ok
+    ex = await knowledge.examples()
+    assert ex.episode == "13"
+    assert ex.chapters_episode == "13"
+    assert await knowledge.chapters(await knowledge.resolve_episode(ex.chapters_episode))
+    assert ex.transcript_words is not None
+    (hit,) = await knowledge.search_moments(ex.transcript_words, limit=1)
+    assert hit.episode.number == 13
+
+
+async def test_without_transcripts_there_are_no_search_or_chapters_examples(tidal_kb):
+    ex = await tidal_kb.examples()
+    assert (ex.transcript_words, ex.chapters_episode) == (None, None)

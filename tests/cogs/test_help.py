@@ -14,16 +14,19 @@ from bot.app.client import EpisodeBot
 from bot.config import Settings
 from bot.runner import running_bot
 from tests.bot.test_examples import MARSH, OLDER, SAMPLE_NAMES
+from tests.bot.transcript_files import GREEN_HOUR
 from tests.emulator import Emulator
 
 EXAMPLE = re.compile(r"Example: `(/[a-z ]+?) ([a-z]+):([^`]*)`")
-NOT_FOUND = ("No episode matches", "No speaker matches", "No quote matches", "I found nothing")
+NOT_FOUND = ("No episode matches", "No speaker matches", "No quote matches", "I found nothing",
+             "in the transcripts. Try", "has no chapters", "has no key takeaways")  # fmt: skip
 
 
 def write_files(data: Path, files: dict[str, str]) -> Path:
     """Write `files` (name: text) into a new folder `data`."""
     data.mkdir()
     for name, text in files.items():
+        (data / name).parent.mkdir(parents=True, exist_ok=True)
         (data / name).write_text(text, encoding="utf-8")
     return data
 
@@ -94,3 +97,12 @@ async def test_help_without_episodes_says_none_are_loaded(emulator, bot_settings
         text = (await emulator.invoke("/help")).message.text
         assert "No episodes are loaded yet" in text
         assert text.count("Example: `") == 2  # the managers' commands, which name no data
+
+
+async def test_help_of_a_show_with_transcripts_shows_search_and_chapters(emulator, bot_settings, tmp_path):
+    async with bot_over(bot_settings, tmp_path / "green", GREEN_HOUR):
+        text = (await emulator.invoke("/help")).message.text
+        assert "`/chapters episode:13`" in text
+        assert "Example: `/search text:" in text
+        ran = await run_examples(emulator, text)
+        assert {"/search", "/chapters"} <= {example.split(" ")[0] for example in ran}
