@@ -19,6 +19,9 @@ class SourceQuote:
     seconds: int
     truncated: bool = False
     line: int = 0
+    # A highlight the publisher chose (a feed's podcast:soundbite): `speaker` is only the fallback,
+    # the transcript's speaker at `seconds` is who says it.
+    soundbite: bool = False
 
 
 @dataclass(frozen=True, slots=True)

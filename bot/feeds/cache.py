@@ -225,9 +225,11 @@ def item_toml(item: FeedItem, show: str | None, feed_url: str) -> bytes:
         "description": item.description or None,
     }
     table: dict[str, Any] = {key: value for key, value in fields.items() if value is not None}
-    # The publisher chose the moment but not who speaks: the show is named, never a guess.
+    # The publisher chose the moment but not who speaks: ingest names the transcript's speaker at
+    # that second when there is a transcript, else the show (never a guess).
     quotes = [
-        {"text": bite.text, "speaker": show or "Soundbite", "time": bite.seconds} for bite in item.soundbites
+        {"text": bite.text, "speaker": show or "Soundbite", "time": bite.seconds, "soundbite": True}
+        for bite in item.soundbites
     ]
     if quotes:
         table["quotes"] = quotes

@@ -18,7 +18,7 @@ from bot.feeds.parse import ITEM_TAGS, PODCAST_NAMESPACES
 
 # Part of every item's hash: raise it whenever reading or writing items changes, so that a new
 # version of the bot rewrites every cached item once instead of keeping the old rendering.
-ITEM_FORMAT = 2
+ITEM_FORMAT = 3
 _TITLES = frozenset({"title", "{http://www.w3.org/2005/Atom}title", "{http://purl.org/rss/1.0/}title"})
 _PEOPLE = frozenset(f"{{{namespace}}}person" for namespace in PODCAST_NAMESPACES)
 

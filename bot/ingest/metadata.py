@@ -123,6 +123,7 @@ _QUOTE_KEYS: dict[str, Callable[[object], Any]] = {
     "speaker": _string,
     "time": _seconds,
     "truncated": _flag,
+    "soundbite": _flag,
 }
 _CHAPTER_KEYS: dict[str, Callable[[object], Any]] = {"time": _seconds, "title": _string}
 _TABLES = ("people", "quotes", "speakers", "chapters")
@@ -236,7 +237,10 @@ class _MetaReader:
             raise DataError(self.path, start, f"expected the quote's {', '.join(missing)}, got none")
         text = parts["text"]
         truncated = parts.get("truncated", looks_cut(text))
-        return SourceQuote(text, parts["speaker"], parts["time"], truncated, self._line("text", start))
+        line = self._line("text", start)
+        return SourceQuote(
+            text, parts["speaker"], parts["time"], truncated, line, parts.get("soundbite", False)
+        )
 
     def _convert(
         self, convert: Callable[[object], Any], value: object, key: str, start: int = 0, find: str = ""

@@ -109,7 +109,7 @@ def test_quote_errors_name_the_line_in_their_own_table():
 def test_unknown_quote_key_names_its_line():
     err = meta_error('[[quotes]]\ntext = "A."\nspeakr = "Ann"\ntime = 1\n')
     assert err.line == 3
-    assert err.expected == "expected one of text, speaker, time, truncated, got 'speakr'"
+    assert err.expected == "expected one of text, speaker, time, truncated, soundbite, got 'speakr'"
 
 
 def test_quote_missing_a_speaker_names_its_table():
