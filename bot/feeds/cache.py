@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
-from bot.feeds.atomic import write_atomically
+from bot.feeds.atomic import replace_file, write_atomically
 from bot.ingest.feeds import FEED_INDEX as INDEX
 
 if TYPE_CHECKING:  # parsing pulls in feedparser, which ingest and the bot's start do not need
@@ -241,13 +241,19 @@ def item_toml(item: FeedItem, show: str | None, feed_url: str) -> bytes:
 
 
 def write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool:
-    """Write `data` to `path` atomically unless it already holds exactly that; say whether it wrote."""
+    """Write `data` to `path` atomically unless it already holds exactly that; say whether it wrote.
+
+    Not `durable`: not flushed to disk, and the folder must exist.
+    """
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
+        if os.stat(path).st_size == len(data) and path.read_bytes() == data:
             return False
     except OSError:
         pass
-    write_atomically(path, data, durable=durable)
+    if durable:
+        write_atomically(path, data)
+    else:
+        replace_file(path, data)
     return True
 
 

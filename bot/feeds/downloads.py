@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from bot.feeds.cache import CHAPTERS_SUFFIX, FeedCache, IndexEntry
 from bot.feeds.fetch import Fetcher, FetchError
 from bot.feeds.parse import FeedItem, Transcript
 
+T = TypeVar("T")
 AT_ONCE = 8  # downloads in flight per feed
 # Best first: WebVTT has cue timings and voice spans and is compact; Podcasting 2.0 JSON carries
 # the same but is often one word per segment; SubRip has no speaker markup of its own.
@@ -48,6 +51,23 @@ def offer(entry: IndexEntry, item: FeedItem) -> None:
     entry.chapters_wanted = item.chapters_url
 
 
+class Files:
+    """Run file work in one thread of its own, in the order it is asked for."""
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="feed-files")
+
+    async def __aenter__(self) -> Files:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """Return `work(*args)`, run in the files thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work, *args)
+
+
 @dataclass
 class Downloads:
     """Fetch the files items offer and the cache lacks, a few at a time, as items are added.
@@ -58,6 +78,7 @@ class Downloads:
 
     fetcher: Fetcher
     cache: FeedCache
+    files: Files
     changed: list[str] = field(default_factory=list)  # keys whose transcript or chapters were written
     warnings: list[str] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -131,12 +152,13 @@ class Downloads:
         try:
             while self._ready:
                 batch, self._ready = self._ready, []
-                written = await asyncio.to_thread(self._store, batch)
+                written = await self.files.run(self._store, batch)
                 self.changed += written
         finally:
             self._writer = None
 
     def _store(self, batch: list[tuple[str, str, bytes, Callable[[], None]]]) -> list[str]:
+        self.cache.path.mkdir(parents=True, exist_ok=True)
         written = []
         for key, name, body, cached in batch:
             if self.cache.store(key, name, body):

@@ -217,7 +217,8 @@ class _Reader:
 
 
 def _summary(update: Update) -> str:
-    updated = sum(1 for key in update.changed if key not in update.new)
+    new = set(update.new)
+    updated = sum(1 for key in update.changed if key not in new)
     parts = [f"{update.items} items", f"{len(update.new)} new", f"{updated} updated"]
     if update.warnings:
         parts.append(f"{len(update.warnings)} warning{'s' if len(update.warnings) != 1 else ''}")

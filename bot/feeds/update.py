@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.feeds.cache import FeedCache, IndexEntry, KeyMaker, media_identity, write_all
-from bot.feeds.downloads import Downloads, offer
+from bot.feeds.downloads import Downloads, Files, offer
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import FeedError, FeedItem
 from bot.feeds.split import SplitFeed, split_feed
@@ -125,9 +125,14 @@ async def _whole(root: Path, url: str, body: bytes, show: str | None) -> _Plan:
 
 async def _apply(plan: _Plan, show: str | None, fetcher: Fetcher, before_new: BeforeNew | None) -> Update:
     cache = plan.cache
-    assembly = _Assembly(cache, Downloads(fetcher, cache), plan.warnings, show or plan.title, before_new)
+    # One thread writes every file: files created in one folder from several threads wait on each
+    # other in the kernel anyway, and each extra thread takes the interpreter lock from the loop.
+    files = Files()
+    assembly = _Assembly(
+        cache, Downloads(fetcher, cache, files), files, plan.warnings, show or plan.title, before_new
+    )
     parsing = sum(len(batch) for batch in plan.batches)
-    async with Renderer(0 if plan.rendered else processes_for(parsing)) as renderer:
+    async with files, Renderer(0 if plan.rendered else processes_for(parsing)) as renderer:
         pending: list[Awaitable[Rendered]] = [renderer.render(doc, show, cache.url) for doc in plan.docs]
         try:
             for index, batch in enumerate(plan.batches):
@@ -138,13 +143,13 @@ async def _apply(plan: _Plan, show: str | None, fetcher: Fetcher, before_new: Be
                 plan.warnings += rendered.warnings
                 await assembly.parsed(batch, rendered, plan.digests)
             assembly.known_until(plan, len(plan.known))
-            await asyncio.to_thread(cache.save_index)  # the items are in: keep that even if a download hangs
+            await files.run(cache.save_index)  # the items are in: keep that even if a download hangs
             await assembly.downloads.finish()
+            await files.run(cache.save_index)
         finally:
             for future in pending:
                 if isinstance(future, asyncio.Future):
                     future.cancel()
-    await asyncio.to_thread(cache.save_index)
     downloads = assembly.downloads
     changed = tuple(dict.fromkeys((*assembly.changed, *downloads.changed)))
     warnings = (*plan.warnings, *downloads.warnings)
@@ -157,6 +162,7 @@ class _Assembly:
 
     cache: FeedCache
     downloads: Downloads
+    files: Files
     warnings: list[str]
     show: str | None  # the show's name: the owner's, else the feed's title
     before_new: BeforeNew | None
@@ -199,7 +205,7 @@ class _Assembly:
         if new and self.before_new is not None:
             await self.before_new(new)
         self.new += new
-        self.changed += await asyncio.to_thread(write_all, self.cache, writes)
+        self.changed += await self.files.run(write_all, self.cache, writes)
         for key, digest in taken:
             self.cache.entries[key].digest = digest  # only now: its file holds this rendering
             self.downloads.add(key)
