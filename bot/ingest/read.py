@@ -19,6 +19,7 @@ from typing import NamedTuple
 from bot.errors import DataError
 from bot.ingest.files import MAX_TRANSCRIPT_BYTES, SourceFiles, read_contents, read_episode, read_file
 from bot.ingest.rows import episode_rows
+from bot.ingest.soundbites import name_soundbite_speakers
 from bot.ingest.timed import linked_transcript, read_linked, read_timed
 from bot.storage.database import Stopped
 from bot.storage.episodes import EpisodeRows, Fingerprint
@@ -183,6 +184,7 @@ def prepare(files: SourceFiles, old: Fingerprint | None) -> Prepared:
         shadowed = [beside] if named and beside and os.path.abspath(beside) != str(named) else []
         ignored = [*shadowed, *files.others]
         timed = read_timed(src, named or files.transcript, files.chapters, contents, ignored)
+        src = name_soundbite_speakers(src, timed.moments)
         rows = episode_rows(src, timed, str(named) if named else None)
         return Prepared(files.key, label, source, files, stamp, digest, rows=rows, new=old is None)
     except DataError as err:

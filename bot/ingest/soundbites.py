@@ -4,36 +4,35 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from bot.model import EpisodeSource, Moment
+from bot.model import EpisodeSource
+from bot.storage.episodes import MomentEntry
 
 # A soundbite may start a little after the moment before it ends (a pause, a breath): still that
 # speaker. Later than this, nobody is known to speak there.
-SLACK_SECONDS = 2.0
+SLACK_SECONDS = 2
 
 
-def speaker_at(moments: Sequence[Moment], second: float) -> str | None:
-    """Return the speaker of the moment (in order of start) that holds `second`, if any."""
-    index = bisect.bisect_right([moment.start for moment in moments], second) - 1
+def speaker_at(moments: Sequence[MomentEntry], second: int) -> str | None:
+    """Return the person speaking the moment (moments in order of start) that holds `second`, if known."""
+    index = bisect.bisect_right([moment.seconds for moment in moments], second) - 1
     if index < 0:
         return None
     moment = moments[index]
-    return moment.speaker if second <= moment.end + SLACK_SECONDS else None
+    return moment.person if second <= moment.end_seconds + SLACK_SECONDS else None
 
 
-def name_soundbite_speakers(
-    src: EpisodeSource, moments: Sequence[Moment], is_name: Callable[[str], bool]
-) -> EpisodeSource:
+def name_soundbite_speakers(src: EpisodeSource, moments: Sequence[MomentEntry]) -> EpisodeSource:
     """Return `src` with each soundbite said by the transcript's speaker at its second.
 
-    `is_name` tells a person's name from a label a machine gave an unnamed voice (`SPEAKER_01`):
-    a soundbite is never credited to such a label; it keeps its fallback speaker (the show).
+    A moment's person is None where the transcript names nobody (no label, or one a machine gave an
+    unnamed voice, like `SPEAKER_01`): such a soundbite keeps its fallback speaker (the show).
     """
     if not moments or not any(quote.soundbite for quote in src.quotes):
         return src
     quotes = []
     for quote in src.quotes:
         who = speaker_at(moments, quote.seconds) if quote.soundbite else None
-        quotes.append(dataclasses.replace(quote, speaker=who) if who and is_name(who) else quote)
+        quotes.append(dataclasses.replace(quote, speaker=who) if who else quote)
     return dataclasses.replace(src, quotes=tuple(quotes))

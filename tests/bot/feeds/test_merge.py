@@ -39,7 +39,8 @@ async def test_feed_episode_alone_is_a_complete_episode(db, server, feed_setting
     assert card.hosts == ("Marina Okafor",)
     assert card.guests == ("Priya Raman",)
     assert "her book (https://example.org/book)" in card.description
-    speaker = kb.resolve_speaker("The Tidal Hour")
+    # The soundbite at 41:07 is said by whom the transcript names there, not by the show.
+    speaker = kb.resolve_speaker("Priya Raman")
     (hit,) = await kb.quotes_by_speaker(speaker, ep)
     assert hit.text == "The question is the answer, most of the time."
     assert hit.link == server.url("/audio/ep12.mp3") + "#t=2467"
@@ -176,3 +177,13 @@ async def test_episodes_stored_before_the_feed_columns_existed_are_read_again(db
     assert len(report.loaded) == 1
     async with db.conn.execute("SELECT guid, season, audio_url, page_url FROM episodes") as cursor:
         assert await cursor.fetchone() == ("g-1", 2, "https://a.example/play/1", "https://a.example/1")
+
+
+async def test_a_soundbite_without_a_transcript_is_credited_to_the_show(db, server, feed_settings):
+    server.status("/t/ep12.vtt", 404)
+    server.status("/t/ep12.srt", 404)
+    kb, report = await loaded(db, server, feed_settings)
+    assert report.ok, report.failed
+    ep = await kb.resolve_episode("12")
+    (hit,) = await kb.quotes_by_speaker(kb.resolve_speaker("The Tidal Hour"), ep)
+    assert hit.text == "The question is the answer, most of the time."
