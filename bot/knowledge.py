@@ -282,7 +282,29 @@ class KnowledgeBase:
                 plan.query.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES, ranked=plan.query.ranked
             )
             rows += await self._ask_moments(plan)
-        return ranking.passages(rows, plan, snap.cat, limit)
+        rows, context = await self._conversation(rows)
+        return ranking.passages(rows, plan, snap.cat, limit, context)
+
+    async def _conversation(self, rows: list[q.SegmentRow]) -> tuple[list[q.SegmentRow], dict[int, str]]:
+        """Add the replies to questions among the moments, and return what was said before each moment.
+
+        In a conversation the answer often follows the question that holds the asked words ("how do
+        you keep your experiments straight?" / "every run writes its commit into the log").
+        """
+        moments = {(r.episode_id, r.position): r for r in rows if r.kind == "moment"}
+        if not moments:
+            return rows, {}
+        replies = {(e, p + 1) for (e, p), r in moments.items() if ranking.is_question(r.text)}
+        wanted = {(e, p - 1) for e, p in moments} | replies
+        found = {(r.episode_id, r.position): r for r in await q.moments_at(self.db.conn, sorted(wanted))}
+        rows = rows + [found[place] for place in sorted(replies - moments.keys()) if place in found]
+        known = {**found, **moments}
+        context = {
+            r.id: known[(r.episode_id, r.position - 1)].text
+            for r in rows
+            if r.kind == "moment" and (r.episode_id, r.position - 1) in known
+        }
+        return rows, context
 
     async def _ask_moments(self, plan: ranking.AskPlan) -> list[q.SegmentRow]:
         """Return transcript moments holding the question's rarer words: in its episodes, by its people."""

@@ -170,7 +170,12 @@ def plan_query(
     stems = vocabulary.stemmer.stems(words)
     related = related or {}
     groups = tuple(
-        (w, *dict.fromkeys([*vocabulary.corrections(w, stem), *related.get(w, ())]))
+        (
+            w,
+            *dict.fromkeys(
+                [*vocabulary.corrections(w, stem), *related.get(w, ()), *_unstemmed(w, stem, vocabulary)]
+            ),
+        )
         for w, stem in zip(words, stems, strict=True)
     )
     docs = tuple(vocabulary.docs_of(group, stem) for group, stem in zip(groups, stems, strict=True))
@@ -178,6 +183,15 @@ def plan_query(
     exprs = tuple(_group_expr(group, vocabulary.stemmer) for group in groups)
     weights = tuple(f * vocabulary.weight(w, d) for (w, f), d in zip(kept, docs, strict=True))
     return TextQuery(tuple(words), tuple(stems), groups, common, exprs, docs, weights)
+
+
+def _unstemmed(word: str, stem: str, vocabulary: Vocabulary) -> tuple[str, ...]:
+    """Return the word itself when it is the index term of its other forms but not its own stem.
+
+    Porter stems "deploy" to "deploi" and "deployment" to "deploy": the typed word then finds its
+    longer forms as a prefix.
+    """
+    return (word,) if word != stem and len(word) >= 4 and word in vocabulary.docs else ()
 
 
 def acronyms(words: Sequence[str], vocabulary: Vocabulary) -> dict[str, list[str]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import QUESTION_WORDS, STOPWORDS, Vocabulary
@@ -18,6 +19,9 @@ _CHAT_WORDS = (
     "actually honestly basically literally random weird listener fan recently last night today "
     "yesterday weekend ago lately ever anybody everyone someone somebody stuff thing things "
     "maybe perhaps probably cover covered covering recall"
+)
+_CHAT_PHRASES = re.compile(
+    r"\b(?:quick|random|dumb|silly|weird|stupid|odd) (?:question|thought)s?\b", re.IGNORECASE
 )
 _REFERENCE_WORDS = frozenset(["episode", "episodes", "ep", "show", "shows", "podcast", "one"])
 # What the member wants shown, not what to look for: "#490 takeaways about data".
@@ -83,7 +87,9 @@ def read_question(text: str, cat: Catalogue, vocab: Vocabulary) -> Reading:
     """Read `text` into the people, episodes, intent and subject words it holds."""
     flat = normalize(text)
     numbered = _numbered_episodes(text, cat)
-    spoken = [normalize(c).split() for c in _CLAUSES.split(_NUMBER_REF.sub(" ", text))]
+    spoken = [
+        normalize(_CHAT_PHRASES.sub(" ", c)).split() for c in _CLAUSES.split(_NUMBER_REF.sub(" ", text))
+    ]
     spoken = [c for c in spoken if c]
     clauses = [_content(" ".join(c)) for c in spoken]
     consumed: set[str] = set()
@@ -91,7 +97,7 @@ def read_question(text: str, cat: Catalogue, vocab: Vocabulary) -> Reading:
     if not numbered:
         titled, consumed = _titled_episodes(clauses, cat)
     people, primary, name_words = _people(clauses, text, cat, vocab)
-    consumed |= set(name_words)
+    consumed |= set(name_words) | _show_names(clauses, cat)
     words, focus = _subject(spoken, clauses, consumed)
     kind = next((KIND_WORDS[w] for w in flat.split() if w in KIND_WORDS), None)
     return Reading(
@@ -175,6 +181,16 @@ def _people(
             people |= ids
             primary |= _likeliest(ids, cat) if count == 1 else ids
     return people, primary, words
+
+
+def _show_names(clauses: Sequence[list[str]], cat: Catalogue) -> set[str]:
+    """Return the names that say which show is meant ("the lex podcast"): a reference, not the subject."""
+    return {
+        word
+        for words in clauses
+        for word, after in pairwise(words)
+        if after in _REFERENCE_WORDS and word in cat.name_words
+    }
 
 
 def _likeliest(ids: set[int], cat: Catalogue) -> set[int]:

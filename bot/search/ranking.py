@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -43,6 +43,8 @@ TIED_RELIEF = 0.6  # the share of EVIDENCE_MIN waived for a passage by the perso
 EPISODE_BONUS = 15.0  # a passage of the episode the question names
 KIND_BONUS = 10.0  # the kind asked for ("who said": quotes), or a description for "who is"
 OWN_WORDS_PENALTY = 30.0
+CONTEXT_CREDIT = 0.5  # a question word said just before a moment (the question it answers), not in it
+QUESTION_SHARE = 0.8  # the share of its score kept by a moment that asks a question
 NEIGHBOURS = 5
 CURATED = ("quote", "takeaway")
 SAME_WORDS = 85.0  # partial_ratio at which a moment says what a quote or takeaway says
@@ -85,8 +87,18 @@ def plan_ask(question: str, cat: Catalogue, vocab: Vocabulary, vectors: WordVect
     return AskPlan(reading, query, names, vectors)
 
 
-def passages(rows: Sequence[SegmentRow], plan: AskPlan, cat: Catalogue, limit: int) -> list[Passage]:
-    """Rank candidate rows into passages, best first, keeping only those above the cut-off."""
+def passages(
+    rows: Sequence[SegmentRow],
+    plan: AskPlan,
+    cat: Catalogue,
+    limit: int,
+    context: Mapping[int, str] | None = None,
+) -> list[Passage]:
+    """Rank candidate rows into passages, best first, keeping only those above the cut-off.
+
+    `context` holds, per transcript moment (by id), what was said just before it.
+    """
+    context = context or {}
     reading = plan.reading
     unique = list({row.id: row for row in rows if row.episode_id in cat.episodes}.values())
     if reading.numbered:
@@ -99,11 +111,10 @@ def passages(rows: Sequence[SegmentRow], plan: AskPlan, cat: Catalogue, limit: i
         # The question only names people ("what did sebastian say"): their quotes answer it.
         quotes = [row for row in unique if row.person_id in reading.people]
         return [_passage(row, cat, 100.0, row.text) for row in quotes[:limit]]
-    scored = []
-    for order, row in enumerate(unique):
-        score = _score(row, normalize_passage(row.text), plan, cat)
-        if score >= ASK_CUTOFF:
-            scored.append((score, order, row))
+    scores = [_score(row, normalize_passage(row.text), plan, cat, context.get(row.id)) for row in unique]
+    scores = _replies_first(unique, scores)
+    scored = [(score, order, row) for order, (score, row) in enumerate(zip(scores, unique, strict=True))]
+    scored = [item for item in scored if item[0] >= ASK_CUTOFF]
     scored.sort(key=lambda item: (-item[0], item[1]))
     ranked = curated_first([(score, row) for score, _, row in scored])
     return [
@@ -131,14 +142,38 @@ def says_same(curated: str, moment: str) -> bool:
     return fuzz.partial_ratio(normalize_passage(curated), normalize_passage(moment)) >= SAME_WORDS
 
 
-def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue) -> float:
-    """Return 0-100 and a little over: how well a passage (`text`: normalized) answers the question."""
+def _replies_first(rows: Sequence[SegmentRow], scores: list[float]) -> list[float]:
+    """Lift the reply to a question asked in a transcript just above the question's own score."""
+    asked = {
+        (row.episode_id, row.position + 1): score
+        for row, score in zip(rows, scores, strict=True)
+        if row.kind == "moment" and is_question(row.text)
+    }
+    return [
+        max(score, asked.get((row.episode_id, row.position), 0.0) / QUESTION_SHARE + 0.01)
+        if row.kind == "moment"
+        else score
+        for row, score in zip(rows, scores, strict=True)
+    ]
+
+
+def is_question(text: str) -> bool:
+    """Tell whether a moment asks something: its answer is what is said next."""
+    return "?" in text
+
+
+def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: str | None = None) -> float:
+    """Return 0-100 and a little over: how well a passage (`text`: normalized) answers the question.
+
+    `before` is what was said just before a transcript moment: its words count in part.
+    """
     reading = plan.reading
     words = set(text.split())
     if reading.who_is:
         return _describes(row, words, plan, cat)
     query = plan.query
     hits = query.hits_in(words)
+    heard = query.hits_in(set(normalize_passage(before).split())) if before else [False] * len(hits)
     # A word the passage lacks but its episode's title holds half counts: "theft in ancient rome"
     # is answered by a quote about theft in the episode "How Rome Moved Water".
     title = query.hits_in(cat.title_words(row.episode_id))
@@ -146,7 +181,7 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue) -> float:
     # Common words alone ("the next episode") are in passage after passage by chance; they are
     # evidence enough only in the words of the person, or the episode, the question names.
     tied = 1.0 if row.episode_id in reading.episodes else fit
-    held = [1.0 if hit else 0.0 for hit in hits]
+    held = [1.0 if hit else CONTEXT_CREDIT if said else 0.0 for hit, said in zip(hits, heard, strict=True)]
     if plan.vectors is not None and tied >= NAMING_FIT:
         # Words close in meaning count only where the person or episode named vouches for the
         # passage: among thousands of others, some word of any passage is close to some word asked.
@@ -166,6 +201,8 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue) -> float:
         score += KIND_BONUS
     if reading.kind == row.kind:
         score += KIND_BONUS
+    if row.kind == "moment" and is_question(row.text):
+        score *= QUESTION_SHARE  # asking about it is not an answer; the reply, a candidate too, is
     return score
 
 

@@ -265,6 +265,20 @@ async def probe_moments(
     return [_segment(row) for row in rows]
 
 
+async def moments_at(conn: aiosqlite.Connection, places: Sequence[tuple[int, int]]) -> list[SegmentRow]:
+    """Return the transcript moments at (episode id, position) places, in no particular order."""
+    if not places:
+        return []
+    values = ",".join("(?, ?)" for _ in places)
+    rows = await fetch_all(
+        conn,
+        f"SELECT {_SEGMENT_COLUMNS}, 0.0, s.label, s.marks, {_CHAPTER_OF} FROM segments s "  # noqa: S608
+        f"WHERE s.kind = 'moment' AND (s.episode_id, s.position) IN (VALUES {values})",
+        [value for place in places for value in place],
+    )
+    return [_segment(row) for row in rows]
+
+
 async def chapters_of(conn: aiosqlite.Connection, episode_id: int) -> list[tuple[int, int, str]]:
     """Return an episode's chapters in time order: (position, second, title)."""
     return await fetch_all(

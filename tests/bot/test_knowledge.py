@@ -334,3 +334,35 @@ async def test_both_ways_of_finding_a_prolific_speakers_quotes_agree(tmp_path):
             ("Zed Quoter", "I drink water before every talk."),
         }
     )
+
+
+INTERVIEW_META = """\
+title = "Notebooks and Logs"
+show = "Lab Hours"
+number = 3
+hosts = ["Ines Duarte"]
+guests = ["Kwame Mensah"]
+"""
+INTERVIEW_VTT = """\
+WEBVTT
+
+00:01:00.000 --> 00:01:08.000
+<v Ines Duarte>How do you keep your experiments straight? I see folders called final and really final.
+
+00:01:08.000 --> 00:01:20.000
+<v Kwame Mensah>Every run writes its settings and its commit into the log, next to the results.
+
+00:02:00.000 --> 00:02:10.000
+<v Kwame Mensah>Teachers make good programmers, in my experience.
+"""
+
+
+async def test_ask_answers_with_the_reply_to_a_question_asked_in_a_transcript(kb, tmp_path):
+    write(tmp_path / "lab" / "lab-3.toml", INTERVIEW_META)
+    write(tmp_path / "lab" / "lab-3.vtt", INTERVIEW_VTT)
+    assert (await kb.ingest([tmp_path / "lab"])).ok
+    passages = await kb.ask("how do you keep your experiments straight")
+    assert [p.kind for p in passages[:2]] == ["moment", "moment"]
+    assert passages[0].speaker.name == "Kwame Mensah"
+    assert "commit into the log" in passages[0].text
+    assert passages[1].text.startswith("How do you keep your experiments straight?")

@@ -138,3 +138,12 @@ def test_need_is_all_of_two_then_sixty_percent():
 
 def test_content_words_drop_filler_and_repeats():
     assert content_words("What does the Nathan use, use for coding?") == ["nathan", "use", "coding"]
+
+
+def test_a_word_whose_longer_forms_stem_to_it_finds_them():
+    # Porter stems "deploy" to "deploi" but "deployment" to "deploy": the typed word is the index term.
+    vocab = Vocabulary([("deploy", 2), ("safe", 1)], total=10)
+    query = plan_query(["deploy", "safely"], vocab)
+    assert "deploy" in query.groups[0][1:]
+    assert query.hits("requires containerization for safe deployment") == [True, True]
+    assert plan_query(["safe"], vocab).groups == (("safe",),)

@@ -95,3 +95,12 @@ async def test_a_chatty_question_keeps_its_subject(kb):
     assert {w for w, f in focus.items() if f == 1.0} == {"open", "models", "china"}
     assert focus["researchers"] == CONTEXT_WEIGHT
     assert not {"ok", "listening", "wondered", "night", "actually"} & set(reading.words)
+
+
+async def test_chat_formulas_and_the_show_a_name_points_to_are_not_the_subject(kb):
+    reading = read(
+        kb, "hey quick question, someone on the lex podcast talked about a history book, what was it"
+    )
+    assert {"history", "book"} <= set(reading.words)
+    assert not {"quick", "question", "lex"} & set(reading.words)
+    assert "lex" in read(kb, "what did lex say about books").name_words
