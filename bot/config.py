@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from dotenv import load_dotenv
 
 from bot.errors import ConfigError
+from bot.shards import Shards, parse_shards
 
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_DATABASE_PATH = "episode-bot.db"
@@ -43,6 +44,8 @@ class Settings:
     # How often the running bot looks for an ingest by another process, and scans DATA_DIR when
     # file-system events are unavailable; changed files themselves are noticed as they happen.
     watch_interval: float = DEFAULT_WATCH_INTERVAL_S
+    # SHARD_COUNT and SHARD_IDS: the shards this process connects (None: one unsharded connection).
+    shards: Shards | None = None
 
     @property
     def api_base_is_custom(self) -> bool:
@@ -77,6 +80,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, dotenv: bool = True) 
         feed_poll_minutes=_minutes("FEED_POLL_MINUTES", env.get("FEED_POLL_MINUTES")),
         feeds_allow_private=_flag("FEEDS_ALLOW_PRIVATE", env.get("FEEDS_ALLOW_PRIVATE")),
         watch_interval=_seconds("WATCH_INTERVAL_SECONDS", env.get("WATCH_INTERVAL_SECONDS")),
+        shards=parse_shards(env.get("SHARD_COUNT"), env.get("SHARD_IDS")),
     )
 
 

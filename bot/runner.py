@@ -13,7 +13,7 @@ import discord
 
 import cogs
 from bot import logs, shutdown
-from bot.app.client import EpisodeBot
+from bot.app.client import EpisodeBot, build_bot
 from bot.config import Settings
 from bot.daily.clock import Clock
 from bot.daily.sweep import SweepOptions
@@ -101,7 +101,7 @@ async def running_bot(
     token = settings.require_token()
     async with knowledge(settings) as (db, kb):
         extensions, updates = cogs.EXTENSIONS, updater(kb, settings)
-        bot = EpisodeBot(settings, db, kb, extensions=extensions, clock=clock, sweep=sweep, updater=updates)
+        bot = build_bot(settings, db, kb, extensions=extensions, clock=clock, sweep=sweep, updater=updates)
         async with bot:
             runner = asyncio.create_task(bot.start(token), name="episode-bot")
             try:
@@ -140,7 +140,7 @@ async def _serve(settings: Settings, token: str, stop: shutdown.Stop) -> int:
     # A signal until the bot is built (the start-up ingest) cancels this task: the ingest rolls
     # back and the database closes on the way out. From then on it shuts the bot down gently.
     async with knowledge(settings) as (db, kb):
-        bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS, updater=updater(kb, settings))
+        bot = build_bot(settings, db, kb, extensions=cogs.EXTENSIONS, updater=updater(kb, settings))
         async with bot:
             stop.on_stop(functools.partial(_close_soon, bot))
             await bot.start(token)

@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.announce.announcer import Announcer, Post
+from bot.announce.announcer import RATE, Announcer, Post
 from bot.announce.service import AnnounceService
 from bot.app import limits, respond
 from bot.app.render import Reply, messages
@@ -23,6 +23,7 @@ from bot.app.render import announce as render
 from bot.app.render.daily import ChannelOf
 from bot.daily.sweep import PauseError, RetryError
 from bot.errors import UserError
+from bot.shards import rate_share
 from cogs.daily import MANAGE_SERVER, classify, missing_permissions
 
 if TYPE_CHECKING:
@@ -50,7 +51,11 @@ class Announce(commands.Cog):
     def __init__(self, bot: EpisodeBot) -> None:
         self.bot = bot
         self.service = AnnounceService(bot.db, bot.clock)
-        self.announcer = Announcer(bot.db, bot.kb, self.post, bot.clock, visible=self.serves)
+        shards = bot.settings.shards
+        rate = rate_share(RATE, shards)
+        self.announcer = Announcer(
+            bot.db, bot.kb, self.post, bot.clock, visible=self.serves, shards=shards, rate=rate
+        )
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Let only members with Manage Server use /announce (admins can open the commands to all)."""

@@ -36,6 +36,7 @@ from bot.daily.sweep import (
     SweepStats,
 )
 from bot.errors import UserError
+from bot.shards import rate_share
 
 if TYPE_CHECKING:
     from bot.app.client import EpisodeBot
@@ -97,8 +98,9 @@ class Daily(commands.Cog):
             self.post,
             bot.clock,
             visible=self.serves,
+            shards=bot.settings.shards,
             concurrency=self.options.concurrency,
-            rate=self.options.rate,
+            rate=rate_share(self.options.rate, bot.settings.shards),
         )
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:

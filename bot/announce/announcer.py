@@ -22,6 +22,7 @@ from bot.daily.sweep import FINISH_ON_STOP_S, DropError, PauseError, RetryError,
 from bot.errors import NotFoundError
 from bot.knowledge import KnowledgeBase
 from bot.model import EpisodeCard, EpisodeRef
+from bot.shards import Shards
 from bot.storage import Database
 from bot.storage import announce as store
 
@@ -31,6 +32,7 @@ MAX_SINGLE = 3  # more new episodes than this in one pass: one summary post inst
 MAX_ATTEMPTS = 8  # about four hours of backoff, then the post is given up
 NOT_VISIBLE_RETRY_S = 5.0  # a server not in the cache yet (start, outage): look again soon
 REMOVED = "the episode was removed before it was posted"
+RATE = 40.0  # posts per second, under Discord's 50 requests/s per bot
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,17 +87,22 @@ class Announcer:
         clock: Clock,
         *,
         visible: Callable[[int], bool] = lambda _guild_id: True,
-        rate: float | None = 40.0,
+        shards: Shards | None = None,
+        rate: float | None = RATE,
     ) -> None:
         self.db, self.kb, self.poster, self.clock = db, kb, poster, clock
         self.visible = visible
-        self.rate = rate  # posts per second, under Discord's 50 requests/s per bot
+        # Only these shards' servers (None: every server). Others are another process's: not even
+        # counted as not visible, which would make this process look again every few seconds.
+        self.shards = shards
+        self.rate = rate  # posts per second
         self._next_send = 0.0
 
     async def run_once(self) -> PassStats:
         """Announce what is due in every server this process sees, and return the counts."""
         stats = PassStats()
-        for guild_id in await store.servers_with_work(self.db.conn, epoch(self.clock.now())):
+        now = epoch(self.clock.now())
+        for guild_id in await store.servers_with_work(self.db.conn, now, shards=self.shards):
             stats.servers += 1
             if not self.visible(guild_id):
                 stats.not_visible += 1
@@ -111,7 +118,7 @@ class Announcer:
         """Return seconds until a pass has something to do without new data (a retry), or None."""
         if stats.not_visible:
             return NOT_VISIBLE_RETRY_S
-        due = await store.next_retry(self.db.conn)
+        due = await store.next_retry(self.db.conn, shards=self.shards)
         return None if due is None else max(0.0, due - epoch(self.clock.now()))
 
     async def _serve(self, guild_id: int, stats: PassStats) -> None:

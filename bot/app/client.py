@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 from discord.ext import commands
@@ -60,6 +60,7 @@ class EpisodeBot(commands.Bot):
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=AppTree,
             help_command=None,
+            **self.shard_options(settings),
         )
         self.settings = settings
         self.db = db
@@ -71,10 +72,22 @@ class EpisodeBot(commands.Bot):
         # Shared by a slash command and the mention reply, so both count against one budget.
         self.cooldowns = {"ask": UserCooldown(), "search": UserCooldown()}
         self.connected = asyncio.Event()  # set once READY arrived: interactions are served from here
+        self.connected_shards: set[int] = set()  # with shards: those whose READY arrived
         self.updater = updater  # keeps the data current while running (None: a one-off like `sync`)
         self._updates: asyncio.Task[None] | None = None
         self.stopping = False  # set by close(): new interactions are told the bot is restarting
         self._in_flight: set[asyncio.Task[object]] = set()
+
+    @staticmethod
+    def shard_options(settings: Settings) -> dict[str, Any]:
+        """Return discord.py's shard arguments (ShardedEpisodeBot's; none for one connection)."""
+        return {}
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Tell whether this process registers the commands: the one holding shard 0, or the only one."""
+        shards = self.settings.shards
+        return shards is None or shards.primary
 
     async def login(self, token: str) -> None:
         """Log in at the configured API, then take the gateway address from that same API."""
@@ -88,8 +101,10 @@ class EpisodeBot(commands.Bot):
         for name in self.extension_names:
             await self.load_extension(name)
         self.add_dynamic_items(PageButton)
-        if self.sync_mode != "never":
+        if self.sync_mode == "force" or (self.sync_mode == "auto" and self.syncs_commands):
             await self.sync_commands(force=self.sync_mode == "force")
+        elif self.sync_mode == "auto":
+            log.info("Slash commands are synced by the process holding shard 0; not syncing here")
         if self.updater is not None:
             self._updates = asyncio.create_task(self.updater.run(), name="data-updates")
 
@@ -115,8 +130,13 @@ class EpisodeBot(commands.Bot):
 
     async def on_ready(self) -> None:
         """Log who we are once connected (this fires again after every reconnect)."""
+        shards = self.settings.shards
         log.info(
-            "Connected as %s (id %s) to %d servers", self.user, self.user and self.user.id, len(self.guilds)
+            "Connected as %s (id %s) to %d servers%s",
+            self.user,
+            self.user and self.user.id,
+            len(self.guilds),
+            f" on shards {shards.describe()}" if shards else "",
         )
 
     def admit(self) -> bool:
@@ -163,3 +183,30 @@ class EpisodeBot(commands.Bot):
         _done, pending = await asyncio.wait({task}, timeout=UPDATER_STOP_TIMEOUT_S)
         if pending:
             log.warning("The update loop did not stop in time")
+
+
+class ShardedEpisodeBot(EpisodeBot, commands.AutoShardedBot):
+    """The same bot over the shards SHARD_COUNT and SHARD_IDS name (several processes may share a bot)."""
+
+    @staticmethod
+    def shard_options(settings: Settings) -> dict[str, Any]:
+        """Return the total and this process's shards, for discord.py's AutoShardedBot."""
+        if settings.shards is None:
+            raise ValueError("ShardedEpisodeBot needs SHARD_COUNT")
+        return {"shard_count": settings.shards.count, "shard_ids": list(settings.shards.ids)}
+
+    async def on_connect(self) -> None:
+        """Count as connected only once every shard of this process is (see on_shard_connect)."""
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        """Note a shard's READY; the bot is connected once all of this process's shards are."""
+        self.connected_shards.add(shard_id)
+        held = self.settings.shards.ids if self.settings.shards else ()
+        if self.connected_shards.issuperset(held):
+            self.connected.set()
+
+
+def build_bot(settings: Settings, db: Database, kb: KnowledgeBase, **options: Any) -> EpisodeBot:
+    """Return the bot for these settings: sharded when SHARD_COUNT is set, else one connection."""
+    bot_class = EpisodeBot if settings.shards is None else ShardedEpisodeBot
+    return bot_class(settings, db, kb, **options)

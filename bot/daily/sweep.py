@@ -26,6 +26,7 @@ from bot.daily import schedule as sched
 from bot.daily.clock import Clock
 from bot.daily.rotation import Pick, Pool, advance, pick
 from bot.model import Takeaway
+from bot.shards import Shards
 from bot.storage import Database
 from bot.storage import daily as store
 
@@ -134,11 +135,13 @@ class Sweeper:
         clock: Clock,
         *,
         visible: Callable[[int], bool] = lambda _guild_id: True,
+        shards: Shards | None = None,
         concurrency: int = 8,
         rate: float | None = None,
     ) -> None:
         self.db, self.pools, self.poster, self.clock = db, pools, poster, clock
         self.visible = visible
+        self.shards = shards  # only these shards' servers (None: every server)
         self.concurrency = concurrency
         self.rate = rate
         self._next_send = 0.0
@@ -149,7 +152,8 @@ class Sweeper:
         """Handle every schedule due now, and return what happened."""
         stats = SweepStats()
         now = self.clock.now()
-        due = [s for s in await store.due_schedules(self.db.conn, epoch(now)) if self.visible(s.guild_id)]
+        schedules = await store.due_schedules(self.db.conn, epoch(now), shards=self.shards)
+        due = [s for s in schedules if self.visible(s.guild_id)]
         stats.due = len(due)
         if due:
             pools = await self._load_pools({s.show for s in due})

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.shards import Shards
+from bot.storage.sharding import shard_condition
+
 SENDING, SENT, RETRY, FAILED = "sending", "sent", "retry", "failed"
 _SELECT_SETTINGS = (
     "SELECT guild_id, channel_id, role_id, since_seq, paused_reason, created_at, updated_at "
@@ -95,17 +98,20 @@ async def pause(conn: aiosqlite.Connection, guild_id: int, reason: str, now: int
     )
 
 
-async def servers_with_work(conn: aiosqlite.Connection, now: int) -> list[int]:
-    """Return active servers with an episode to announce or a retry that is due."""
+async def servers_with_work(
+    conn: aiosqlite.Connection, now: int, *, shards: Shards | None = None
+) -> list[int]:
+    """Return active servers (of `shards`) with an episode to announce or a retry that is due."""
+    mine, params = shard_condition("s.guild_id", shards)
     rows = list(
         await conn.execute_fetchall(
-            "SELECT s.guild_id FROM announce_settings s WHERE s.paused_reason IS NULL AND ("
+            f"SELECT s.guild_id FROM announce_settings s WHERE s.paused_reason IS NULL{mine} AND ("  # noqa: S608
             " EXISTS (SELECT 1 FROM episode_arrivals a JOIN episodes e ON e.key = a.key"
             "  WHERE a.seq > s.since_seq AND a.announce = 1 AND NOT EXISTS (SELECT 1 FROM announce_ledger l"
             "  WHERE l.guild_id = s.guild_id AND l.episode_key = a.key))"
             " OR EXISTS (SELECT 1 FROM announce_ledger l WHERE l.guild_id = s.guild_id AND l.state = 'retry'"
             "  AND l.next_attempt <= ?)) ORDER BY s.guild_id",
-            (now,),
+            (*params, now),
         )
     )
     return [row[0] for row in rows]
@@ -203,12 +209,14 @@ async def last_sent(conn: aiosqlite.Connection, guild_id: int) -> Entry | None:
     return Entry(*rows[0]) if rows else None
 
 
-async def next_retry(conn: aiosqlite.Connection) -> int | None:
-    """Return when the earliest retry of any active server is due (unix seconds), or None."""
+async def next_retry(conn: aiosqlite.Connection, *, shards: Shards | None = None) -> int | None:
+    """Return when the earliest retry of an active server (of `shards`) is due (unix seconds), or None."""
+    mine, params = shard_condition("l.guild_id", shards)
     rows = list(
         await conn.execute_fetchall(
-            "SELECT min(l.next_attempt) FROM announce_ledger l JOIN announce_settings s USING (guild_id) "
-            "WHERE l.state = 'retry' AND s.paused_reason IS NULL"
+            "SELECT min(l.next_attempt) FROM announce_ledger l JOIN announce_settings s USING (guild_id) "  # noqa: S608
+            f"WHERE l.state = 'retry' AND s.paused_reason IS NULL{mine}",
+            params,
         )
     )
     return rows[0][0] if rows else None

@@ -12,7 +12,9 @@ from dataclasses import astuple, dataclass
 
 import aiosqlite
 
+from bot.shards import Shards
 from bot.storage.database import Row, fetch_all
+from bot.storage.sharding import shard_condition
 
 SENDING, SENT, RETRY, FAILED = "sending", "sent", "retry", "failed"
 _SELECT_SCHEDULE = (
@@ -105,12 +107,15 @@ async def get_schedule(conn: aiosqlite.Connection, guild_id: int) -> Schedule | 
     return Schedule(*rows[0]) if rows else None
 
 
-async def due_schedules(conn: aiosqlite.Connection, now: int, limit: int = 100_000) -> list[Schedule]:
-    """Return active schedules whose next look is due, earliest first."""
+async def due_schedules(
+    conn: aiosqlite.Connection, now: int, limit: int = 100_000, *, shards: Shards | None = None
+) -> list[Schedule]:
+    """Return active schedules whose next look is due, earliest first (only `shards`' servers)."""
+    mine, params = shard_condition("guild_id", shards)
     rows = await fetch_all(
         conn,
-        _SELECT_SCHEDULE + "WHERE paused_reason IS NULL AND next_due <= ? ORDER BY next_due LIMIT ?",
-        (now, limit),
+        _SELECT_SCHEDULE + f"WHERE paused_reason IS NULL AND next_due <= ?{mine} ORDER BY next_due LIMIT ?",
+        (now, *params, limit),
     )
     return [Schedule(*row) for row in rows]
 

@@ -107,3 +107,13 @@ def test_a_read_only_database_is_one_line_and_exit_code_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("episode-bot: DATABASE_PATH bot.db is read-only")
     assert done.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [["run"], ["sync"], ["stats"]], ids=lambda args: args[0])
+def test_a_bad_shard_setting_is_one_line_and_exit_code_2_before_anything_starts(tmp_path, args):
+    env = {"SHARD_COUNT": "4", "SHARD_IDS": "3-5", "DATABASE_PATH": str(tmp_path / "bot.db")}
+    done = run_cli(args, tmp_path, env)
+    assert done.returncode == 2
+    expected = "episode-bot: SHARD_IDS names shard 5, but SHARD_COUNT=4 numbers the shards 0 to 3.\n"
+    assert done.stderr == expected
+    assert not (tmp_path / "bot.db").exists()

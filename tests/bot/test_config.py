@@ -155,3 +155,23 @@ def test_dot_env_fills_in_what_the_environment_lacks(tmp_path, monkeypatch):
     settings = load_settings()
     assert settings.data_dir == Path("from-dotenv")
     assert settings.log_level == "ERROR"  # the real environment wins over .env
+
+
+def test_shard_settings_are_read():
+    settings = load_settings({"SHARD_COUNT": "4", "SHARD_IDS": "2-3"}, dotenv=False)
+    assert settings.shards is not None
+    assert (settings.shards.count, settings.shards.ids) == (4, (2, 3))
+    assert load_settings({}, dotenv=False).shards is None
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SHARD_IDS": "0"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT must be a whole number of shards"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0-2"}, "SHARD_IDS names shard 2, but SHARD_COUNT=2"),
+    ],
+)
+def test_bad_shard_settings_are_config_errors(env, message):
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env, dotenv=False)

@@ -88,13 +88,22 @@ def bot_environment(settings: Settings) -> dict[str, str]:
             "DATA_DIR": str(settings.data_dir), "DATABASE_PATH": str(settings.database_path),
             "LOG_LEVEL": settings.log_level, "DEV_GUILD_ID": str(settings.dev_guild_id or ""),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))}  # fmt: skip
+    shards = settings.shards
+    env["SHARD_COUNT"] = str(shards.count) if shards else ""
+    env["SHARD_IDS"] = ",".join(map(str, shards.ids)) if shards else ""
     return env
 
 
 @contextlib.asynccontextmanager
-async def bot_process(settings: Settings, *args: str) -> AsyncIterator[BotProcess]:
-    """Start `python -m bot [args]` with `settings`; kill it on exit if it is still running."""
-    log_path = settings.database_path.with_suffix(".log")
+async def bot_process(
+    settings: Settings, *args: str, log_path: Path | None = None
+) -> AsyncIterator[BotProcess]:
+    """Start `python -m bot [args]` with `settings`; kill it on exit if it is still running.
+
+    Its output goes to `log_path` (default: the database's path ending in .log; give processes
+    sharing one database a log each).
+    """
+    log_path = log_path or settings.database_path.with_suffix(".log")
     with log_path.open("wb") as log_file:  # the child keeps its own copy of the descriptor
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", *args, env=bot_environment(settings),

@@ -21,6 +21,7 @@ HEARTBEAT_INTERVAL_MS = 41250
 GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT = 1 << 0, 1 << 9, 1 << 15
 PRIVILEGED = (1 << 1) | (1 << 8) | MESSAGE_CONTENT
 BUFFERED_EVENTS = 1000
+INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
 
 
 class Encoder:
@@ -53,15 +54,21 @@ class Encoder:
 class Session:
     """A gateway session: survives a dropped connection so the client can RESUME it."""
 
-    def __init__(self, intents: int) -> None:
+    def __init__(self, intents: int, shard: tuple[int, int] = (0, 1)) -> None:
         self.id = secrets.token_hex(16)
         self.intents = intents
+        self.shard = shard  # (shard id, shard count) from IDENTIFY; (0, 1) without sharding
         self.seq = 0
         self.sent: collections.deque[dict[str, Any]] = collections.deque(maxlen=BUFFERED_EVENTS)
         self.ws: web.WebSocketResponse | None = None
         self.encoder: Encoder | None = None
         self.lock = asyncio.Lock()  # sequence numbers must reach the client in order
         self.ready = False  # READY and every GUILD_CREATE were sent
+
+    def serves(self, guild_id: int | None) -> bool:
+        """Tell whether this session gets the guild's events (no guild, as for DMs: shard 0)."""
+        shard_id, count = self.shard
+        return (0 if guild_id is None else (guild_id >> 22) % count) == shard_id
 
     async def attach(self, ws: web.WebSocketResponse, encoder: Encoder, after_seq: int | None) -> int:
         """Bind a (re)connected socket, replaying what it missed after `after_seq`."""
@@ -129,20 +136,36 @@ async def _identify(emu: Emulator, ws: web.WebSocketResponse, encoder: Encoder, 
     if intents & PRIVILEGED & ~emu.privileged_intents:
         await ws.close(code=4014, message=b"Disallowed intent(s).")
         return None
-    session = Session(intents)
+    shard = _shard(data.get("shard", [0, 1]))
+    if shard is None:
+        await ws.close(code=INVALID_SHARD, message=b"Invalid shard.")
+        return None
+    if emu.shard_too_large(shard[1]):
+        await ws.close(code=SHARDING_REQUIRED, message=b"Sharding required.")
+        return None
+    session = Session(intents, shard)
     emu.sessions.append(session)
     await session.attach(ws, encoder, None)
+    guilds = [guild for guild_id, guild in emu.guilds.items() if session.serves(guild_id)]
     ready = {"v": 10, "user": emu.bot_user | {"verified": True, "mfa_enabled": False},
-             "session_id": session.id, "guilds": [{"id": str(g), "unavailable": True} for g in emu.guilds],
+             "session_id": session.id, "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
              "resume_gateway_url": emu.gateway_url, "application": {"id": str(emu.app_id), "flags": 0},
              "private_channels": [], "relationships": [], "user_settings": {}}  # fmt: skip
     if "shard" in data:
         ready["shard"] = data["shard"]
     await session.dispatch("READY", ready)
-    for guild in emu.guilds.values():
+    for guild in guilds:
         await session.dispatch("GUILD_CREATE", guild.payload(emu.bot_user_id))
     session.ready = True
     return session
+
+
+def _shard(value: Any) -> tuple[int, int] | None:
+    """Read IDENTIFY's `shard: [id, count]`; None when malformed or the id is not below the count."""
+    ok = isinstance(value, list) and len(value) == 2 and all(type(x) is int for x in value)
+    if not ok or not 0 <= value[0] < value[1]:
+        return None
+    return value[0], value[1]
 
 
 async def _resume(emu: Emulator, ws: web.WebSocketResponse, encoder: Encoder, data: dict[str, Any]) -> Any:

@@ -34,6 +34,14 @@ def snowflake() -> int:
     return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(_counter) % (1 << 22))
 
 
+def snowflake_on_shard(shard_id: int, count: int) -> int:
+    """Make a fresh id that Discord routes to shard `shard_id` of `count` (dated up to `count` ms ago)."""
+    fresh = snowflake()
+    stamp = fresh >> 22
+    stamp -= (stamp - shard_id) % count  # the shard is the timestamp modulo the count
+    return (stamp << 22) | (fresh & ((1 << 22) - 1))
+
+
 def now_iso() -> str:
     """Return the current time as Discord formats timestamps."""
     return dt.datetime.now(dt.UTC).isoformat()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import contextlib
 import functools
 import logging
@@ -27,6 +28,7 @@ T = TypeVar("T")
 FAULT_MESSAGES = {50013: "Missing Permissions", 50001: "Missing Access", 10003: "Unknown Channel",
                   10008: "Unknown Message", 0: "500: Internal Server Error"}  # fmt: skip
 POLL_S = 0.02
+MAX_GUILDS_PER_SHARD = 2500  # Discord closes a session with more with 4011 (sharding required)
 UNAUTHENTICATED = ("/interactions/", "/webhooks/")  # these carry their own token in the URL
 MESSAGE_BODY = (("content", ""), ("embeds", []), ("components", []), ("mentions", []))
 
@@ -66,13 +68,17 @@ class Delay:
 class Emulator(World, Driver):
     """A local Discord for tests: REST v10 and the gateway for one bot application."""
 
-    def __init__(self, *, privileged_intents: int = 0, deadline: float = 3.0) -> None:
+    def __init__(self, *, privileged_intents: int = 0, deadline: float = 3.0, shards: int = 1,
+                 max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD) -> None:  # fmt: skip
+        """`shards` is the count GET /gateway/bot recommends; a session holding more than
+        `max_guilds_per_shard` guilds is refused with 4011 (sharding required), as on Discord."""
         self.app_id = self.bot_user_id = m.snowflake()
         self.bot_user = m.user_payload(self.bot_user_id, "episode-bot", bot=True)
         self.owner_user = m.user_payload(m.snowflake(), "server-owner")
         user_part = base64.urlsafe_b64encode(str(self.bot_user_id).encode()).decode().rstrip("=")
         self.token = f"{user_part}.Emu{secrets.token_hex(2)}.{secrets.token_urlsafe(27)}"
         self.privileged_intents, self.deadline = privileged_intents, deadline
+        self.shard_count, self.max_guilds_per_shard = shards, max_guilds_per_shard
         self.guilds: dict[int, Any] = {}
         self.channels: dict[int, m.Channel] = {}  # every guild's channels by id
         self.nonces: dict[tuple[int, str], m.Message] = {}  # (channel id, nonce) of the bot's posts
@@ -135,7 +141,12 @@ class Emulator(World, Driver):
     def gateway_bot(self) -> dict[str, Any]:
         """Build the GET /gateway/bot answer."""
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        return {"url": self.gateway_url, "shards": self.shard_count, "session_start_limit": limit}
+
+    def shard_too_large(self, count: int) -> bool:
+        """Tell whether splitting the guilds into `count` shards leaves one with too many (4011)."""
+        per_shard = collections.Counter((guild_id >> 22) % count for guild_id in self.guilds)
+        return max(per_shard.values(), default=0) > self.max_guilds_per_shard
 
     def app_info(self) -> dict[str, Any]:
         """Build the GET /oauth2/applications/@me answer."""

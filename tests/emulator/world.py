@@ -7,6 +7,8 @@ from typing import Any
 from tests.emulator import model as m
 from tests.emulator.gateway import GUILD_MESSAGES, GUILDS, HEARTBEAT, INVALID_SESSION, MESSAGE_CONTENT
 
+GUILD_EVENTS = ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE")  # their `id` is the guild's
+
 
 class World:
     """World and gateway actions; mixed into Emulator, which owns the state they use."""
@@ -17,10 +19,15 @@ class World:
     admin: m.Member  # a member with Manage Server
 
     async def create_guild(
-        self, name: str = "Podcast Fans", *, bot_permissions: Any = m.BOT_DEFAULT
-    ) -> m.Guild:
-        """Add a guild the bot is in (a connected bot receives GUILD_CREATE)."""
-        guild = m.Guild(m.snowflake(), name, int(self.owner_user["id"]))
+        self, name: str = "Podcast Fans", *, bot_permissions: Any = m.BOT_DEFAULT,
+        shard: tuple[int, int] | None = None,
+    ) -> m.Guild:  # fmt: skip
+        """Add a guild the bot is in (a connected bot receives GUILD_CREATE).
+
+        `shard=(id, count)` picks an id that Discord would route to that shard of `count`.
+        """
+        guild_id = m.snowflake() if shard is None else m.snowflake_on_shard(*shard)
+        guild = m.Guild(guild_id, name, int(self.owner_user["id"]))
         guild.roles[guild.id] = ("@everyone", m.EVERYONE_DEFAULT)
         bot_role = m.snowflake()
         guild.roles[bot_role] = ("episode-bot", m.as_int(bot_permissions))
@@ -105,9 +112,10 @@ class World:
 
     # -- the gateway ---------------------------------------------------------------------------
     async def dispatch(self, event: str, data: dict[str, Any], intent: int | None = GUILDS) -> None:
-        """Send an event to every session whose intents ask for it (None: to every session)."""
+        """Send an event to the sessions of its guild's shard whose intents ask for it (None: any intents)."""
+        guild_id = event_guild(event, data)
         for session in list(self.sessions):
-            if intent is None or session.intents & intent:
+            if (intent is None or session.intents & intent) and session.serves(guild_id):
                 await session.dispatch(event, data)
 
     async def dispatch_message(self, msg: m.Message) -> None:
@@ -123,7 +131,7 @@ class World:
         involved = mentioned or author_id == str(self.bot_user_id)
         hidden = data | {"content": "", "embeds": [], "attachments": [], "components": []}
         for session in list(self.sessions):
-            if session.intents & GUILD_MESSAGES:
+            if session.intents & GUILD_MESSAGES and session.serves(guild.id):
                 full = involved or session.intents & MESSAGE_CONTENT
                 await session.dispatch("MESSAGE_CREATE", data if full else hidden)
 
@@ -136,6 +144,19 @@ class World:
         await self.wait_until(
             lambda: any(s.ready and s.ws for s in self.sessions), within, "a bot to connect"
         )
+
+    async def wait_for_shards(self, count: int, within: float = 30.0) -> None:
+        """Wait until each of `count` shards has a connected session that was sent its guilds."""
+
+        def connected() -> bool:
+            live = {s.shard for s in self.sessions if s.ready and s.ws is not None}
+            return all((shard_id, count) in live for shard_id in range(count))
+
+        await self.wait_until(connected, within, f"all {count} shards to connect")
+
+    def sessions_of(self, shard_id: int) -> list[Any]:
+        """List the sessions that identified as `shard_id` (several when processes overlap)."""
+        return [s for s in self.sessions if s.shard[0] == shard_id]
 
     async def drop_connection(self, code: int = 4000) -> None:
         """Close every gateway socket from the server side; the sessions stay resumable."""
@@ -153,3 +174,9 @@ class World:
         """Ask every client for an immediate heartbeat (op 1)."""
         for session in self.sessions:
             await session.send_op(HEARTBEAT, None)
+
+
+def event_guild(event: str, data: dict[str, Any]) -> int | None:
+    """Return the guild a gateway event belongs to (None: none, like a DM's), which picks its shard."""
+    raw = data.get("id") if event in GUILD_EVENTS else data.get("guild_id")
+    return int(raw) if raw is not None else None

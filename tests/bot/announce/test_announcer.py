@@ -12,6 +12,7 @@ from bot.announce.service import AnnounceService
 from bot.daily.clock import ManualClock
 from bot.daily.sweep import PauseError, RetryError
 from bot.knowledge import KnowledgeBase
+from bot.shards import Shards
 from bot.storage import Database
 from bot.storage import announce as store
 from tests.bot.kb_pages import ROSOLIE_PAGE, copy_seed, write
@@ -134,3 +135,56 @@ async def test_two_processes_post_each_episode_once(kb, tmp_path, clock):
 async def db_rows(db: Database) -> list[store.Entry]:
     rows = await db.conn.execute_fetchall("SELECT * FROM announce_ledger")
     return [store.Entry(*row) for row in rows]
+
+
+def on_shard(shard_id: int, count: int, n: int) -> int:
+    """Return the n-th made-up guild id that Discord routes to `shard_id` of `count`."""
+    return (((1000 + n) * count + shard_id) << 22) | 7
+
+
+async def test_a_process_announces_only_in_its_shards_servers(kb, tmp_path, clock):
+    others = [on_shard(1, 2, n) for n in range(3)]
+    for guild_id in others:
+        await AnnounceService(kb.db, clock).set(guild_id, channel_id=guild_id, role_id=None)
+    await add(kb, tmp_path, "new")
+    discord = FakeDiscord()
+    first = Announcer(kb.db, kb, discord, clock, rate=None, shards=Shards(2, (0,)))
+    stats = await first.run_once()
+    assert [p.guild_id for p in discord.posts] == [GUILD]  # guild 7 is on shard 0
+    assert (stats.servers, stats.not_visible) == (1, 0)  # the others are not this process's to wait for
+    second = Announcer(kb.db, kb, discord, clock, rate=None, shards=Shards(2, (1,)))
+    await second.run_once()
+    assert sorted(p.guild_id for p in discord.posts[1:]) == others
+
+
+async def test_retries_of_another_shards_servers_never_wake_a_process(kb, tmp_path, clock):
+    other = on_shard(1, 2, 0)
+    await AnnounceService(kb.db, clock).set(other, channel_id=1, role_id=None)
+    await add(kb, tmp_path, "new")
+    failing = FakeDiscord()
+    failing.errors.append(RetryError("Discord answered 503"))
+    await Announcer(kb.db, kb, failing, clock, rate=None, shards=Shards(2, (1,))).run_once()
+    clock.advance(dt.timedelta(hours=1))  # the other server's retry is overdue (its process is down)
+    mine = Announcer(kb.db, kb, FakeDiscord(), clock, rate=None, shards=Shards(2, (0,)))
+    stats = await mine.run_once()
+    assert await mine.next_wait(stats) is None  # not 0: no busy loop over another process's retry
+    assert await Announcer(kb.db, kb, FakeDiscord(), clock, rate=None).next_wait(stats) == 0
+
+
+async def test_processes_whose_shards_overlap_announce_in_each_server_once(kb, tmp_path, clock):
+    guilds = [GUILD] + [on_shard(shard, 3, n) for shard in range(3) for n in range(3)]
+    for guild_id in guilds[1:]:
+        await AnnounceService(kb.db, clock).set(guild_id, channel_id=guild_id, role_id=None)
+    await add(kb, tmp_path, "new")
+    other_db = await Database.open(kb.db.path)
+    try:
+        other_kb = KnowledgeBase(other_db)
+        await other_kb.refresh()
+        discord = FakeDiscord()
+        one = Announcer(kb.db, kb, discord, clock, rate=None, shards=Shards(3, (0, 1)))
+        two = Announcer(other_db, other_kb, discord, clock, rate=None, shards=Shards(3, (1, 2)))
+        await asyncio.gather(one.run_once(), two.run_once(), one.run_once(), two.run_once())
+    finally:
+        await other_db.close()
+    assert sorted(p.guild_id for p in discord.posts) == sorted(guilds)
+    assert {p.keys for p in discord.posts} == {("new",)}

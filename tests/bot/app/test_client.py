@@ -9,10 +9,11 @@ import pytest
 from discord import app_commands
 
 import cogs
-from bot.app.client import IN_FLIGHT_GRACE_S, EpisodeBot, intents
+from bot.app.client import IN_FLIGHT_GRACE_S, EpisodeBot, ShardedEpisodeBot, build_bot, intents
 from bot.app.render import messages
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
+from bot.shards import Shards
 from bot.storage.database import Database
 
 NAME = re.compile(r"^[-_'\w]{1,32}$")
@@ -140,3 +141,27 @@ async def test_an_interaction_still_running_after_three_seconds_is_cancelled_bef
     assert "still running after 3 s; cancelled" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     emulator.take_violations()  # the member got no answer in time, as Discord would show
+
+
+async def test_without_shard_settings_the_bot_is_one_unsharded_connection(tmp_path):
+    db = await Database.open(tmp_path / "plain.db")
+    try:
+        bot = build_bot(Settings(), db, KnowledgeBase(db), sync="never")
+        assert type(bot) is EpisodeBot
+        assert not isinstance(bot, discord.AutoShardedClient)
+        assert (bot.shard_count, bot.syncs_commands) == (None, True)
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize(("ids", "syncs"), [((0, 1), True), ((2, 3), False), ((0, 1, 2, 3), True)])
+async def test_shard_settings_make_a_sharded_bot_and_only_shard_0_syncs(tmp_path, ids, syncs):
+    db = await Database.open(tmp_path / "sharded.db")
+    try:
+        settings = Settings(shards=Shards(4, ids))
+        bot = build_bot(settings, db, KnowledgeBase(db), sync="never")
+        assert isinstance(bot, ShardedEpisodeBot)
+        assert isinstance(bot, discord.AutoShardedClient)
+        assert (bot.shard_count, bot.shard_ids, bot.syncs_commands) == (4, list(ids), syncs)
+    finally:
+        await db.close()

@@ -12,10 +12,11 @@ from bot.daily.clock import ManualClock
 from bot.daily.rotation import Pool
 from bot.daily.service import DailyService
 from bot.daily.sweep import DropError, PauseError, RetryError, Sweeper, day_nonce, retry_delay
+from bot.shards import Shards
 from bot.storage import Database
 from bot.storage import daily as store
 
-from .conftest import START
+from .conftest import START, FakeDiscord
 
 UTC = dt.UTC
 MINUTE = dt.timedelta(minutes=1)
@@ -383,3 +384,46 @@ async def test_moving_zones_never_skips_the_next_local_day(db, pools, clock, swe
     await sweeper.run_once()
     assert [c.day for c in discord_fake.posts] == [dt.date(2026, 6, 2), dt.date(2026, 6, 2)]
     assert discord_fake.posts[1].schedule.timezone == "Pacific/Honolulu"
+
+
+def on_shard(shard_id: int, count: int, n: int) -> int:
+    """Return the n-th made-up guild id that Discord routes to `shard_id` of `count`."""
+    return (((1000 + n) * count + shard_id) << 22) | 7
+
+
+async def test_each_process_posts_only_for_its_shards(db, pools, clock):
+    guilds = {shard: [on_shard(shard, 3, n) for n in range(4)] for shard in range(3)}
+    for ids in guilds.values():
+        for guild_id in ids:
+            await add(db, pools, clock, guild_id)
+    clock.set(START.replace(hour=9))
+    mine = FakeDiscord()
+    stats = await Sweeper(db, pools, mine.post, clock, shards=Shards(3, (0, 2))).run_once()
+    assert set(mine.by_guild()) == set(guilds[0] + guilds[2])
+    assert stats.due == 8  # the other shard's servers are not even read
+    still_due = await store.due_schedules(db.conn, int(clock.now().timestamp()))
+    assert sorted(s.guild_id for s in still_due) == guilds[1]  # left to the process holding shard 1
+
+
+async def test_processes_whose_shards_overlap_still_post_each_guild_once(tmp_path, pools):
+    clock = ManualClock(START)
+    guilds = [on_shard(shard, 4, n) for shard in range(4) for n in range(6)]
+    first = await Database.open(tmp_path / "shared.db")
+    second = await Database.open(tmp_path / "shared.db")
+    a, b = FakeDiscord(), FakeDiscord()
+    a.yields = b.yields = 2
+    try:
+        for guild_id in guilds:
+            await add(first, pools, clock, guild_id)
+        clock.set(START.replace(hour=9))
+        # A misconfiguration (or a restart overlapping the old process): both hold shards 1 and 2.
+        one = Sweeper(first, pools, a.post, clock, shards=Shards(4, (0, 1, 2)))
+        two = Sweeper(second, pools, b.post, clock, shards=Shards(4, (1, 2, 3)))
+        await asyncio.gather(one.run_once(), two.run_once(), one.run_once(), two.run_once())
+    finally:
+        await first.close()
+        await second.close()
+    posted = [claim.schedule.guild_id for claim in a.posts + b.posts]
+    assert sorted(posted) == sorted(guilds)  # every guild exactly once
+    assert {g >> 22 & 3 for g in a.by_guild()} <= {0, 1, 2}
+    assert {g >> 22 & 3 for g in b.by_guild()} <= {1, 2, 3}
