@@ -82,8 +82,10 @@ class KnowledgeBase:
         *,
         semantic: bool = True,
         expand: Expansion | None = None,
+        after_reload: Callable[[], None] | None = None,
     ) -> None:
         self.db = db
+        self._after_reload = after_reload  # e.g. heap.settle: run once each new catalogue is in
         self._snap = Snapshot()
         self._semantic = semantic  # use the optional model's word vectors when installed
         self._vectors: WordVectors | None = None
@@ -131,6 +133,8 @@ class KnowledgeBase:
         if self._semantic and self._vectors is None:
             self._vectors = await asyncio.to_thread(word_vectors)
         self._loaded = True
+        if self._after_reload is not None:
+            self._after_reload()
 
     async def ingest(self, paths: Sequence[Path], feeds: FeedSources | None = None) -> IngestReport:
         """Load episode files (and cached feed items), then swap in the new indexes when anything changed."""

@@ -12,7 +12,7 @@ import aiohttp
 import discord
 
 import cogs
-from bot import logs, shutdown
+from bot import heap, logs, shutdown
 from bot.app.client import EpisodeBot, build_bot
 from bot.config import Settings
 from bot.daily.clock import Clock
@@ -56,14 +56,23 @@ def main(settings: Settings, command: str) -> int:
 
 
 @contextlib.asynccontextmanager
-async def knowledge(settings: Settings) -> AsyncIterator[tuple[Database, KnowledgeBase]]:
-    """Open the database and knowledge base and load DATA_DIR; close the database on exit."""
+async def knowledge(
+    settings: Settings, *, settle_heap: bool = False
+) -> AsyncIterator[tuple[Database, KnowledgeBase]]:
+    """Open the database and knowledge base and load DATA_DIR; close the database on exit.
+
+    With `settle_heap` (the bot's own process), each loaded catalogue is kept out of garbage
+    collections (bot.heap); tests leave it off, since settling a test runner's heap at every
+    start costs seconds.
+    """
     db = await Database.open(settings.database_path)
     try:
-        kb = KnowledgeBase(db)
+        kb = KnowledgeBase(db, after_reload=heap.settle if settle_heap else None)
         await load_data(kb, settings)
         yield db, kb
     finally:
+        if settle_heap:
+            heap.release()
         await db.close()
 
 
@@ -89,17 +98,22 @@ async def load_data(kb: KnowledgeBase, settings: Settings) -> None:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    settings: Settings, *, clock: Clock | None = None, sweep: SweepOptions | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    sweep: SweepOptions | None = None,
+    settle_heap: bool = False,
 ) -> AsyncIterator[EpisodeBot]:
     """Yield a started bot that is connected and serving; close it, then the database, on exit.
 
-    `clock` and `sweep` go to the bot (EpisodeBot): tests and benchmarks move time by hand.
+    `clock` and `sweep` go to the bot (EpisodeBot): tests and benchmarks move time by hand;
+    `settle_heap` as `python -m bot` does (see knowledge()).
     "Serving" means commands are synced (when needed) and the gateway session is up (READY).
     discord.py's own on_ready comes a further `guild_ready_timeout` (2 s) later, after the last
     GUILD_CREATE; nothing here depends on it, so waiting for it would only slow every start.
     """
     token = settings.require_token()
-    async with knowledge(settings) as (db, kb):
+    async with knowledge(settings, settle_heap=settle_heap) as (db, kb):
         extensions, updates = cogs.EXTENSIONS, updater(kb, settings)
         bot = build_bot(settings, db, kb, extensions=extensions, clock=clock, sweep=sweep, updater=updates)
         async with bot:
@@ -139,7 +153,7 @@ def updater(kb: KnowledgeBase, settings: Settings) -> Updater:
 async def _serve(settings: Settings, token: str, stop: shutdown.Stop) -> int:
     # A signal until the bot is built (the start-up ingest) cancels this task: the ingest rolls
     # back and the database closes on the way out. From then on it shuts the bot down gently.
-    async with knowledge(settings) as (db, kb):
+    async with knowledge(settings, settle_heap=True) as (db, kb):
         bot = build_bot(settings, db, kb, extensions=cogs.EXTENSIONS, updater=updater(kb, settings))
         async with bot:
             stop.on_stop(functools.partial(_close_soon, bot))

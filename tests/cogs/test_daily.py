@@ -18,6 +18,7 @@ import pytest
 
 from bot.app.client import EpisodeBot
 from bot.config import Settings
+from bot.daily import schedule
 from bot.daily.clock import ManualClock
 from bot.daily.sweep import DropError, PauseError, RetryError, SweepOptions
 from bot.knowledge import KnowledgeBase
@@ -350,3 +351,9 @@ def test_classify_send_failures(error, outcome, reason):
     result = classify(error)
     assert type(result) is outcome
     assert result.reason == reason
+
+
+async def test_the_time_zone_names_are_read_at_start_not_at_a_members_first_command(emu, settings, clock):
+    schedule.zone_names.cache_clear()
+    async with started(settings, clock, emu):
+        assert schedule.zone_names.cache_info().currsize == 1
