@@ -269,6 +269,7 @@ class IngestReport:
     removed: tuple[str, ...] = ()
     failed: tuple[str, ...] = field(default=())  # one line each: "path:line: what was expected"
     warnings: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = ()  # files of a type ingest does not read (notes.md), each once
 
     @property
     def ok(self) -> bool:

@@ -25,6 +25,7 @@ from bot.live.updates import Updater
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
+IGNORED_NAMED = 10  # files of an unknown type named in the start-up log; the rest are counted
 
 SHUTDOWN_TIMEOUT_S = 4.0  # SIGTERM to exit within 5 s, database included (3 s of it for interactions)
 
@@ -90,6 +91,19 @@ async def load_data(kb: KnowledgeBase, settings: Settings) -> None:
             log.warning("Not loaded: %s", line)
         for line in report.warnings:
             log.info("Data warning: %s", line)
+        if report.ignored:
+            names = ", ".join(report.ignored[:IGNORED_NAMED])
+            more = (
+                f" and {len(report.ignored) - IGNORED_NAMED} more"
+                if len(report.ignored) > IGNORED_NAMED
+                else ""
+            )
+            log.warning(
+                "Ignored %d file(s) of a type episode-bot does not read: %s%s",
+                len(report.ignored),
+                names,
+                more,
+            )
         return  # ingest refreshed the in-memory indexes
     # Ingesting a missing directory would count every stored episode as removed.
     log.warning("DATA_DIR %s is not a directory; serving what the database already holds", settings.data_dir)

@@ -91,11 +91,13 @@ async def _load_quietly(kb: KnowledgeBase, data_dir: Path, feeds: FeedSources) -
 
 def _print_report(report: IngestReport, paths: Sequence[Path]) -> int:
     where = ", ".join(str(p) for p in paths)
+    ignored = f", {len(report.ignored)} ignored" if report.ignored else ""
     print(
         f"{where}: {len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "
-        f"{len(report.removed)} removed, {len(report.failed)} failed"
+        f"{len(report.removed)} removed, {len(report.failed)} failed{ignored}"
     )
-    for label, items in (("loaded", report.loaded), ("unchanged", report.unchanged)):
+    listed = (("loaded", report.loaded), ("unchanged", report.unchanged), ("ignored", report.ignored))
+    for label, items in listed:
         for line in items[:LISTED_FILES]:
             print(f"  {label:<9} {line}")
         if len(items) > LISTED_FILES:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import os
+import stat
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ MAX_TRANSCRIPT_BYTES = 8 * MIB
 CHAPTERS_SUFFIX = ".chapters.json"
 # When several transcripts share a stem, the first of these is read (and the others named in a warning).
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".json")
+_DATABASE_SUFFIXES = tuple(
+    f"{ext}{journal}"
+    for ext in (".db", ".sqlite", ".sqlite3")
+    for journal in ("", "-wal", "-shm", "-journal")
+)
 _KINDS = {PAGE_SUFFIX: "page", META_SUFFIX: "meta", **dict.fromkeys(TRANSCRIPT_SUFFIXES, "transcript")}
 
 
@@ -60,7 +66,8 @@ class Walk:
     sources: list[SourceFiles]
     listed: set[str]  # absolute folders whose every entry was seen
     unlisted: set[str]  # absolute folders that could not be listed (unreadable, vanished)
-    problems: list[DataError]  # one per unreadable folder or missing path
+    problems: list[DataError]  # one per unreadable folder, missing path, special file or link out
+    ignored: list[Path] = dataclasses.field(default_factory=list)  # files of a type ingest does not read
 
 
 def walk(paths: Sequence[Path], stop: threading.Event | None = None) -> Walk:
@@ -83,6 +90,7 @@ def walk(paths: Sequence[Path], stop: threading.Event | None = None) -> Walk:
             stem, kind = file_kind(file)
             # A file given by name is read as a page whatever its extension.
             found.setdefault((os.path.dirname(file), stem), {}).setdefault(kind or "page", []).append(file)
+    result.ignored.sort()
     result.sources = sorted(
         (_source(stem, group) for (_, stem), group in found.items()), key=lambda s: (s.key, str(s.paths[0]))
     )
@@ -159,20 +167,37 @@ def read_contents(files: SourceFiles) -> dict[Path, bytes]:
 
 def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """Return the bytes of a regular file of at most `limit` bytes; raise DataError otherwise."""
-    # The size is checked before reading, on the file actually opened, and the read stops past
-    # the limit: a file that grows meanwhile, or lies about its size, is not read to the end.
+    # Opened without blocking (a named pipe would wait for a writer forever), then checked on
+    # what was actually opened: a regular file, no larger than the limit. The read stops past
+    # the limit, so a file that grows meanwhile, or lies about its size, is not read to the end.
     at_most = f"expected a file of at most {limit / MIB:g} MiB"
     try:
-        with path.open("rb") as file:
-            size = os.fstat(file.fileno()).st_size
-            if size > limit:
-                raise DataError(path, 1, f"{at_most}, got {size / MIB:.1f} MiB")
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        with os.fdopen(descriptor, "rb") as file:
+            info = os.fstat(descriptor)
+            if not stat.S_ISREG(info.st_mode):
+                raise DataError(path, 1, f"expected a regular file, got {file_type(info.st_mode)}")
+            if info.st_size > limit:
+                raise DataError(path, 1, f"{at_most}, got {info.st_size / MIB:.1f} MiB")
             data = file.read(limit + 1)
     except OSError as err:
         raise DataError(path, 1, f"expected a readable file, got {err.strerror or err}") from None
     if len(data) > limit:
         raise DataError(path, 1, f"{at_most}, got more (a file still growing?)")
     return data
+
+
+def file_type(mode: int) -> str:
+    """Name what a file that is not a regular one is, for an error message."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
 
 
 def read_episode(files: SourceFiles, contents: Mapping[Path, bytes]) -> EpisodeSource:
@@ -231,23 +256,69 @@ def _candidates(root: Path, found: Walk, stop: threading.Event) -> Iterator[Path
                 yield sibling
         return
     if not root.is_dir():
-        found.problems.append(DataError(root, 1, "expected a file or a directory, got nothing at this path"))
+        got = "nothing at this path" if not os.path.lexists(root) else _kind_at(str(root))
+        found.problems.append(DataError(root, 1, f"expected a file or a directory, got {got}"))
         return
+    inside = os.path.join(os.path.realpath(root), "")
     folders = [os.path.abspath(root)]
     while folders:
         if stop.is_set():
             raise Stopped
         folder = folders.pop()
-        entries = _list(folder, found)
         subfolders = []
-        for entry in entries:
+        for entry in _list(folder, found):
             if entry.name.startswith("."):
                 continue
             if _is_dir(entry):
                 subfolders.append(entry.path)
-            elif file_kind(Path(entry.name))[1] and not _ignored(entry.name):
+            elif _wanted(entry, inside, found):
                 yield Path(entry.path)
         folders.extend(reversed(subfolders))  # depth first, in name order
+
+
+def _wanted(entry: os.DirEntry[str], inside: str, found: Walk) -> bool:
+    """Tell whether an entry (not a folder) is an episode file to read; note what it is otherwise.
+
+    Only regular files are read, and a link only when it leads to one inside the folder walked:
+    a named pipe would block the walk, a link to /dev/zero would read forever, and a link out of
+    DATA_DIR would serve a file nobody put there. Links to folders are not followed.
+    """
+    path = Path(entry.path)
+    kind = file_kind(path)[1]
+    if _ignored(entry.name) or _database_file(entry.name):
+        return False
+    try:
+        link = entry.is_symlink()
+        target = os.path.realpath(entry.path) if link else entry.path
+        info = os.stat(target)
+    except OSError as err:
+        found.problems.append(DataError(path, 1, f"expected a readable file, got {err.strerror or err}"))
+        return False
+    is_folder = stat.S_ISDIR(info.st_mode)
+    what = "folder" if is_folder else "file"
+    if link and not target.startswith(inside):
+        found.problems.append(
+            DataError(path, 1, f"expected a {what} inside {inside[:-1]}, got a link to {target}")
+        )
+    elif is_folder or not kind:
+        found.ignored.append(path)
+    elif not stat.S_ISREG(info.st_mode):
+        found.problems.append(DataError(path, 1, f"expected a regular file, got {file_type(info.st_mode)}"))
+    else:
+        return True
+    return False
+
+
+def _kind_at(path: str) -> str:
+    try:
+        return file_type(os.stat(path).st_mode)
+    except OSError as err:
+        return err.strerror or str(err)
+
+
+def _database_file(name: str) -> bool:
+    """Tell an SQLite database (and its journal files) kept beside the data from a stray file."""
+    return name.lower().endswith(_DATABASE_SUFFIXES)
 
 
 def _list(folder: str, found: Walk) -> list[os.DirEntry[str]]:

@@ -117,7 +117,7 @@ class _Run:
             self._report_alone(await session.read(linked_paths))
         return IngestReport(
             tuple(self.loaded), tuple(self.unchanged), tuple(self.removed), tuple(self.failed),
-            tuple(self.warnings),
+            tuple(self.warnings), tuple(shown_path(path) for path in self.walk.ignored),
         )  # fmt: skip
 
     def _sources(self, stored: dict[str, Fingerprint], session: BulkSession) -> list[SourceFiles]:

@@ -265,3 +265,17 @@ async def test_the_loaded_catalogue_is_kept_out_of_garbage_collections_until_clo
         await kb.refresh()  # a reload keeps the new catalogue out as well
         assert not any(tracked is kb.snapshot.cat.episodes for tracked in gc.get_objects())
     assert gc.get_freeze_count() == 0
+
+
+async def test_files_of_an_unknown_type_are_one_warning(kb, tmp_path, caplog):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.txt").write_bytes(SEED_PAGE.read_bytes())
+    (data / "notes.md").write_text("to do")
+    (data / "cover.jpg").write_text("jpeg")
+    with caplog.at_level(logging.INFO, logger="bot.runner"):
+        await load_data(kb, Settings(data_dir=data))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].startswith("Ignored 2 file(s) of a type episode-bot does not read: ")
+    assert warnings[0].endswith("cover.jpg, " + str(data / "notes.md"))

@@ -198,3 +198,14 @@ def test_a_signal_during_an_ingest_stops_it_cleanly_within_five_seconds(tmp_path
     again = run_cli(tmp_path, "ingest", data=data)
     assert again.returncode == 0, again.stdout
     assert check_database(db) == (600, 1200)
+
+
+def test_ingest_lists_each_file_of_an_unknown_type_once(tmp_path):
+    data = copy_seed(tmp_path / "data")
+    write(data / "notes.md", "to do: more episodes")
+    write(data / "art" / "cover.jpg", "not really a picture")
+    result = run_cli(tmp_path, "ingest", data=data)
+    assert result.returncode == 0, result.stdout
+    assert "1 loaded, 0 unchanged, 0 removed, 0 failed, 2 ignored" in result.stdout
+    assert result.stdout.count("notes.md") == result.stdout.count("cover.jpg") == 1
+    assert "  ignored   data/notes.md\n" in result.stdout

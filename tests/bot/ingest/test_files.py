@@ -1,6 +1,7 @@
 """Episode files: finding them, reading their bytes, and merging a page with its metadata."""
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import DataError
-from bot.ingest.files import SourceFiles, decode, find_sources, read_contents, read_episode
+from bot.ingest.files import SourceFiles, decode, find_sources, read_contents, read_episode, walk
 from bot.ingest.page import split_lines
 from bot.links import timestamp_url
 from bot.model import EpisodeSource, PersonAliases, SourceQuote
@@ -307,3 +308,49 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     with pytest.raises(DataError) as caught:
         read_contents(SourceFiles("big", big, None))
     assert str(caught.value) == f"{big}:1: expected a file of at most 1 MiB, got 50.0 MiB"
+
+
+@pytest.mark.timeout(20)
+def test_a_named_pipe_or_a_device_is_refused_without_waiting_on_it(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(DataError, match=r"pipe\.txt:1: expected a regular file, got a named pipe"):
+        read_contents(SourceFiles("pipe", fifo, None))
+    zero = tmp_path / "zero.txt"
+    zero.symlink_to("/dev/zero")
+    with pytest.raises(DataError, match=r"zero\.txt:1: expected a regular file, got a device"):
+        read_contents(SourceFiles("zero", zero, None))
+
+
+@pytest.mark.timeout(20)
+def test_the_walk_refuses_special_files_and_links_out_of_the_folder(tmp_path):
+    data = tmp_path / "data"
+    kept = write(data, "ep.txt", PAGE)
+    inside = write(data, "drafts/other.txt", PAGE.replace("#7", "#8"))
+    (data / "linked.txt").symlink_to(inside)  # a link inside the folder is followed
+    os.mkfifo(data / "pipe.txt")
+    (data / "zero.txt").symlink_to("/dev/zero")
+    secret = write(tmp_path, "outside/secret.txt", PAGE)
+    (data / "secret.txt").symlink_to(secret)
+    (data / "elsewhere").symlink_to(secret.parent, target_is_directory=True)
+    found = walk([data])
+    assert [files.page for files in found.sources] == [kept, data / "linked.txt", inside]
+    assert sorted(str(err) for err in found.problems) == [
+        f"{data / 'elsewhere'}:1: expected a folder inside {data}, got a link to {secret.parent}",
+        f"{data / 'pipe.txt'}:1: expected a regular file, got a named pipe (FIFO)",
+        f"{data / 'secret.txt'}:1: expected a file inside {data}, got a link to {secret}",
+        f"{data / 'zero.txt'}:1: expected a file inside {data}, got a link to /dev/zero",
+    ]
+
+
+def test_the_walk_lists_files_of_an_unknown_type_once(tmp_path):
+    write(tmp_path, "ep.txt", PAGE)
+    write(tmp_path, "notes.md", "# notes")
+    write(tmp_path, "art/cover.jpg", "jpeg")
+    write(tmp_path, "ep.txt~", PAGE)  # editor leftovers and hidden files are not worth a line
+    write(tmp_path, ".DS_Store", "")
+    write(tmp_path, "episode-bot.db", "")  # a database kept beside the data
+    write(tmp_path, "episode-bot.db-wal", "")
+    (tmp_path / "latest").symlink_to(tmp_path / "art", target_is_directory=True)
+    found = walk([tmp_path])
+    assert found.ignored == [tmp_path / "art" / "cover.jpg", tmp_path / "latest", tmp_path / "notes.md"]

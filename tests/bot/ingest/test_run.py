@@ -445,3 +445,25 @@ async def test_related_titles_are_linked_by_the_next_run_when_one_died_before_li
     assert report.loaded == ()  # nothing to load again, yet the links are made
     target = await scalar(db, "SELECT target_id FROM related WHERE title LIKE 'Paul Rosolie%'")
     assert target == await scalar(db, "SELECT id FROM episodes WHERE key = 'rosolie'")
+
+
+@pytest.mark.timeout(30)
+async def test_special_files_and_links_out_fail_alone_and_keep_what_is_stored(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    guest = write(data / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    guest.unlink()
+    os.mkfifo(guest)  # the stored page replaced by a named pipe: reading it would hang
+    (data / "zero.txt").symlink_to("/dev/zero")  # reading it would never end
+    outside = write(tmp_path / "elsewhere" / "rosolie.txt", ROSOLIE_PAGE)
+    (data / "rosolie.txt").symlink_to(outside)  # not the owner's to serve
+    write(data / "notes.md", "to do: more episodes")
+    report = await ingest(db, [data])
+    assert sorted(report.failed) == [
+        f"{guest}:1: expected a regular file, got a named pipe (FIFO)",
+        f"{data / 'rosolie.txt'}:1: expected a file inside {data}, got a link to {outside}",
+        f"{data / 'zero.txt'}:1: expected a file inside {data}, got a link to /dev/zero",
+    ]
+    assert report.removed == ()
+    assert await stored_keys(db) == {"lex-fridman-490", "guest"}
+    assert [path.rsplit("/", 1)[-1] for path in report.ignored] == ["notes.md"]
