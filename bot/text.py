@@ -46,3 +46,40 @@ def truncate(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
     if (len(cut) - len(cut.rstrip("\\"))) % 2:
         cut = cut[:-1]
     return (cut + ellipsis)[:limit]
+
+
+# Characters that would change what a terminal or a log shows rather than appear in it: C0 and
+# C1 controls (newline, ESC of terminal escapes), DEL, line and paragraph separators, the bidi
+# controls that reorder a line, and lone surrogates (a file name's bytes that are not UTF-8).
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """Return `text` as one safe line for a terminal or a log, every unsafe character as an escape.
+
+    `\\n`, `\\x1b` or `\\u202e` appear as those characters; a byte of a file name that is not
+    UTF-8 (a surrogate escape) appears as `\\xe9`.
+    """
+    return _UNPRINTABLE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[char]
+    if 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's stand-in for an undecodable byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def storable(text: str) -> str:
+    """Return `text` as SQLite can store it: a file name's undecodable bytes become `\\xNN`."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return text

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import glob
 import os
+import re
 import stat
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,6 +20,7 @@ from bot.ingest.metadata import parse_meta
 from bot.ingest.page import parse_page, split_lines
 from bot.model import EpisodeSource
 from bot.storage.database import Stopped
+from bot.text import storable
 
 PAGE_SUFFIX = ".txt"
 META_SUFFIX = ".toml"
@@ -37,6 +39,7 @@ _DATABASE_SUFFIXES = tuple(
     for ext in (".db", ".sqlite", ".sqlite3")
     for journal in ("", "-wal", "-shm", "-journal")
 )
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")  # how storable() writes a byte that is not UTF-8
 _KINDS = {PAGE_SUFFIX: "page", META_SUFFIX: "meta", **dict.fromkeys(TRANSCRIPT_SUFFIXES, "transcript")}
 
 
@@ -118,7 +121,7 @@ def _source(stem: str, group: dict[str, list[Path]]) -> SourceFiles:
         group.get("transcript", ()), key=lambda p: TRANSCRIPT_SUFFIXES.index(p.suffix.lower())
     )
     return SourceFiles(
-        stem,
+        storable(stem),  # a name that is not UTF-8 keeps its odd bytes as \xNN
         _first(group, "page"),
         _first(group, "meta"),
         transcript=transcripts[0] if transcripts else None,
@@ -136,19 +139,33 @@ def positively_gone(source: str, found: Walk, *, listed: bool = True) -> bool:
     # Gone means: no folder on its path failed to list, and the file is not there. With
     # `listed`, one of those folders must also have been listed by this walk. An unreadable or
     # vanishing folder proves nothing about the files in it.
-    folder, seen = os.path.dirname(source), False
-    while True:
-        if folder in found.unlisted:
-            return False
-        seen = seen or folder in found.listed
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            break
-        folder = parent
-    if listed and not seen:
-        return False
+    # A folder whose name is not UTF-8 is walked under its raw name and stored escaped: both
+    # spellings are checked.
+    paths, seen = disk_paths(source), False
+    for path in paths:
+        folder = os.path.dirname(path)
+        while True:
+            if folder in found.unlisted:
+                return False
+            seen = seen or folder in found.listed
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+    return (seen or not listed) and all(_missing(path) for path in paths)
+
+
+def disk_paths(source: str) -> list[str]:
+    """Return the paths a stored source may name: itself, and the file whose odd bytes it escapes."""
+    if "\\x" not in source:
+        return [source]
+    raw = _ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m[1], 16)), source)
+    return [source, raw]
+
+
+def _missing(path: str) -> bool:
     try:
-        os.stat(source)
+        os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return True
     except OSError:  # there, but not ours to read
@@ -208,12 +225,10 @@ def read_episode(files: SourceFiles, contents: Mapping[Path, bytes]) -> EpisodeS
         feed = parse_meta(_text(files.feed, contents), files.feed)
         local = {**(page_fields(page) if page else {}), **fields}
         return EpisodeSource(key=files.key, **{**feed, **local})
+    if page is not None:  # its key is the episode's (a file name that is not UTF-8 is escaped)
+        return dataclasses.replace(page, key=files.key, **fields)
     if files.meta is None:
-        if page is None:
-            raise ValueError(f"no page or metadata file for {files.key!r}")
-        return page
-    if page is not None:
-        return dataclasses.replace(page, **fields)
+        raise ValueError(f"no page or metadata file for {files.key!r}")
     if "title" not in fields:
         raise DataError(files.meta, 1, 'expected `title = "..."` (no page pairs with this file), got none')
     return EpisodeSource(key=files.key, **fields)

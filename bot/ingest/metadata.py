@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import DataError
-from bot.ingest.page import looks_cut, shorten, split_lines
+from bot.ingest.page import MAX_COUNT, looks_cut, shorten, split_lines
 from bot.links import http_url, parse_offset
 from bot.model import PersonAliases, SourceQuote
 
@@ -56,8 +56,8 @@ def _strings(value: object) -> tuple[str, ...]:
 
 
 def _count(value: object) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError("a whole number, 0 or more")
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+        raise ValueError(f"a whole number from 0 to {MAX_COUNT:,}")
     return value
 
 
@@ -82,11 +82,11 @@ def _seconds(value: object) -> int:
         try:
             return parse_offset(value)
         except ValueError:
-            raise ValueError('seconds or a time like "1:02:03"') from None
+            raise ValueError(f'seconds up to {MAX_COUNT:,} or a time like "1:02:03"') from None
     try:
         return _count(value)
     except ValueError:
-        raise ValueError('seconds or a time like "1:02:03"') from None
+        raise ValueError(f'seconds up to {MAX_COUNT:,} or a time like "1:02:03"') from None
 
 
 def _flag(value: object) -> bool:

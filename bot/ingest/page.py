@@ -12,6 +12,9 @@ from bot.model import EpisodeSource, SourceQuote
 from bot.text import truncate
 
 MAX_TITLE = 500
+# Counts and numbers in the data stop here: SQLite stores integers below 2**63, and no show has a
+# billion episodes, quotes or seconds.
+MAX_COUNT = 999_999_999
 OPENING_QUOTES = '"“„«'
 CLOSING_QUOTES = '"”“»'
 ELLIPSES = ("...", "…")
@@ -170,7 +173,10 @@ class _PageParser:
             raise self.fail(number, f"{ATTRIBUTION_HINT} for the quote on line {self.pending.line}", line)
         self.section = _SECTIONS[heading["name"].lower()]
         if heading["count"] and self.section not in self.declared:
-            self.declared[self.section] = int(heading["count"].replace(",", ""))
+            count = int(heading["count"].replace(",", ""))
+            if count > MAX_COUNT:
+                raise self.fail(number, f"a count up to {MAX_COUNT:,}", heading["count"])
+            self.declared[self.section] = count
 
     def _quote_line(self, number: int, line: str, is_last: bool) -> None:
         attribution = self._attribution(number, line)

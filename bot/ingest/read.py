@@ -23,6 +23,7 @@ from bot.ingest.soundbites import name_soundbite_speakers
 from bot.ingest.timed import linked_transcript, read_linked, read_timed
 from bot.storage.database import Stopped
 from bot.storage.episodes import EpisodeRows, Fingerprint
+from bot.text import printable, storable
 
 log = logging.getLogger(__name__)
 POOL_MIN_FILES = 300  # below this, starting a process costs more than it saves
@@ -151,7 +152,7 @@ def _exit_with(parent: int) -> None:
 def quick_check(files: SourceFiles, old: Fingerprint | None) -> Prepared | None:
     """Return the result for files whose stamp shows them unchanged or unreadable, else None."""
     main = main_file(files)
-    label, source = shown_path(main), os.path.abspath(main)
+    label, source = shown_path(main), storable(os.path.abspath(main))
     try:
         stamp = _stamp(files)
     except OSError as err:
@@ -164,7 +165,7 @@ def quick_check(files: SourceFiles, old: Fingerprint | None) -> Prepared | None:
 def prepare(files: SourceFiles, old: Fingerprint | None) -> Prepared:
     """Read, hash and (when the bytes changed) parse one episode's files; never raises for bad data."""
     main = main_file(files)
-    label, source = shown_path(main), os.path.abspath(main)
+    label, source = shown_path(main), storable(os.path.abspath(main))
     try:
         stamp = _stamp(files)
         contents = read_contents(files)
@@ -215,7 +216,7 @@ def _stamp(files: SourceFiles) -> str:
     for path in files.paths:
         info = os.stat(path)
         parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
-    return "|".join(parts)
+    return storable("|".join(parts))
 
 
 def _linked_stamp(stamp: str, linked: str | None) -> str:
@@ -248,10 +249,10 @@ def _digest(files: SourceFiles, contents: dict[Path, bytes], linked: Path | None
 
 
 def shown_path(path: Path | str) -> str:
-    """Return `path` relative to the working directory when it lies under it, for shorter reports."""
+    """Return `path` relative to the working directory when it lies under it, printable on one line."""
     absolute = os.path.abspath(path)
     cwd = os.path.join(os.getcwd(), "")
-    return absolute[len(cwd) :] if absolute.startswith(cwd) else str(path)
+    return printable(absolute[len(cwd) :] if absolute.startswith(cwd) else str(path))
 
 
 def error_line(err: DataError) -> str:

@@ -43,6 +43,7 @@ from bot.storage.episodes import (
     relink_token,
     update_stamp,
 )
+from bot.text import printable, storable
 
 # Files are parsed with no transaction open, a batch at a time; a batch is then written in
 # transactions of at most WRITE_SLICE_S each (plus the episode that crosses it), so a command's
@@ -115,10 +116,11 @@ class _Run:
             await _relink(session)
         if self.alone:
             self._report_alone(await session.read(linked_paths))
-        return IngestReport(
-            tuple(self.loaded), tuple(self.unchanged), tuple(self.removed), tuple(self.failed),
-            tuple(self.warnings), tuple(shown_path(path) for path in self.walk.ignored),
-        )  # fmt: skip
+        # Names and data are shown escaped: a newline or a terminal escape in a file name or a
+        # quote must not forge a line of the report or the log.
+        lines = (self.loaded, self.unchanged, self.removed, self.failed, self.warnings)
+        ignored = [shown_path(path) for path in self.walk.ignored]
+        return IngestReport(*(tuple(printable(line) for line in kind) for kind in (*lines, ignored)))
 
     def _sources(self, stored: dict[str, Fingerprint], session: BulkSession) -> list[SourceFiles]:
         """Return every episode's files, reporting unreadable paths and reused file names."""
@@ -196,7 +198,7 @@ class _Run:
         """Return keys of stored episodes whose file was under a given folder and is now gone."""
         # A file under a given folder is gone only when the walk proves it (positively_gone); a
         # feed item when the feed list was read and the item is no longer in its feed's cache.
-        roots = tuple(os.path.join(os.path.abspath(p), "") for p in self.paths if p.is_dir())
+        roots = tuple(storable(os.path.join(os.path.abspath(p), "")) for p in self.paths if p.is_dir())
         feeds = self.feeds
         gone = []
         for key, old in stored.items():
@@ -323,7 +325,7 @@ def _batches(items: Iterator[Prepared]) -> Generator[list[Prepared], None, None]
 
 
 def _source(files: SourceFiles) -> str:
-    return os.path.abspath(main_file(files))
+    return storable(os.path.abspath(main_file(files)))
 
 
 def _name_taken(files: SourceFiles | Prepared, keeper: str, *, stored: bool) -> str:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import ELLIPSIS, normalize, truncate
+from bot.text import ELLIPSIS, normalize, printable, storable, truncate
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,33 @@ def _slow_normalize(s):
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_normalize_of_ascii_text_takes_the_short_way_to_the_same_key(text):
     assert normalize(text) == _slow_normalize(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("plain café 🎙", "plain café 🎙"),
+        ("a\nfake: line", "a\\nfake: line"),
+        ("\x1b[2Jcleared", "\\x1b[2Jcleared"),
+        ("tab\tcr\r", "tab\\tcr\\r"),
+        ("left\u202eright", "left\\u202eright"),
+        ("line\u2028sep\x85", "line\\u2028sep\\x85"),
+        ("caf\udce9", "caf\\xe9"),  # a file name byte that is not UTF-8
+    ],
+)
+def test_printable_escapes_what_would_change_a_terminal_line(raw, shown):
+    assert printable(raw) == shown
+
+
+@given(st.text())
+def test_printable_is_always_one_storable_line(raw):
+    shown = printable(raw)
+    assert "\n" not in shown
+    assert "\x1b" not in shown
+    shown.encode("utf-8")
+
+
+def test_storable_keeps_utf8_and_escapes_the_bytes_of_a_name_that_is_not():
+    assert storable("café") == "café"
+    assert storable("caf\udce9.txt") == "caf\\xe9.txt"
+    storable("caf\udce9").encode("utf-8")

@@ -14,6 +14,10 @@ from tests.fixtures import SEED_META
 README = Path(__file__).parents[3] / "README.md"
 
 
+WHOLE = "expected a whole number from 0 to 999,999,999"
+SECONDS = 'expected seconds up to 999,999,999 or a time like "1:02:03"'
+
+
 def meta_error(text: str) -> DataError:
     with pytest.raises(DataError) as caught:
         parse_meta(text, Path("ep.toml"))
@@ -59,8 +63,16 @@ def test_unknown_key_names_its_line():
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ('show = "A"\nnumber = "490"\n', 2, "expected a whole number, 0 or more for `number`, got '490'"),
-        ('show = "A"\nnumber = -1\n', 2, "expected a whole number, 0 or more for `number`, got -1"),
+        (
+            'show = "A"\nnumber = "490"\n',
+            2,
+            "expected a whole number from 0 to 999,999,999 for `number`, got '490'",
+        ),
+        (
+            'show = "A"\nnumber = -1\n',
+            2,
+            "expected a whole number from 0 to 999,999,999 for `number`, got -1",
+        ),
         ("show = 5\n", 1, "expected a non-empty string for `show`, got 5"),
         ('title = "  "\n', 1, "expected a non-empty string for `title`, got '  '"),
         (
@@ -75,10 +87,18 @@ def test_unknown_key_names_its_line():
             "expected a date like 2026-01-31 for `published`, got '31/01/2026'",
         ),
         ("published = 2026-01-31T10:00:00\n", 1, "expected a date like 2026-01-31 for `published`"),
-        ('duration = "61:99:xx"\n', 1, 'expected seconds or a time like "1:02:03" for `duration`'),
+        (
+            'duration = "61:99:xx"\n',
+            1,
+            'expected seconds up to 999,999,999 or a time like "1:02:03" for `duration`',
+        ),
         ('hosts = ["A", 3]\n', 1, "expected a non-empty string for `hosts`, got ['A', 3]"),
         ("guests = 3\n", 1, "expected a list of strings for `guests`, got 3"),
-        ("quotes_declared = true\n", 1, "expected a whole number, 0 or more for `quotes_declared`, got True"),
+        (
+            "quotes_declared = true\n",
+            1,
+            "expected a whole number from 0 to 999,999,999 for `quotes_declared`, got True",
+        ),
     ],
 )
 def test_type_errors_name_the_key_line(text, line, message):
@@ -102,7 +122,7 @@ def test_quote_errors_name_the_line_in_their_own_table():
     err = meta_error(text)
     assert (err.line, err.expected) == (
         9,
-        "expected seconds or a time like \"1:02:03\" for `time`, got '1:60'",
+        "expected seconds up to 999,999,999 or a time like \"1:02:03\" for `time`, got '1:60'",
     )
 
 
@@ -135,3 +155,19 @@ def test_readme_shows_the_real_seed_metadata_and_valid_examples(tmp_path):
 
 def test_deeply_nested_toml_is_a_data_error():
     assert meta_error("a = " + "[" * 100_000).expected == "expected valid TOML, got values nested too deeply"
+
+
+@pytest.mark.parametrize("key", ["number", "season", "quotes_declared", "mentions_declared"])
+def test_a_count_too_large_to_store_is_that_files_error(key):
+    err = meta_error(f'title = "T"\n{key} = 9223372036854775808\n')
+    assert err.line == 2
+    assert err.expected == (
+        f"expected a whole number from 0 to 999,999,999 for `{key}`, got 9223372036854775808"
+    )
+
+
+def test_seconds_too_large_to_store_are_that_files_error():
+    err = meta_error("duration = 99999999999999999999\n")
+    assert err.expected.startswith(
+        'expected seconds up to 999,999,999 or a time like "1:02:03" for `duration`'
+    )

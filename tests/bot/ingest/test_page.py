@@ -517,3 +517,9 @@ def test_parsing_time_grows_linearly_with_the_page(build, size):
     small, large = best_time(parse, build(size)), best_time(parse, build(10 * size))
     # Ten times the input: about ten times the time when linear, a hundred when quadratic.
     assert large < 30 * max(small, 0.002), (small, large)
+
+
+def test_a_declared_count_too_large_to_store_is_an_error_at_its_heading():
+    err = error(TITLE, "Quotes (99,999,999,999,999,999,999)", '"Hi."', "Ann · ▶ 1:00")
+    assert err.line == 2
+    assert err.expected == "expected a count up to 999,999,999, got '99,999,999,999,999,999,999'"

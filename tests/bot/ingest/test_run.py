@@ -467,3 +467,50 @@ async def test_special_files_and_links_out_fail_alone_and_keep_what_is_stored(db
     assert report.removed == ()
     assert await stored_keys(db) == {"lex-fridman-490", "guest"}
     assert [path.rsplit("/", 1)[-1] for path in report.ignored] == ["notes.md"]
+
+
+async def test_a_number_too_large_to_store_fails_that_file_only(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    write(data / "huge.toml", 'title = "Huge"\nnumber = 9223372036854775808\n')
+    write(
+        data / "guest.txt",
+        GUEST_PAGE.replace("Recommendations (4)", "Recommendations (99999999999999999999)"),
+    )
+    write(data / "rosolie.txt", ROSOLIE_PAGE)
+    report = await ingest(db, [data])
+    assert sorted(line.rsplit("/", 1)[-1].split(":")[0] for line in report.failed) == [
+        "guest.txt",
+        "huge.toml",
+    ]
+    assert sorted(p.rsplit("/", 1)[-1] for p in report.loaded) == ["lex-fridman-490.txt", "rosolie.txt"]
+
+
+async def test_a_file_name_that_is_not_utf8_loads_and_is_shown_escaped(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    odd = os.fsencode(data) + b"/caf\xe9 \x1b[2J.txt"  # Latin-1 é and a terminal escape
+    write(Path(os.fsdecode(odd)), ROSOLIE_PAGE)
+    report = await ingest(db, [data])
+    assert report.failed == ()
+    assert sorted(p.rsplit("/", 1)[-1] for p in report.loaded) == [
+        "caf\\xe9 \\x1b[2J.txt",
+        "lex-fridman-490.txt",
+    ]
+    assert await stored_keys(db) == {"lex-fridman-490", "caf\\xe9 \x1b[2J"}  # stored as text SQLite takes
+    assert (await ingest(db, [data])).loaded == ()  # unchanged the second time
+    os.unlink(odd)
+    report = await ingest(db, [data])
+    assert [p.rsplit("/", 1)[-1] for p in report.removed] == ["caf\\xe9 \\x1b[2J.txt"]
+    assert await stored_keys(db) == {"lex-fridman-490"}
+
+
+async def test_a_vanishing_folder_whose_name_is_not_utf8_keeps_its_episodes(db, tmp_path, monkeypatch):
+    data = copy_seed(tmp_path / "data")
+    odd = Path(os.fsdecode(os.fsencode(data) + b"/saison-\xe9t\xe9"))
+    write(odd / "guest.txt", GUEST_PAGE)
+    await ingest(db, [data])
+    assert await stored_keys(db) == {"lex-fridman-490", "guest"}
+    fail_listing(monkeypatch, odd, vanish=True)
+    report = await ingest(db, [data])
+    assert report.removed == ()
+    assert "saison-\\xe9t\\xe9:1: expected a readable folder" in report.failed[0]
+    assert await stored_keys(db) == {"lex-fridman-490", "guest"}
