@@ -16,12 +16,13 @@ from bot.text import normalize
 _CHAT_WORDS = (
     "ok okay hey hi hello yo guys folks thanks thank cheers love loved lol hmm um uh well ve ll re question "
     "questions wondering wondered wonder curious remember remembered listening listened listen heard hear "
-    "actually honestly basically literally random weird listener fan recently last night today "
+    "actually honestly basically literally random weird listener fan recently last today tonight "
     "yesterday weekend ago lately ever anybody everyone someone somebody stuff thing things "
     "maybe perhaps probably cover covered covering recall"
 )
 _CHAT_PHRASES = re.compile(
-    r"\b(?:quick|random|dumb|silly|weird|stupid|odd) (?:question|thought)s?\b", re.IGNORECASE
+    r"\b(?:(?:quick|random|dumb|silly|weird|stupid|odd) (?:question|thought)s?|(?:last|the other) night)\b",
+    re.IGNORECASE,
 )
 _REFERENCE_WORDS = frozenset(["episode", "episodes", "ep", "show", "shows", "podcast", "one"])
 # What the member wants shown, not what to look for: "#490 takeaways about data".

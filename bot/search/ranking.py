@@ -43,7 +43,8 @@ TIED_RELIEF = 0.6  # the share of EVIDENCE_MIN waived for a passage by the perso
 EPISODE_BONUS = 15.0  # a passage of the episode the question names
 KIND_BONUS = 10.0  # the kind asked for ("who said": quotes), or a description for "who is"
 OWN_WORDS_PENALTY = 30.0
-CONTEXT_CREDIT = 0.5  # a question word said just before a moment (the question it answers), not in it
+CONTEXT_CREDIT = 0.5  # a question word said just before a moment, not in it
+PROMPT_CREDIT = 1.0  # ... when what was said before asks a question: the moment is its answer
 QUESTION_SHARE = 0.8  # the share of its score kept by a moment that asks a question
 NEIGHBOURS = 5
 CURATED = ("quote", "takeaway")
@@ -51,6 +52,12 @@ SAME_WORDS = 85.0  # partial_ratio at which a moment says what a quote or takeaw
 LISTED = "listed on the episode page"
 _NO_QUERY = TextQuery(())
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# A request asks as a question does: "Explain the autolyse to me like I'm five."
+_REQUEST = re.compile(
+    r"^\W*(?:(?:so|and|ok|okay|now|then|please),?\s+)*"
+    r"(?:explain|describe|tell (?:me|us)|give (?:me|us)|(?:walk|talk|take) (?:me|us) through)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,8 +165,8 @@ def _replies_first(rows: Sequence[SegmentRow], scores: list[float]) -> list[floa
 
 
 def is_question(text: str) -> bool:
-    """Tell whether a moment asks something: its answer is what is said next."""
-    return "?" in text
+    """Tell whether a moment asks something, or asks for it: its answer is what is said next."""
+    return "?" in text or any(_REQUEST.match(s) for s in _SENTENCE.split(text))
 
 
 def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: str | None = None) -> float:
@@ -174,14 +181,18 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: st
     query = plan.query
     hits = query.hits_in(words)
     heard = query.hits_in(set(normalize_passage(before).split())) if before else [False] * len(hits)
-    # A word the passage lacks but its episode's title holds half counts: "theft in ancient rome"
-    # is answered by a quote about theft in the episode "How Rome Moved Water".
-    title = query.hits_in(cat.title_words(row.episode_id))
+    asked = PROMPT_CREDIT if before and is_question(before) else CONTEXT_CREDIT
+    # A word the passage lacks but its episode's title (or a moment's chapter) holds half counts:
+    # "theft in ancient rome" is answered by a quote about theft in the episode "How Rome Moved Water".
+    titles = cat.title_words(row.episode_id)
+    if row.chapter:
+        titles = titles | set(normalize_passage(row.chapter).split())
+    title = query.hits_in(titles)
     fit = _person_fit(row, words, reading, cat) if reading.people else 0.0
     # Common words alone ("the next episode") are in passage after passage by chance; they are
     # evidence enough only in the words of the person, or the episode, the question names.
     tied = 1.0 if row.episode_id in reading.episodes else fit
-    held = [1.0 if hit else CONTEXT_CREDIT if said else 0.0 for hit, said in zip(hits, heard, strict=True)]
+    held = [1.0 if hit else asked if said else 0.0 for hit, said in zip(hits, heard, strict=True)]
     if plan.vectors is not None and tied >= NAMING_FIT:
         # Words close in meaning count only where the person or episode named vouches for the
         # passage: among thousands of others, some word of any passage is close to some word asked.

@@ -366,3 +366,59 @@ async def test_ask_answers_with_the_reply_to_a_question_asked_in_a_transcript(kb
     assert passages[0].speaker.name == "Kwame Mensah"
     assert "commit into the log" in passages[0].text
     assert passages[1].text.startswith("How do you keep your experiments straight?")
+
+
+KITCHEN_META = """\
+title = "Bread at Home"
+show = "Flour Hour"
+number = 8
+hosts = ["Ines Duarte"]
+guests = ["Kwame Mensah"]
+
+[[chapters]]
+time = "0:00"
+title = "Welcome"
+
+[[chapters]]
+time = "3:00"
+title = "Shaping the loaf"
+"""
+KITCHEN_VTT = """\
+WEBVTT
+
+00:01:00.000 --> 00:01:08.000
+<v Ines Duarte>Explain the autolyse to me like I'm five.
+
+00:01:08.000 --> 00:01:20.000
+<v Kwame Mensah>You mix only flour and water and let them rest for half an hour.
+
+00:02:00.000 --> 00:02:10.000
+<v Kwame Mensah>Fold the dough gently, it keeps the bubbles in.
+
+00:03:10.000 --> 00:03:20.000
+<v Kwame Mensah>Fold the dough gently, then roll it tight against the bench.
+"""
+
+
+async def test_ask_answers_with_the_reply_to_a_request(kb, tmp_path):
+    write(tmp_path / "kitchen" / "kitchen-8.toml", KITCHEN_META)
+    write(tmp_path / "kitchen" / "kitchen-8.vtt", KITCHEN_VTT)
+    assert (await kb.ingest([tmp_path / "kitchen"])).ok
+    passages = await kb.ask("what is an autolyse")
+    assert passages[0].text.startswith("You mix only flour and water")
+
+
+async def test_ask_answers_with_the_named_persons_reply_to_another_persons_question(kb, tmp_path):
+    write(tmp_path / "lab" / "lab-3.toml", INTERVIEW_META)
+    write(tmp_path / "lab" / "lab-3.vtt", INTERVIEW_VTT)
+    assert (await kb.ingest([tmp_path / "lab"])).ok
+    passages = await kb.ask("how does kwame keep track of his experiments")
+    assert "commit into the log" in passages[0].text
+
+
+async def test_ask_reads_a_moment_with_its_chapter_title(kb, tmp_path):
+    write(tmp_path / "kitchen" / "kitchen-8.toml", KITCHEN_META)
+    write(tmp_path / "kitchen" / "kitchen-8.vtt", KITCHEN_VTT)
+    assert (await kb.ingest([tmp_path / "kitchen"])).ok
+    passages = await kb.ask("how do you fold the dough when shaping")
+    assert [p.chapter for p in passages[:2]] == ["Shaping the loaf", "Welcome"]

@@ -104,3 +104,8 @@ async def test_chat_formulas_and_the_show_a_name_points_to_are_not_the_subject(k
     assert {"history", "book"} <= set(reading.words)
     assert not {"quick", "question", "lex"} & set(reading.words)
     assert "lex" in read(kb, "what did lex say about books").name_words
+
+
+async def test_night_is_a_subject_unless_it_dates_the_listening(kb):
+    assert "night" in read(kb, "why do runners see things at night").words
+    assert "night" not in read(kb, "the other night i wondered why runners see things").words

@@ -4,7 +4,7 @@ import datetime as dt
 
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import TextQuery
-from bot.search.ranking import LISTED, curated_first, rank, related
+from bot.search.ranking import LISTED, curated_first, is_question, rank, related
 from bot.storage.queries import EpisodeRow, SegmentRow
 
 
@@ -78,3 +78,12 @@ def test_a_takeaway_counts_as_curated_too():
     takeaway = segment(1, "Compost is mostly about patience.", kind="takeaway")
     moment = segment(2, "Thanks for having me. Compost is mostly about patience.", kind="moment")
     assert [row.id for _, row in curated_first([(99.0, moment), (60.0, takeaway)])] == [1, 2]
+
+
+def test_a_request_asks_as_a_question_does():
+    assert is_question("How do you keep the experiments straight?")
+    assert is_question("Explain the autolyse to me like I'm five, because I've skipped it for years.")
+    assert is_question("Great. So, walk me through your setup.")
+    assert is_question("Tell us how you started.")
+    assert not is_question("I explained it badly the first time.")
+    assert not is_question("They tell us nothing.")
