@@ -193,13 +193,17 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: st
     # evidence enough only in the words of the person, or the episode, the question names.
     tied = 1.0 if row.episode_id in reading.episodes else fit
     held = [1.0 if hit else asked if said else 0.0 for hit, said in zip(hits, heard, strict=True)]
-    if plan.vectors is not None and tied >= NAMING_FIT:
-        # Words close in meaning count only where the person or episode named vouches for the
-        # passage: among thousands of others, some word of any passage is close to some word asked.
-        held = _meant(held, words, plan)
-    if sum(w * c for w, c in zip(query.weights, held, strict=True)) < EVIDENCE_MIN * (1 - TIED_RELIEF * tied):
+    # Words close in meaning are evidence only where the person or episode named vouches for the
+    # passage: among thousands of others, some word of any passage is close to some word asked.
+    # Elsewhere they only rank the passages that hold the question's own words.
+    vouched = tied >= NAMING_FIT
+    meant = _meant(held, words, plan) if plan.vectors is not None and vouched else held
+    evidence = sum(w * c for w, c in zip(query.weights, meant, strict=True))
+    if evidence < EVIDENCE_MIN * (1 - TIED_RELIEF * tied):
         return 0.0
-    credit = [max(c, TITLE_CREDIT * titled) for c, titled in zip(held, title, strict=True)]
+    if plan.vectors is not None and not vouched:
+        meant = _meant(held, words, plan)
+    credit = [max(c, TITLE_CREDIT * titled) for c, titled in zip(meant, title, strict=True)]
     found = sum(w * c for w, c in zip(query.weights, credit, strict=True))
     score = 100.0 * found / sum(query.weights)
     if len(query.groups) > 1:

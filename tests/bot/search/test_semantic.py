@@ -1,4 +1,4 @@
-"""Word vectors: closest words by cosine, loaded only when installed, and counted only where vouched for."""
+"""Word vectors: closest words by cosine, loaded only when installed, evidence only where vouched for."""
 
 from types import SimpleNamespace
 
@@ -67,3 +67,12 @@ async def test_a_word_close_in_meaning_counts_in_the_named_persons_words(kb):
 async def test_a_word_close_in_meaning_never_answers_alone(kb):
     kb._vectors = Meaning()
     assert await kb.ask("anything quick") == []
+
+
+async def test_a_word_close_in_meaning_ranks_passages_holding_the_questions_own_words(kb):
+    question = "the benefits of composer being quick"
+    plain = await kb.ask(question)
+    kb._vectors = Meaning()
+    meant = await kb.ask(question)
+    assert "Composer" in meant[0].text
+    assert meant[0].score > next(p.score for p in plain if p.text == meant[0].text)
