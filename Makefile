@@ -16,8 +16,9 @@ sync: $(RUN_STAMP)
 ingest: $(RUN_STAMP)
 	$(BIN)/python -m bot ingest
 
+# One worker per core: many tests wait on child processes and sockets, so two run well side by side.
 test: $(TEST_STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check bot cogs tests bench eval
