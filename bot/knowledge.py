@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import random
 import sqlite3
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +32,15 @@ from bot.model import (
 from bot.search import ranking
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
+from bot.search.lookalikes import lookalikes
+from bot.search.lookalikes import warning as lookalike_warning
 from bot.search.moments import excerpt
 from bot.search.semantic import WordVectors, word_vectors
 from bot.search.typos import english_words
 from bot.storage import Database
 from bot.storage import catalogue as stored
 from bot.storage import queries as q
-from bot.text import normalize
+from bot.text import normalize, truncate
 
 log = logging.getLogger(__name__)
 Expansion = Callable[["KnowledgeBase", ranking.AskPlan], Awaitable[ranking.AskPlan]]
@@ -49,6 +54,26 @@ ASK_KINDS = ("description", "takeaway", "quote")
 MOMENT_CANDIDATES = 60
 PROBE_COST = 100  # index entries walked in the time one quote is checked against the index
 EPISODE_PROBE_LIMIT = 20_000  # index entries worth walking before checking an episode's moments one by one
+
+
+LAST_INGEST_KEY = "last_ingest"  # bot_state: what the last ingest by any process did (`doctor` shows it)
+RECORDED_FAILURES = 20
+
+
+def last_ingest_record(report: IngestReport, paths: Sequence[Path]) -> str:
+    """Return the JSON kept about one ingest: when, what was read, counts, the first failures."""
+    return json.dumps(
+        {
+            "at": int(time.time()),
+            "paths": [str(p) for p in paths][:10],
+            "loaded": len(report.loaded),
+            "unchanged": len(report.unchanged),
+            "removed": len(report.removed),
+            "failed": len(report.failed),
+            "failures": [truncate(line, 300) for line in report.failed[:RECORDED_FAILURES]],
+            "warnings": len(report.warnings),
+        }
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +165,16 @@ class KnowledgeBase:
         """Load episode files (and cached feed items), then swap in the new indexes when anything changed."""
         if not self._loaded and self._words is None:  # read the English word list while files parse
             self._words = asyncio.ensure_future(asyncio.to_thread(english_words))
+        before = self._snap
         report = await ingest(self.db, paths, feeds=feeds)
         await self.sync()
+        if self._snap is not before:
+            # Warned once per process for pairs already there, then only for pairs the data just made.
+            new = lookalikes(self._snap.cat) - (lookalikes(before.cat) if before.generation else set())
+            if new:
+                warnings = (*report.warnings, *map(lookalike_warning, sorted(new)))
+                report = dataclasses.replace(report, warnings=warnings)
+        await self.db.set_state(LAST_INGEST_KEY, last_ingest_record(report, paths))
         return report
 
     async def resolve_episode(self, text: str | None) -> EpisodeRef:

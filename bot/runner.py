@@ -90,7 +90,7 @@ async def load_data(kb: KnowledgeBase, settings: Settings) -> None:
         for line in report.failed:
             log.warning("Not loaded: %s", line)
         for line in report.warnings:
-            log.info("Data warning: %s", line)
+            log.warning("Data warning: %s", line)
         if report.ignored:
             names = ", ".join(report.ignored[:IGNORED_NAMED])
             more = (
