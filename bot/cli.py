@@ -6,19 +6,30 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
 
-from bot import terminal
-from bot.config import load_settings
+from bot import __version__, terminal
+from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 from bot.feeds import cli as feeds_cli
+from bot.storage import backup as storage_backup
 
 
 def build_parser() -> argparse.ArgumentParser:
     """Describe every subcommand; `python -m bot` alone means `run`."""
     parser = argparse.ArgumentParser(prog="episode-bot", description="Podcast episode Q&A bot for Discord.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.add_parser("run", help="ingest the data directory and connect to Discord (default)")
     sub.add_parser("sync", help="register the slash commands with Discord now, then exit")
+    sub.add_parser("invite", help="print the link that adds the bot to a server, and why each permission")
+    doctor = sub.add_parser("doctor", help="check the settings, Discord, the database, data and feeds")
+    doctor.add_argument(
+        "--quick", action="store_true", help="health check only: no network (for a container HEALTHCHECK)"
+    )
+    backup = sub.add_parser("backup", help="copy the database consistently, even while the bot runs")
+    backup.add_argument("path", help="a new file, or a folder to put a dated copy in")
     ingest = sub.add_parser("ingest", help="load episode files into the database")
     ingest.add_argument("paths", nargs="*", help="files or directories (default: DATA_DIR)")
     ask = sub.add_parser("ask", help="answer a question from the episodes")
@@ -41,19 +52,54 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def version() -> str:
+    """Return the installed package's version (the source's own when run uninstalled)."""
+    try:
+        return metadata.version("episode-bot")
+    except metadata.PackageNotFoundError:
+        return __version__
+
+
+def _operate(settings: Settings, command: str, args: argparse.Namespace) -> int:
+    """Run `invite` or `doctor`, which talk to Discord (imported late, like the bot itself)."""
+    from bot.app import doctor, invite  # noqa: PLC0415
+
+    if command == "invite":
+        print("\n".join(invite.instructions(settings)))
+        return 0
+    code, lines = doctor.run(settings, quick=args.quick)
+    print("\n".join(lines), file=sys.stderr if args.quick else sys.stdout)
+    return code
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    done = storage_backup.backup(settings.database_path, target)
+    kept = ", ".join(f"{count} {table.replace('_', ' ')}" for table, count in done.counts.items())
+    print(f"Backed up {settings.database_path} to {done.path} ({done.size / 1e6:.1f} MB, integrity ok).")
+    print(f"It holds {done.episodes} episodes and what the data files cannot give back: {kept}.")
+    return 0
+
+
+def _dispatch(settings: Settings, command: str, args: argparse.Namespace) -> int:
+    if command == "feeds":
+        return feeds_cli.main(settings, args)
+    if command in ("run", "sync"):
+        from bot import runner  # noqa: PLC0415 (late: offline commands never load discord.py)
+
+        return runner.main(settings, command)
+    if command in ("invite", "doctor"):
+        return _operate(settings, command, args)
+    if command == "backup":
+        return _backup(settings, Path(args.path))
+    return terminal.main(settings, command, args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand and return its exit code (2 for a configuration problem)."""
     args = build_parser().parse_args(argv)
     command = args.command or "run"
     try:
-        settings = load_settings()
-        if command == "feeds":
-            return feeds_cli.main(settings, args)
-        if command in ("run", "sync"):
-            from bot import runner  # noqa: PLC0415 (late: offline commands never load discord.py)
-
-            return runner.main(settings, command)
-        return terminal.main(settings, command, args)
+        return _dispatch(load_settings(), command, args)
     except ConfigError as exc:
         print(f"episode-bot: {exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ import discord
 
 import cogs
 from bot import heap, logs, shutdown
+from bot.app import invite, reach
 from bot.app.client import EpisodeBot, build_bot
 from bot.config import Settings
 from bot.daily.clock import Clock
@@ -44,9 +45,12 @@ def main(settings: Settings, command: str) -> int:
             "(your application > Bot > Reset Token) and update .env."
         ) from exc
     except discord.Forbidden as exc:
+        if settings.dev_guild_id is not None:
+            app_id = invite.application_id_from_token(token)
+            raise ConfigError(invite.dev_guild_missing(settings.dev_guild_id, app_id)) from exc
         raise ConfigError(
             "Discord refused to register the commands (403): invite the bot with the "
-            "applications.commands scope (see the README), or unset DEV_GUILD_ID."
+            "applications.commands scope (`episode-bot invite` prints the link)."
         ) from exc
     except discord.HTTPException as exc:
         log.error("Discord answered %s %s; giving up", exc.status, exc.text)
@@ -164,19 +168,52 @@ def updater(kb: KnowledgeBase, settings: Settings) -> Updater:
     )
 
 
+# Network failures while logging in: retried, since the bot runs unattended.
+START_ERRORS = (aiohttp.ClientError, OSError, TimeoutError, discord.DiscordServerError)
+
+
 async def _serve(settings: Settings, token: str, stop: shutdown.Stop) -> int:
-    # A signal until the bot is built (the start-up ingest) cancels this task: the ingest rolls
-    # back and the database closes on the way out. From then on it shuts the bot down gently.
+    # A signal until a bot is built (the start-up ingest, waiting for the network) cancels this
+    # task: the ingest rolls back and the database closes on the way out. While a bot runs it
+    # shuts that bot down gently.
+    task = asyncio.current_task()
+    if task is None:
+        raise RuntimeError("_serve must run in a task")
     async with knowledge(settings, settle_heap=True) as (db, kb):
-        bot = build_bot(settings, db, kb, extensions=cogs.EXTENSIONS, updater=updater(kb, settings))
-        async with bot:
-            stop.on_stop(functools.partial(_close_soon, bot))
-            await bot.start(token)
+        attempt = 0
+        # Once the API answers, discord.py keeps the gateway up by itself (reconnecting with its
+        # own backoff); only a failure while logging in ends start() and comes back here.
+        while await reach.wait_until_reachable(settings.api_base_url):
+            bot = build_bot(settings, db, kb, extensions=cogs.EXTENSIONS, updater=updater(kb, settings))
+            async with bot:
+                stop.on_stop(functools.partial(_close_soon, bot))
+                try:
+                    await bot.start(token)
+                    break
+                except START_ERRORS as exc:
+                    if stop.signal is not None:
+                        break
+                    delay = reach.BACKOFF_S[min(attempt, len(reach.BACKOFF_S) - 1)]
+                    attempt += 1
+                    log.warning(
+                        "Lost Discord at %s while starting (%s); starting again in %g s (attempt %d)",
+                        settings.api_base_url,
+                        reach.describe(exc),
+                        delay,
+                        attempt,
+                    )
+            stop.on_stop(task.cancel)
+            await asyncio.sleep(delay)
     return _stopped(stop)
 
 
 async def _sync(settings: Settings, token: str, stop: shutdown.Stop) -> int:
     async with knowledge(settings) as (db, kb):
+        try:
+            await reach.probe(settings.api_base_url)
+        except reach.Unreachable as exc:
+            log.error("Cannot reach Discord at %s (%s); nothing was synced", settings.api_base_url, exc)
+            return 1
         bot = EpisodeBot(settings, db, kb, extensions=cogs.EXTENSIONS, sync="force")
         async with bot:
             await bot.login(token)  # setup_hook syncs; no gateway connection is needed

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.app import cooldown, paging, respond
+from bot.app import cooldown, paging, respond, served
 from bot.app.render import Reply, answers, messages
-from bot.app.tree import log_unexpected, reply_for
+from bot.app.tree import answer_for, log_unexpected
 from bot.errors import UserError
 
 if TYPE_CHECKING:
@@ -78,24 +79,28 @@ class Ask(commands.Cog):
         # and so is in message.mentions but not in the text's raw_mentions.
         if me.id not in message.raw_mentions or not self.bot.admit():  # not while shutting down
             return
+        started = time.perf_counter()
         try:
-            reply = await self.mention_reply(message, me.id)
+            reply, outcome = await self.mention_reply(message, me.id)
         except Exception as exc:
-            reply = reply_for(exc, f"mention in channel {message.channel.id}")
+            reply, outcome = answer_for(exc, f"mention in channel {message.channel.id}")
         if reply is not None:
             await self.send_reply(message, reply)
+        served.record("@mention", message.guild.id, started, outcome)
 
-    async def mention_reply(self, message: discord.Message, my_id: int) -> Reply | None:
-        """Return the answer to a mention, a cooldown note once per window, or None to stay quiet."""
+    async def mention_reply(self, message: discord.Message, my_id: int) -> tuple[Reply | None, str]:
+        """Return the answer to a mention and its outcome; a cooldown note once per window, then None."""
         question = strip_mentions(message.content, my_id)
         retry_after = self.bot.cooldowns["ask"].hit(message.author.id)
         if retry_after is not None:
-            return messages.cooldown(retry_after) if self._first_refusal(message.author.id) else None
+            note = messages.cooldown(retry_after) if self._first_refusal(message.author.id) else None
+            return note, "cooldown"
         self._refused.discard(message.author.id)
         words = question_text(question)
         if not words:
-            return messages.plain(messages.ask_prompt(await self.bot.kb.examples(), mention=True))
-        return await paging.first_page(self.bot, message.author.id, ASK, words)
+            prompt = messages.ask_prompt(await self.bot.kb.examples(), mention=True)
+            return messages.plain(prompt), "user_error"
+        return await paging.first_page(self.bot, message.author.id, ASK, words), "ok"
 
     def _first_refusal(self, user_id: int) -> bool:
         # One "slow down" per burst: replying to every extra message would double the spam.

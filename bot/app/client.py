@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
-from bot.app import gateway
+from bot.app import gateway, invite, served
 from bot.app.cooldown import UserCooldown
 from bot.app.paging import PageButton
 from bot.app.sync import sync_commands
@@ -27,8 +30,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SyncMode = Literal["auto", "force", "never"]
+AnyCommand = app_commands.Command[Any, ..., Any] | app_commands.ContextMenu
 UPDATER_STOP_TIMEOUT_S = 1.5
 IN_FLIGHT_GRACE_S = 3.0  # how long interactions under way at shutdown get to answer
+HEARTBEAT_KEY = "heartbeat"  # bot_state: when the running bot last had its gateway session up
+HEARTBEAT_INTERVAL_S = 30.0  # `doctor --quick` calls a bot unhealthy after three missed beats
 
 
 def intents() -> discord.Intents:
@@ -77,6 +83,8 @@ class EpisodeBot(commands.Bot):
         self._updates: asyncio.Task[None] | None = None
         self.stopping = False  # set by close(): new interactions are told the bot is restarting
         self._in_flight: set[asyncio.Task[object]] = set()
+        self._heartbeat: asyncio.Task[None] | None = None
+        self.dev_guild_missing = False  # DEV_GUILD_ID names a server the bot is not in (said once)
 
     @staticmethod
     def shard_options(settings: Settings) -> dict[str, Any]:
@@ -107,6 +115,7 @@ class EpisodeBot(commands.Bot):
             log.info("Slash commands are synced by the process holding shard 0; not syncing here")
         if self.updater is not None:
             self._updates = asyncio.create_task(self.updater.run(), name="data-updates")
+            self._heartbeat = asyncio.create_task(self._beat(), name="heartbeat")
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync the command tree when it changed since the last sync (or always when forced)."""
@@ -117,6 +126,13 @@ class EpisodeBot(commands.Bot):
         except discord.HTTPException as exc:
             if force:
                 raise
+            guild_id = self.settings.dev_guild_id
+            if isinstance(exc, discord.Forbidden) and guild_id is not None:
+                # Discord answers 403 Missing Access for a server the bot is not in: say which
+                # setting, and register the commands there once it joins (on_guild_join).
+                self.dev_guild_missing = True
+                log.error("%s", invite.dev_guild_missing(guild_id, self.application_id))
+                return False
             # The previous commands stay registered; the hash is unchanged, so the next start retries.
             log.error("Could not sync slash commands (%s); serving the previously synced ones", exc)
             return False
@@ -129,7 +145,7 @@ class EpisodeBot(commands.Bot):
         self.connected.set()
 
     async def on_ready(self) -> None:
-        """Log who we are once connected (this fires again after every reconnect)."""
+        """Log who we are once connected (this fires again after every reconnect), and what is missing."""
         shards = self.settings.shards
         log.info(
             "Connected as %s (id %s) to %d servers%s",
@@ -138,6 +154,46 @@ class EpisodeBot(commands.Bot):
             len(self.guilds),
             f" on shards {shards.describe()}" if shards else "",
         )
+        guild_id = self.settings.dev_guild_id
+        # Another process's shards' servers are not seen here: only judge the ones this one holds.
+        if guild_id is not None and (shards is None or shards.owns(guild_id)):
+            if self.get_guild(guild_id) is None and not self.dev_guild_missing:
+                self.dev_guild_missing = True
+                log.error("%s", invite.dev_guild_missing(guild_id, self.application_id))
+            elif self.get_guild(guild_id) is not None and self.dev_guild_missing:
+                await self._sync_in_dev_guild()  # it joined while the session started
+        if not self.guilds and self.application_id is not None and (shards is None or shards.complete):
+            log.warning(
+                "The bot is in no server yet. Invite it (scopes bot and applications.commands, "
+                "the permissions it uses): %s",
+                invite.invite_url(self.application_id),
+            )
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Log the new server; register the commands there if it is the DEV_GUILD_ID server at last."""
+        log.info("Joined server %s (id %s)", guild.name, guild.id)
+        if guild.id == self.settings.dev_guild_id and self.dev_guild_missing:
+            await self._sync_in_dev_guild()
+
+    async def _sync_in_dev_guild(self) -> None:
+        self.dev_guild_missing = False
+        if await self.sync_commands():
+            log.info("The bot is in the DEV_GUILD_ID server now; its commands are registered there")
+
+    async def on_app_command_completion(self, interaction: discord.Interaction, command: AnyCommand) -> None:
+        """Log the served line of a command that answered without an error."""
+        served.record_interaction(interaction, "ok")
+
+    async def _beat(self) -> None:
+        """Record, every HEARTBEAT_INTERVAL_S, that the gateway session is up (`doctor --quick` reads it)."""
+        await self.wait_until_ready()
+        while True:
+            if self.is_ready() and not self.is_closed():
+                try:
+                    await self.db.set_state(HEARTBEAT_KEY, str(int(time.time())))
+                except sqlite3.Error as exc:  # a busy or full disk: the next beat tries again
+                    log.warning("Could not record the heartbeat: %s", exc)
+            await asyncio.sleep(HEARTBEAT_INTERVAL_S)
 
     def admit(self) -> bool:
         """Count the current task as in-flight work (an interaction); False once shutting down."""
@@ -152,9 +208,11 @@ class EpisodeBot(commands.Bot):
     async def close(self) -> None:
         """Shut down: take no new interactions, give those under way up to 3 s, then disconnect.
 
-        The update loop stops meanwhile (an ingest under way stops at once); cogs stop their
-        own loops as they unload. Nothing uses the database once this returns.
+        The update loop and the heartbeat stop meanwhile (an ingest under way stops at once); cogs
+        stop their own loops as they unload. Nothing uses the database once this returns.
         """
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
         if not self.stopping:
             self.stopping = True
             await asyncio.gather(self._finish_in_flight(), self.stop_updates())

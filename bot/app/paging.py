@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.app import limits
+from bot.app import limits, served
 from bot.app.render import PageInfo, Reply, messages
 from bot.app.respond import update
 from bot.app.tree import ShuttingDown, admitted, reply_error
@@ -139,13 +139,17 @@ class PageButton(
 
     async def callback(self, interaction: discord.Interaction) -> None:
         """Turn the page for its owner; explain instead when the list is gone or not theirs."""
+        served.start(interaction)
         if not admitted(interaction):
-            await reply_error(interaction, ShuttingDown(), f"paging {self.custom_id!r}")
+            outcome = await reply_error(interaction, ShuttingDown(), f"paging {self.custom_id!r}")
+            served.record_interaction(interaction, outcome, "page")
             return
+        outcome = "ok"
         try:
             await update(interaction, self._turn(interaction))
         except Exception as exc:  # discord.py would only log it, leaving the member with a failure
-            await reply_error(interaction, exc, f"paging {self.custom_id!r}")
+            outcome = await reply_error(interaction, exc, f"paging {self.custom_id!r}")
+        served.record_interaction(interaction, outcome, "page")
 
     async def _turn(self, interaction: discord.Interaction) -> Reply:
         """Return the requested page, or an ephemeral note saying why there is none."""

@@ -11,10 +11,10 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.app import limits
+from bot.app import limits, served
 from bot.app.render import Reply, messages
 from bot.app.respond import send
-from bot.errors import UserError
+from bot.errors import NotFoundError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +38,26 @@ def log_unexpected(error: BaseException, where: str) -> str:
 
 def reply_for(error: BaseException, where: str) -> Reply:
     """Return what the member sees for `error`; log it when it is a bug rather than a user error."""
+    return answer_for(error, where)[0]
+
+
+def answer_for(error: BaseException, where: str) -> tuple[Reply, str]:
+    """Return the member's reply for `error` and the outcome word of its served line (bot.app.served)."""
     cause = unwrap(error)
     if isinstance(cause, UserError):
-        return messages.user_error(cause)
+        return messages.user_error(cause), "not_found" if isinstance(cause, NotFoundError) else "user_error"
     if isinstance(cause, app_commands.CommandOnCooldown):
-        return messages.cooldown(cause.retry_after)
+        return messages.cooldown(cause.retry_after), "cooldown"
     if isinstance(cause, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         bot = isinstance(cause, app_commands.BotMissingPermissions)
-        return messages.missing_permissions(cause.missing_permissions, bot=bot)
+        return messages.missing_permissions(cause.missing_permissions, bot=bot), "no_permission"
     if isinstance(cause, app_commands.TransformerError):  # discord.py could not convert an option
-        return messages.plain(_UNUSABLE_OPTION.get(cause.type, _UNUSABLE_OPTION[None]))
-    for kind, text in _FIXED_REPLIES:
+        return messages.plain(_UNUSABLE_OPTION.get(cause.type, _UNUSABLE_OPTION[None])), "user_error"
+    for kind, text, outcome in _FIXED_REPLIES:
         if isinstance(cause, kind):
-            return messages.plain(text)
-    return messages.unexpected(log_unexpected(cause, where))
+            return messages.plain(text), outcome
+    error_id = log_unexpected(cause, where)
+    return messages.unexpected(error_id), f"error:{error_id}"
 
 
 _UNUSABLE_OPTION = {
@@ -74,11 +80,15 @@ def admitted(interaction: discord.Interaction) -> bool:
 
 
 # Most specific first: NoPrivateMessage is a CheckFailure too.
-_FIXED_REPLIES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str], ...] = (
-    (ShuttingDown, messages.RESTARTING),
-    (app_commands.NoPrivateMessage, "This command only works in a server."),
-    (app_commands.CheckFailure, "You can't use this command here."),
-    ((app_commands.CommandNotFound, app_commands.CommandSignatureMismatch), messages.OUT_OF_DATE),
+_FIXED_REPLIES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], str, str], ...] = (
+    (ShuttingDown, messages.RESTARTING, "restarting"),
+    (app_commands.NoPrivateMessage, "This command only works in a server.", "user_error"),
+    (app_commands.CheckFailure, "You can't use this command here.", "no_permission"),
+    (
+        (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch),
+        messages.OUT_OF_DATE,
+        "out_of_date",
+    ),
 )
 
 
@@ -102,27 +112,32 @@ def expired(error: BaseException) -> bool:
     return isinstance(cause, discord.HTTPException) and cause.code in EXPIRED_CODES
 
 
-async def reply_error(interaction: discord.Interaction, error: BaseException, where: str) -> None:
-    """Answer `interaction` with the reply for `error`; a failure to answer is only logged."""
+async def reply_error(interaction: discord.Interaction, error: BaseException, where: str) -> str:
+    """Answer `interaction` with the reply for `error` and return the outcome; a failed answer is logged."""
     if expired(error):
         # Not a bug, and answering would fail the same way: one line, no traceback.
         cause = unwrap(error)
         code = cause.code if isinstance(cause, discord.HTTPException) else "?"
         log.warning("The interaction for %s expired before the answer reached Discord (code %s)", where, code)
-        return
-    reply = reply_for(error, where)
+        return "expired"
+    reply, outcome = answer_for(error, where)
     try:
         await send(interaction, reply)
     except discord.HTTPException as exc:
         # Usually the interaction expired (10062); the member already sees "did not respond".
         log.warning("Could not report an error to the member in %s: %s", where, exc)
+    return outcome
 
 
 class AppTree(app_commands.CommandTree):
     """Route every app-command error to a friendly ephemeral reply; the bot keeps serving."""
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Take the interaction unless the bot is shutting down (then say so, or offer no choices)."""
+        """Take the interaction unless the bot is shutting down (then say so, or offer no choices).
+
+        Also starts timing a command for its served line (bot.app.served).
+        """
+        served.start(interaction)
         if admitted(interaction):
             return True
         if interaction.type is discord.InteractionType.autocomplete:
@@ -133,7 +148,9 @@ class AppTree(app_commands.CommandTree):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
     ) -> None:
         """Reply to the member: their mistake explained, or an apology with an error id."""
-        await reply_error(interaction, error, _where(interaction))
+        outcome = await reply_error(interaction, error, _where(interaction))
+        if interaction.type is discord.InteractionType.application_command:
+            served.record_interaction(interaction, outcome)
 
 
 def safe_autocomplete(

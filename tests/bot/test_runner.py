@@ -168,12 +168,11 @@ async def test_sigterm_stops_the_bot_cleanly_within_five_seconds(tmp_path):
     assert not (tmp_path / "bot.db-wal").exists()  # SQLite removes it when the last connection closes
 
 
-def test_an_unreachable_api_is_one_logged_line_and_exit_code_1(tmp_path):
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+def test_sync_with_an_unreachable_api_is_one_logged_line_and_exit_code_1(tmp_path):
+    port = unused_port()
     code, stderr = run_bot(
         tmp_path,
+        "sync",
         DISCORD_TOKEN=TOKEN_SHAPED,
         DISCORD_API_BASE_URL=f"http://127.0.0.1:{port}/api/v10",
         DATA_DIR=str(SEED),
@@ -181,6 +180,7 @@ def test_an_unreachable_api_is_one_logged_line_and_exit_code_1(tmp_path):
     )
     assert code == 1
     assert f"Cannot reach Discord at http://127.0.0.1:{port}/api/v10" in stderr
+    assert "nothing was synced" in stderr
     assert "Traceback" not in stderr
     assert TOKEN_SHAPED not in stderr
 
@@ -279,3 +279,40 @@ async def test_files_of_an_unknown_type_are_one_warning(kb, tmp_path, caplog):
     assert len(warnings) == 1
     assert warnings[0].startswith("Ignored 2 file(s) of a type episode-bot does not read: ")
     assert warnings[0].endswith("cover.jpg, " + str(data / "notes.md"))
+
+
+async def test_run_waits_for_the_network_saying_so_then_serves(tmp_path):
+    from tests.emulator import Emulator
+    from tests.emulator.fixtures import bot_process
+
+    port = unused_port()
+    api = f"http://127.0.0.1:{port}/api/v10"
+    emu = Emulator(port=port)  # not listening yet: the network is not up
+    settings = Settings(token=emu.token, api_base_url=api, data_dir=SEED,
+                        database_path=tmp_path / "bot.db", log_level="WARNING")  # fmt: skip
+    async with bot_process(settings) as bot:
+        await until(lambda: bot.output.count(f"Cannot reach Discord at {api}") >= 2)
+        assert "retrying in 1 s (attempt 1)" in bot.output
+        assert "retrying in 2 s (attempt 2)" in bot.output
+        assert bot.process.returncode is None  # still waiting, not dead
+        async with emu:
+            await until(lambda: any(s.ws is not None for s in emu.sessions))
+            await emu.setup_world()
+            ix = await emu.invoke("/quote speaker", name="nathan lamber")
+            assert "[▶ 2:28:05]" in ix.message.text
+            assert await bot.stop() == 0
+    assert "Traceback" not in bot.output
+    assert emu.token not in bot.output
+
+
+async def test_sigterm_while_waiting_for_the_network_exits_cleanly(tmp_path):
+    from tests.emulator.fixtures import bot_process
+
+    api = f"http://127.0.0.1:{unused_port()}/api/v10"
+    settings = Settings(
+        token=TOKEN_SHAPED, api_base_url=api, data_dir=SEED, database_path=tmp_path / "bot.db"
+    )
+    async with bot_process(settings) as bot:
+        await until(lambda: f"Cannot reach Discord at {api}" in bot.output)
+        assert await bot.stop() == 0
+    assert "Stopped cleanly" in bot.output

@@ -69,6 +69,7 @@ class Rest:
         r, p = web, PREFIX
         return [
             r.get(p + "/users/@me", self.fixed(lambda: self.emu.bot_user)),
+            r.get(p + "/users/@me/guilds", self.fixed(self.emu.my_guilds)),
             r.get(p + "/oauth2/applications/@me", self.fixed(self.emu.app_info)),
             r.get(p + "/gateway", self.fixed(lambda: {"url": self.emu.gateway_url})),
             r.get(p + "/gateway/bot", self.fixed(self.emu.gateway_bot)),

@@ -69,9 +69,10 @@ class Emulator(World, Driver):
     """A local Discord for tests: REST v10 and the gateway for one bot application."""
 
     def __init__(self, *, privileged_intents: int = 0, deadline: float = 3.0, shards: int = 1,
-                 max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD) -> None:  # fmt: skip
+                 max_guilds_per_shard: int = MAX_GUILDS_PER_SHARD, port: int = 0) -> None:  # fmt: skip
         """`shards` is the count GET /gateway/bot recommends; a session holding more than
-        `max_guilds_per_shard` guilds is refused with 4011 (sharding required), as on Discord."""
+        `max_guilds_per_shard` guilds is refused with 4011 (sharding required), as on Discord.
+        `port` 0 listens on any free port."""
         self.app_id = self.bot_user_id = m.snowflake()
         self.bot_user = m.user_payload(self.bot_user_id, "episode-bot", bot=True)
         self.owner_user = m.user_payload(m.snowflake(), "server-owner")
@@ -101,7 +102,7 @@ class Emulator(World, Driver):
         self._changed = asyncio.Event()
         self._timers: dict[int, asyncio.TimerHandle] = {}
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port  # 0: any free port, known once started
 
     async def start(self) -> Emulator:
         """Listen on a free port of 127.0.0.1."""
@@ -109,7 +110,7 @@ class Emulator(World, Driver):
         app.add_routes(Rest(self).routes())
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self
@@ -147,6 +148,11 @@ class Emulator(World, Driver):
         """Tell whether splitting the guilds into `count` shards leaves one with too many (4011)."""
         per_shard = collections.Counter((guild_id >> 22) % count for guild_id in self.guilds)
         return max(per_shard.values(), default=0) > self.max_guilds_per_shard
+
+    def my_guilds(self) -> list[dict[str, Any]]:
+        """Build the GET /users/@me/guilds answer: the servers the bot is in, as partial guilds."""
+        return [{"id": str(g.id), "name": g.name, "icon": None, "owner": False, "permissions": "0",
+                 "features": []} for g in self.guilds.values()]  # fmt: skip
 
     def app_info(self) -> dict[str, Any]:
         """Build the GET /oauth2/applications/@me answer."""

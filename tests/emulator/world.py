@@ -20,13 +20,14 @@ class World:
 
     async def create_guild(
         self, name: str = "Podcast Fans", *, bot_permissions: Any = m.BOT_DEFAULT,
-        shard: tuple[int, int] | None = None,
+        shard: tuple[int, int] | None = None, guild_id: int | None = None,
     ) -> m.Guild:  # fmt: skip
-        """Add a guild the bot is in (a connected bot receives GUILD_CREATE).
+        """Add a guild the bot is in (a connected bot receives GUILD_CREATE); `guild_id` picks its id.
 
         `shard=(id, count)` picks an id that Discord would route to that shard of `count`.
         """
-        guild_id = m.snowflake() if shard is None else m.snowflake_on_shard(*shard)
+        if guild_id is None:
+            guild_id = m.snowflake() if shard is None else m.snowflake_on_shard(*shard)
         guild = m.Guild(guild_id, name, int(self.owner_user["id"]))
         guild.roles[guild.id] = ("@everyone", m.EVERYONE_DEFAULT)
         bot_role = m.snowflake()
@@ -34,7 +35,10 @@ class World:
         guild.members[self.bot_user_id] = m.Member(self.bot_user, guild.id, [bot_role])
         guild.members[int(self.owner_user["id"])] = m.Member(self.owner_user, guild.id)
         self.guilds[guild.id] = guild
-        await self.dispatch("GUILD_CREATE", guild.payload(self.bot_user_id))
+        # A join, not a guild coming back: Discord leaves `unavailable` out (discord.py then
+        # dispatches on_guild_join rather than on_guild_available).
+        joined = {k: v for k, v in guild.payload(self.bot_user_id).items() if k != "unavailable"}
+        await self.dispatch("GUILD_CREATE", joined)
         return guild
 
     async def create_channel(self, guild: m.Guild, name: str = "general") -> m.Channel:

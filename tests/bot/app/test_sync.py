@@ -1,4 +1,5 @@
 import dataclasses
+import logging
 from unittest import mock
 
 import discord
@@ -7,10 +8,13 @@ from discord import app_commands
 
 import cogs
 from bot.app.client import EpisodeBot
+from bot.app.invite import invite_url
 from bot.app.sync import sync_commands, target_key
 from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.runner import running_bot
+from tests.emulator import Emulator
+from tests.emulator.model import snowflake
 
 API = "https://discord.com/api/v10"
 
@@ -115,3 +119,37 @@ async def test_dev_guild_gets_the_commands_instantly_and_global_stays_empty(emul
     assert puts(emulator, "global") == 0
     assert {c["name"] for c in emulator.commands[emulator.guild.id]} >= {"episode", "quote", "Find quote"}
     assert ix.message.embeds[0]["title"].startswith("State of AI in 2026")
+
+
+async def test_a_dev_guild_the_bot_is_not_in_is_named_then_synced_when_it_joins(
+    emulator, bot_settings, caplog
+):
+    missing = snowflake()
+    settings = dataclasses.replace(bot_settings, dev_guild_id=missing)
+    async with running_bot(settings) as bot:
+        await emulator.wait_until(lambda: bot.dev_guild_missing, what="the missing server noticed")
+        errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+        assert len(errors) == 1  # said once, not again by on_ready
+        assert errors[0].startswith(f"DEV_GUILD_ID {missing}: the bot is not in that server")
+        assert invite_url(emulator.app_id, missing) in errors[0]
+        assert puts(emulator, "guild") == 0
+        await bot.wait_until_ready()
+        await emulator.create_guild("Dev Server", guild_id=missing)  # the owner follows the link
+        await emulator.wait_until(lambda: puts(emulator, "guild") == 1, what="the commands synced there")
+    assert {c["name"] for c in emulator.commands[missing]} >= {"episode", "quote", "Find quote"}
+    assert puts(emulator, "global") == 0
+
+
+async def test_a_bot_in_no_server_logs_its_invite_link(bot_settings, caplog):
+    async with Emulator() as lonely:  # no server at all
+        settings = dataclasses.replace(bot_settings, token=lonely.token, api_base_url=lonely.api_url)
+        with caplog.at_level(logging.WARNING):
+            async with running_bot(settings) as bot:
+                await bot.wait_until_ready()
+        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("The bot is in no server yet" in w and invite_url(lonely.app_id) in w for w in warnings)
+
+
+async def test_a_bot_in_a_server_does_not_log_the_invite_link(emulator, live_bot, caplog):
+    await live_bot.wait_until_ready()
+    assert "no server yet" not in caplog.text
