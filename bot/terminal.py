@@ -62,11 +62,13 @@ async def _run(
             # Only a load of all of DATA_DIR reads the feeds too: `ingest one/file.txt` stays that.
             feeds = None if args.paths else _feeds(settings)
             return _print_report(await kb.ingest(paths, feeds), paths)
+        failed = False
         if load:
-            await _load_quietly(kb, settings.data_dir, _feeds(settings))
+            failed = await _load_quietly(kb, settings.data_dir, _feeds(settings))
         else:
             await kb.refresh()
-        return await COMMANDS[command](kb, args)
+        code = await COMMANDS[command](kb, args)
+        return max(code, 1) if failed else code  # the answer is printed; the failed file still counts
     finally:
         await db.close()
 
@@ -78,15 +80,19 @@ def _feeds(settings: Settings) -> FeedSources:
     return feeds
 
 
-async def _load_quietly(kb: KnowledgeBase, data_dir: Path, feeds: FeedSources) -> None:
-    """Bring the database up to date with DATA_DIR first, so a fresh checkout needs one command."""
+async def _load_quietly(kb: KnowledgeBase, data_dir: Path, feeds: FeedSources) -> bool:
+    """Bring the database up to date with DATA_DIR first, so a fresh checkout needs one command.
+
+    Return whether a file failed: the query still answers, and the exit code says so.
+    """
     report = await kb.ingest([data_dir], feeds)
     if report.failed:
         print(
             f"note: {len(report.failed)} file(s) in {data_dir} did not load; "
-            "run `python -m bot ingest` for the reasons",
+            "run `episode-bot ingest` for the reasons",
             file=sys.stderr,
         )
+    return bool(report.failed)
 
 
 def _print_report(report: IngestReport, paths: Sequence[Path]) -> int:

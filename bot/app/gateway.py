@@ -3,7 +3,7 @@
 - REST base and gateway: DISCORD_API_BASE_URL moves both `Route.BASE` and
   `DiscordWebSocket.DEFAULT_GATEWAY` (asked from that API's `GET /gateway/bot`), so they move together.
 - The tree's full command list (`CommandTree._get_all_commands`), to hash what a sync would send.
-- `VoiceClient.warn_nacl`, to drop a warning about voice features the bot does not have.
+- `VoiceClient.warn_nacl` and `warn_dave`, to drop warnings about voice features the bot does not have.
 """
 
 from __future__ import annotations
@@ -61,5 +61,6 @@ def all_commands(
 
 
 def quiet_voice_warning() -> None:
-    """Drop discord.py's "PyNaCl is not installed" warning: the bot has no voice features."""
+    """Drop discord.py's "PyNaCl/davey is not installed" warnings: the bot has no voice features."""
     discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False  # discord.py 2.7: the DAVE voice encryption library

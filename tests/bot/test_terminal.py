@@ -5,9 +5,11 @@ import shutil
 import signal
 import subprocess
 import sys
+from importlib import metadata
 
 import pytest
 
+import bot
 from tests.bot.kb_pages import GUEST_PAGE, copy_seed, write
 from tests.bot.processes import check_database, signal_bot, small_pages
 from tests.bot.transcript_files import write_green_hour
@@ -67,6 +69,25 @@ def test_ingest_failure_exits_one_with_file_and_line(tmp_path):
     assert (
         "data/broken.txt:8: expected a timestamp like 0:53, 15:32 or 2:46:45, got '61:99:xx'" in result.stdout
     )
+
+
+def test_a_query_answers_but_exits_one_when_a_file_failed(tmp_path):
+    data = copy_seed(tmp_path / "data")
+    write(data / "broken.txt", GUEST_PAGE.replace("▶ 12:01", "▶ 61:99:xx"))
+    result = run_cli(tmp_path, "takeaways", "490", data=data)
+    assert result.returncode == 1
+    assert "State of AI in 2026" in result.stdout  # the answer is still printed
+    assert "1 file(s) in" in result.stderr
+    assert "`episode-bot ingest` for the reasons" in result.stderr
+    fixed = write(data / "broken.txt", GUEST_PAGE)
+    assert run_cli(tmp_path, "takeaways", "490", data=fixed.parent).returncode == 0
+
+
+def test_version_is_the_package_s(tmp_path):
+    result = run_cli(tmp_path, "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"episode-bot {metadata.version('episode-bot')}"
+    assert metadata.version("episode-bot") == bot.__version__
 
 
 def test_not_found_prints_suggestions_and_exits_one(tmp_path):

@@ -19,7 +19,7 @@ async def test_typed_values_find_the_episode_card(emulator, live_bot, typed):
     assert fields["Episode"] == "#490"
     assert fields["Published"] == "2026-01-31"
     assert fields["Guests"] == "Sebastian Raschka, Nathan Lambert"
-    assert "9 quotes (27 listed on the page)" in fields["In this episode"]
+    assert "quotes: the page declares 27, shows 9" in fields["In this episode"]
     assert ix.message.button(label="Open episode")["url"] == SEED
 
 

@@ -108,5 +108,7 @@ def _counts(card: EpisodeCard) -> str:
 
 
 def _count(shown: int, declared: int | None, noun: str) -> str:
-    text = f"{shown} {noun}{'' if shown == 1 else 's'}"
-    return f"{text} ({declared} listed on the page)" if declared and declared != shown else text
+    if declared and declared != shown:
+        # A page announces "Recommendations (27)" and lists ten: say both, never imply 27 are here.
+        return f"{noun}s: the page declares {declared}, shows {shown}"
+    return f"{shown} {noun}{'' if shown == 1 else 's'}"

@@ -11,7 +11,11 @@ from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient, Route
 
 from bot.app import gateway
+from bot.app.client import EpisodeBot
+from bot.config import Settings
 from bot.errors import ConfigError
+from bot.knowledge import KnowledgeBase
+from bot.storage.database import Database
 
 
 @pytest.fixture(autouse=True)
@@ -68,8 +72,9 @@ def test_the_discord_py_internals_the_bot_touches_are_still_there():
     walk = getattr(app_commands.CommandTree, "_get_all_commands", None)
     if walk is None or "guild" not in inspect.signature(walk).parameters:
         moved.append("discord.app_commands.CommandTree._get_all_commands(guild=...)")
-    if not isinstance(getattr(discord.VoiceClient, "warn_nacl", None), bool):
-        moved.append("discord.VoiceClient.warn_nacl (a bool)")
+    for flag in ("warn_nacl", "warn_dave"):
+        if not isinstance(getattr(discord.VoiceClient, flag, None), bool):
+            moved.append(f"discord.VoiceClient.{flag} (a bool)")
     assert not moved, (
         f"discord.py {discord.__version__} moved what bot/app/gateway.py relies on: {'; '.join(moved)}. "
         "Update that module (and this test) before upgrading."
@@ -100,7 +105,23 @@ def test_all_commands_lists_slash_commands_and_menus_for_a_sync():
     assert sorted(c.name for c in gateway.all_commands(tree, guild)) == ["local"]
 
 
-def test_quiet_voice_warning_turns_discord_py_warning_off():
-    with mock.patch.object(discord.VoiceClient, "warn_nacl", True):
+def test_quiet_voice_warning_turns_discord_py_warnings_off():
+    with (
+        mock.patch.object(discord.VoiceClient, "warn_nacl", True),
+        mock.patch.object(discord.VoiceClient, "warn_dave", True),
+    ):
         gateway.quiet_voice_warning()
         assert discord.VoiceClient.warn_nacl is False
+        assert discord.VoiceClient.warn_dave is False
+
+
+async def test_building_the_bot_logs_no_voice_warning(tmp_path, caplog):
+    db = await Database.open(tmp_path / "voice.db")
+    with (
+        mock.patch.object(discord.VoiceClient, "warn_nacl", True),
+        mock.patch.object(discord.VoiceClient, "warn_dave", True),
+    ):
+        bot = EpisodeBot(Settings(), db, KnowledgeBase(db), sync="never")
+    await bot.close()
+    await db.close()
+    assert "voice" not in caplog.text

@@ -16,7 +16,7 @@ def test_episode_card_has_everything_about_the_episode():
     assert fields["Length"] == "4:10:00"
     assert fields["Hosts"] == "Lex Fridman"
     assert fields["Guests"] == "Sebastian Raschka, Nathan Lambert"
-    assert "9 quotes (27 listed on the page)" in fields["In this episode"]
+    assert "quotes: the page declares 27, shows 9" in fields["In this episode"]
     assert "6 takeaways" in fields["In this episode"]
     assert "/takeaways episode:490" in embed.footer.text
     assert [link.url for link in reply.links] == [SEED_URL]
