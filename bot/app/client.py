@@ -37,6 +37,15 @@ HEARTBEAT_KEY = "heartbeat"  # bot_state: when the running bot last had its gate
 HEARTBEAT_INTERVAL_S = 30.0  # `doctor --quick` calls a bot unhealthy after three missed beats
 
 
+def heartbeat_key(settings: Settings) -> str:
+    """Return the bot_state key of this process's heartbeat: each set of shards has its own.
+
+    Processes sharing one database would otherwise vouch for each other in `doctor --quick`.
+    """
+    shards = settings.shards
+    return HEARTBEAT_KEY if shards is None else f"{HEARTBEAT_KEY}:{shards.describe()}"
+
+
 def intents() -> discord.Intents:
     """Return the only intents the bot needs: servers and their messages (no privileged ones)."""
     return discord.Intents(guilds=True, guild_messages=True)
@@ -190,7 +199,7 @@ class EpisodeBot(commands.Bot):
         while True:
             if self.is_ready() and not self.is_closed():
                 try:
-                    await self.db.set_state(HEARTBEAT_KEY, str(int(time.time())))
+                    await self.db.set_state(heartbeat_key(self.settings), str(int(time.time())))
                 except sqlite3.Error as exc:  # a busy or full disk: the next beat tries again
                     log.warning("Could not record the heartbeat: %s", exc)
             await asyncio.sleep(HEARTBEAT_INTERVAL_S)

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import aiohttp
 
 from bot.app import invite
-from bot.app.client import HEARTBEAT_INTERVAL_S, HEARTBEAT_KEY
+from bot.app.client import HEARTBEAT_INTERVAL_S, heartbeat_key
 from bot.app.reach import describe
 from bot.app.sync import target_key
 from bot.config import SETUP_HINT, TOKEN_SHAPE, Settings
@@ -37,6 +37,7 @@ from bot.storage.integrity import integrity_problems
 Status = Literal["ok", "note", "PROBLEM"]
 HEALTHY_WITHIN_S = 3 * HEARTBEAT_INTERVAL_S
 REQUEST_TIMEOUT_S = 10.0
+GUILD_PAGE = 200  # servers per GET /users/@me/guilds answer (Discord's most)
 LABEL_WIDTH = 10
 
 
@@ -88,7 +89,7 @@ def quick_checks(settings: Settings) -> list[Check]:
     with _read_only(settings.database_path, database) as conn:
         if conn is not None:
             _check_schema(conn, database)
-            _check_heartbeat(conn, heartbeat, required=True)
+            _check_heartbeat(conn, heartbeat_key(settings), heartbeat, required=True)
     if not settings.database_path.exists():
         heartbeat.say("no database yet: the bot has not started", "PROBLEM")
     return [token, database, heartbeat]
@@ -105,7 +106,7 @@ async def full_checks(settings: Settings) -> list[Check]:
             _check_writable(settings.database_path, database)
             _check_integrity(conn, database)
             state = _bot_state(conn)
-            _check_heartbeat(conn, heartbeat, required=False)
+            _check_heartbeat(conn, heartbeat_key(settings), heartbeat, required=False)
             _count_episodes(conn, database)
     _check_data(settings.data_dir, state, data)
     checks = [token]
@@ -213,13 +214,16 @@ def _describe_application(app: dict[str, Any], api: Check) -> None:
 
 def _check_servers(settings: Settings, guild_ids: set[int], app_id: int | None, api: Check) -> None:
     count = len(guild_ids)
+    # Discord lists at most GUILD_PAGE servers per call: a full page means "at least", and a
+    # DEV_GUILD_ID missing from it may be on a later page.
+    full = count >= GUILD_PAGE
     if count == 0:
         link = invite.invite_url(app_id) if app_id else "`episode-bot invite`"
         api.say(f"the bot is in no server yet: invite it with {link}", "PROBLEM")
     else:
-        api.say(f"the bot is in {count} server{'s' if count != 1 else ''}")
+        api.say(f"the bot is in {'at least ' if full else ''}{count} server{'s' if count != 1 else ''}")
     dev = settings.dev_guild_id
-    if dev is not None and count and dev not in guild_ids:
+    if dev is not None and count and dev not in guild_ids and not full:
         api.say(invite.dev_guild_missing(dev, app_id), "PROBLEM")
 
 
@@ -324,8 +328,8 @@ def _check_integrity(conn: sqlite3.Connection, check: Check) -> None:
 def _bot_state(conn: sqlite3.Connection) -> dict[str, str]:
     try:
         rows = conn.execute(
-            "SELECT key, value FROM bot_state WHERE key IN (?, ?) OR key LIKE 'commands_synced:%'",
-            (LAST_INGEST_KEY, HEARTBEAT_KEY),
+            "SELECT key, value FROM bot_state WHERE key = ? OR key LIKE 'commands_synced:%'",
+            (LAST_INGEST_KEY,),
         ).fetchall()
     except sqlite3.Error:
         return {}
@@ -340,8 +344,12 @@ def _count_episodes(conn: sqlite3.Connection, check: Check) -> None:
     check.say(f"holds {episodes} episode{'s' if episodes != 1 else ''}")
 
 
-def _check_heartbeat(conn: sqlite3.Connection, check: Check, *, required: bool) -> None:
-    beat = _bot_state(conn).get(HEARTBEAT_KEY)
+def _check_heartbeat(conn: sqlite3.Connection, key: str, check: Check, *, required: bool) -> None:
+    try:
+        row = conn.execute("SELECT value FROM bot_state WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        row = None
+    beat = row[0] if row else None
     age = time.time() - int(beat) if beat and beat.isdigit() else None
     if age is not None and age <= HEALTHY_WITHIN_S:
         check.say(f"a running bot had its gateway session up {age:.0f} s ago")

@@ -4,15 +4,20 @@ import asyncio
 import dataclasses
 import subprocess
 import sys
+import time
 
 from bot.app import doctor
-from bot.app.client import HEARTBEAT_KEY
+from bot.app.client import HEARTBEAT_KEY, heartbeat_key
 from bot.app.invite import invite_url
 from bot.config import Settings
 from bot.runner import running_bot
+from bot.shards import Shards
+from bot.storage.database import Database
 from tests.bot.kb_pages import GUEST_PAGE, copy_seed, write
 from tests.emulator.fixtures import REPO, bot_environment
 from tests.emulator.model import snowflake
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 
 
 async def run_doctor(settings: Settings, *, quick: bool = False) -> tuple[int, str]:
@@ -117,8 +122,21 @@ async def test_quick_mode_is_healthy_only_while_a_bot_keeps_its_session(emulator
     assert text.startswith("unhealthy: bot: no live gateway session recorded for ")
 
 
+async def test_each_shard_process_s_health_check_reads_its_own_heartbeat(tmp_path):
+    settings = Settings(token=TOKEN, data_dir=tmp_path, database_path=tmp_path / "bot.db")
+    first, second = Shards(4, (0, 1)), Shards(4, (2, 3))
+    db = await Database.open(settings.database_path)
+    await db.set_state(heartbeat_key(dataclasses.replace(settings, shards=first)), str(int(time.time())))
+    await db.close()
+    assert heartbeat_key(settings) == HEARTBEAT_KEY
+    assert await run_doctor(dataclasses.replace(settings, shards=first), quick=True) == (0, "")
+    code, text = await run_doctor(dataclasses.replace(settings, shards=second), quick=True)
+    assert code == 1  # the other process's heartbeat says nothing about this one
+    assert text == "unhealthy: bot: no running bot has recorded a gateway session yet"
+
+
 def test_quick_mode_from_the_command_line_needs_no_network(tmp_path):
-    settings = Settings(token="MTIzNDU2Nzg5MDEyMzQ1Njc4.GabcDE.abcdefghijklmnopqrstuvwxyz0123",
+    settings = Settings(token=TOKEN,
                         api_base_url="http://127.0.0.1:9/api/v10", data_dir=tmp_path,
                         database_path=tmp_path / "bot.db")  # fmt: skip
     env = bot_environment(settings) | {"PYTHONPATH": str(REPO)}
