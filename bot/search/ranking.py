@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -118,7 +119,12 @@ def passages(
         # The question only names people ("what did sebastian say"): their quotes answer it.
         quotes = [row for row in unique if row.person_id in reading.people]
         return [_passage(row, cat, 100.0, row.text) for row in quotes[:limit]]
-    scores = [_score(row, normalize_passage(row.text), plan, cat, context.get(row.id)) for row in unique]
+    texts = [normalize_passage(row.text) for row in unique]
+    if len(reading.primary) < len(reading.people) and plan.query.groups:
+        plan = dataclasses.replace(plan, reading=_meant_person(unique, texts, plan, context))
+    scores = [
+        _score(row, text, plan, cat, context.get(row.id)) for row, text in zip(unique, texts, strict=True)
+    ]
     scores = _replies_first(unique, scores)
     scored = [(score, order, row) for order, (score, row) in enumerate(zip(scores, unique, strict=True))]
     scored = [item for item in scored if item[0] >= ASK_CUTOFF]
@@ -147,6 +153,30 @@ def curated_first(ranked: list[tuple[float, SegmentRow]]) -> list[tuple[float, S
 def says_same(curated: str, moment: str) -> bool:
     """Tell whether a moment contains what a quote or takeaway says (nearly word for word)."""
     return fuzz.partial_ratio(normalize_passage(curated), normalize_passage(moment)) >= SAME_WORDS
+
+
+def _meant_person(
+    rows: Sequence[SegmentRow], texts: Sequence[str], plan: AskPlan, context: Mapping[int, str]
+) -> Reading:
+    """Among people sharing the name typed, mean those whose words hold most of the question.
+
+    "how little did priya sleep" means the Priya who spoke of sleep, however often another Priya
+    is heard; the most heard stay meant when no one's words hold more than theirs. A reply holds
+    the words of the question it answers.
+    """
+    reading, query = plan.reading, plan.query
+    held: dict[int, float] = {}
+    for row, text in zip(rows, texts, strict=True):
+        if row.person_id in reading.people:
+            before = context.get(row.id)
+            asked = normalize_passage(before) if before and is_question(before) else ""
+            hits = query.hits_in(set(text.split()) | set(asked.split()))
+            weight = sum(w for w, hit in zip(query.weights, hits, strict=True) if hit)
+            held[row.person_id] = max(held.get(row.person_id, 0.0), weight)
+    most = max(held.values(), default=0.0)
+    if most <= max((held.get(p, 0.0) for p in reading.primary), default=0.0):
+        return reading
+    return dataclasses.replace(reading, primary=frozenset(p for p, w in held.items() if w == most))
 
 
 def _replies_first(rows: Sequence[SegmentRow], scores: list[float]) -> list[float]:

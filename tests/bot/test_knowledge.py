@@ -422,3 +422,20 @@ async def test_ask_reads_a_moment_with_its_chapter_title(kb, tmp_path):
     assert (await kb.ingest([tmp_path / "kitchen"])).ok
     passages = await kb.ask("how do you fold the dough when shaping")
     assert [p.chapter for p in passages[:2]] == ["Shaping the loaf", "Welcome"]
+
+
+RUNNING_PAGE = """Race Week | Long Miles #4
+Kim Vale talks with Nathan Ochieng about the last week before a race.
+Recommendations (1)
+"Sleep matters more than mileage in the week before a race."
+Nathan Ochieng · ▶ 4:10
+"""
+
+
+async def test_ask_means_the_namesake_whose_words_hold_the_question(kb, tmp_path):
+    # Nathan Lambert is the Nathan most heard, but only Nathan Ochieng spoke of sleep before a race.
+    write(tmp_path / "running" / "miles-4.txt", RUNNING_PAGE)
+    assert (await kb.ingest([tmp_path / "running"])).ok
+    passages = await kb.ask("what did nathan say about sleep before a marathon race")
+    assert passages[0].speaker.name == "Nathan Ochieng"
+    assert passages[0].text.startswith("Sleep matters more than mileage")
