@@ -28,6 +28,7 @@ from bot.app.reach import describe
 from bot.app.sync import target_key
 from bot.config import SETUP_HINT, TOKEN_SHAPE, Settings
 from bot.errors import DataError
+from bot.feeds.cache import cache_root
 from bot.feeds.feedlist import feeds_path, read_feeds
 from bot.ingest.files import walk
 from bot.knowledge import LAST_INGEST_KEY
@@ -100,6 +101,7 @@ async def full_checks(settings: Settings) -> list[Check]:
     token = check_token(settings)
     database, heartbeat, data = Check("database"), Check("bot"), Check("data")
     state: dict[str, str] = {}
+    outside: list[str] = []
     with _read_only(settings.database_path, database) as conn:
         if conn is not None:
             _check_schema(conn, database)
@@ -108,7 +110,9 @@ async def full_checks(settings: Settings) -> list[Check]:
             state = _bot_state(conn)
             _check_heartbeat(conn, heartbeat_key(settings), heartbeat, required=False)
             _count_episodes(conn, database)
+            outside = _loaded_elsewhere(conn, settings)
     _check_data(settings.data_dir, state, data)
+    _say_loaded_elsewhere(outside, data)
     checks = [token]
     app_id = invite.application_id_from_token(settings.token or "") if token.status == "ok" else None
     if token.status == "ok" and settings.token:
@@ -386,6 +390,34 @@ def _check_data(data_dir: Path, state: dict[str, str], check: Check) -> None:
         for problem in found.problems[:5]:
             check.say(f"cannot read: {problem}", "PROBLEM")
     _last_ingest(state.get(LAST_INGEST_KEY), check)
+
+
+def _loaded_elsewhere(conn: sqlite3.Connection, settings: Settings) -> list[str]:
+    """Return the sources of stored episodes neither under DATA_DIR nor from a followed feed."""
+    folders = (settings.data_dir, cache_root(settings.database_path))
+    # Sources are stored resolved; a DATA_DIR reached through a link is compared both ways.
+    roots = tuple(
+        os.path.join(way(folder), "") for folder in folders for way in (os.path.abspath, os.path.realpath)
+    )
+    try:
+        sources = [row[0] for row in conn.execute("SELECT source FROM episodes ORDER BY source")]
+    except sqlite3.Error:
+        return []
+    return [source for source in sources if not os.path.abspath(source).startswith(roots)]
+
+
+def _say_loaded_elsewhere(sources: list[str], check: Check) -> None:
+    # An earlier DATA_DIR (the sample's data/, say) or `episode-bot ingest` of another folder: the
+    # bot serves these, but loading DATA_DIR never removes them.
+    if not sources:
+        return
+    count = len(sources)
+    check.say(
+        f"{count} episode{'s' if count != 1 else ''} in the database came from outside DATA_DIR, "
+        f"e.g. {sources[0]}; to drop them, delete their files and run `episode-bot ingest FOLDER` "
+        "on the folder they came from",
+        "note",
+    )
 
 
 def _last_ingest(raw: str | None, check: Check) -> None:

@@ -10,6 +10,7 @@ from bot.app import doctor
 from bot.app.client import HEARTBEAT_KEY, heartbeat_key
 from bot.app.invite import invite_url
 from bot.config import Settings
+from bot.knowledge import KnowledgeBase
 from bot.runner import running_bot
 from bot.shards import Shards
 from bot.storage.database import Database
@@ -84,6 +85,20 @@ async def test_each_problem_is_named_with_its_fix(emulator, bot_settings, tmp_pa
     assert invite_url(emulator.app_id, missing) in text
     assert f"none registered for server {missing} (DEV_GUILD_ID)" in text
     assert text.endswith("3 problems found.")
+
+
+async def test_episodes_loaded_from_another_folder_are_a_note(tmp_path):
+    sample, mine = copy_seed(tmp_path / "sample"), copy_seed(tmp_path / "mine")
+    settings = Settings(data_dir=sample, database_path=tmp_path / "bot.db")
+    db = await Database.open(settings.database_path)
+    await KnowledgeBase(db).ingest([sample])
+    await db.close()
+    _code, text = await run_doctor(settings)
+    assert "outside DATA_DIR" not in text
+    _code, text = await run_doctor(dataclasses.replace(settings, data_dir=mine))  # DATA_DIR moved
+    assert status_of(text, "data") == "note", text
+    assert "1 episode in the database came from outside DATA_DIR, e.g. " + str(sample.resolve()) in text
+    assert "run `episode-bot ingest FOLDER` on the folder they came from" in text
 
 
 async def test_a_missing_data_dir_and_an_unreachable_discord(emulator, bot_settings, tmp_path):
