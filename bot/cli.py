@@ -72,11 +72,13 @@ def _operate(settings: Settings, command: str, args: argparse.Namespace) -> int:
     return code
 
 
-def _backup(settings: Settings, target: Path) -> int:
-    done = storage_backup.backup(settings.database_path, target)
+def _backup(settings: Settings, target: str) -> int:
+    folder = target.endswith(("/", os.sep))
+    done = storage_backup.backup(settings.database_path, Path(target), folder=folder)
     kept = ", ".join(f"{count} {table.replace('_', ' ')}" for table, count in done.counts.items())
     print(f"Backed up {settings.database_path} to {done.path} ({done.size / 1e6:.1f} MB, integrity ok).")
-    print(f"It holds {done.episodes} episodes and what the data files cannot give back: {kept}.")
+    episodes = f"{done.episodes} episode{'' if done.episodes == 1 else 's'}"
+    print(f"It holds {episodes} and what the data files cannot give back: {kept}.")
     return 0
 
 
@@ -90,7 +92,7 @@ def _dispatch(settings: Settings, command: str, args: argparse.Namespace) -> int
     if command in ("invite", "doctor"):
         return _operate(settings, command, args)
     if command == "backup":
-        return _backup(settings, Path(args.path))
+        return _backup(settings, args.path)
     return terminal.main(settings, command, args)
 
 

@@ -41,10 +41,15 @@ class Backup:
     counts: dict[str, int]
 
 
-def backup(database: Path, target: Path, now: dt.datetime | None = None) -> Backup:
-    """Copy `database` to `target` (a new file, or a folder to put a dated file in); check the copy."""
+def backup(database: Path, target: Path, now: dt.datetime | None = None, *, folder: bool = False) -> Backup:
+    """Copy `database` to `target` (a new file, or a folder to put a dated file in); check the copy.
+
+    `folder`: the target was written as a folder (`backups/`), so it must be one, never a new file.
+    """
     if not database.is_file():
         raise ConfigError(f"DATABASE_PATH {database} does not exist: there is nothing to back up.")
+    if folder and not target.is_dir():
+        raise ConfigError(f"{target} is not a folder; create it first (mkdir -p {target}).")
     if target.is_dir():
         stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S")
         target = target / f"{database.stem}-{stamp}{database.suffix or '.db'}"

@@ -230,3 +230,16 @@ def test_ingest_lists_each_file_of_an_unknown_type_once(tmp_path):
     assert "1 loaded, 0 unchanged, 0 removed, 0 failed, 2 ignored" in result.stdout
     assert result.stdout.count("notes.md") == result.stdout.count("cover.jpg") == 1
     assert "  ignored   data/notes.md\n" in result.stdout
+
+
+def test_backup_from_the_command_line(tmp_path):
+    assert run_cli(tmp_path, "ingest").returncode == 0
+    refused = run_cli(tmp_path, "backup", "backups/")
+    assert refused.returncode == 2
+    assert "backups is not a folder; create it first" in refused.stderr
+    (tmp_path / "backups").mkdir()
+    done = run_cli(tmp_path, "backup", "backups/")
+    assert done.returncode == 0, done.stderr
+    (copy,) = (tmp_path / "backups").iterdir()
+    assert done.stdout.startswith(f"Backed up {tmp_path / 'kb.db'} to backups/{copy.name} (")
+    assert "It holds 1 episode and what the data files cannot give back: 0 daily schedules" in done.stdout

@@ -49,6 +49,9 @@ def test_a_missing_database_or_folder_is_one_clear_error(tmp_path):
     (tmp_path / "real.db").write_bytes(b"")
     with pytest.raises(ConfigError, match="is not a folder"):
         backup(tmp_path / "real.db", tmp_path / "no" / "copy.db")
+    with pytest.raises(ConfigError, match=r"backups is not a folder; create it first \(mkdir -p "):
+        backup(tmp_path / "real.db", tmp_path / "backups", folder=True)  # typed as `backups/`
+    assert not (tmp_path / "backups").exists()
 
 
 def test_the_integrity_check_ignores_sqlite_s_false_null_alarm(tmp_path):
