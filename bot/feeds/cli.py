@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
+import logging
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 
 from bot.config import Settings
 from bot.errors import DataError, UserError
 from bot.feeds.cache import FeedCache, cache_root
 from bot.feeds.feedlist import add_feed, feeds_path, read_feeds, remove_feed
-from bot.feeds.poll import PollResult, poll_feeds
+from bot.feeds.poll import PollResult, plural, poll_feeds
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
 from bot.model import IngestReport
@@ -92,7 +95,8 @@ async def _list(settings: Settings) -> int:
             f"  episodes:   {episodes} cached" + (f", {state.items} in the feed now" if state.items else "")
         )
         if state.failures:
-            print(f"  next try:   {_when(state.next_due, now)} ({state.failures} failures in a row)")
+            failures = plural(state.failures, "failure")
+            print(f"  next try:   {_when(state.next_due, now)} ({failures} in a row)")
     return 0
 
 
@@ -113,7 +117,8 @@ async def _fetch(settings: Settings, urls: list[str]) -> int:
         unknown = [url for url in urls if url not in listed]
         if unknown:
             raise UserError(f"not in feeds.toml: {', '.join(unknown)} (add it with `feeds add`)")
-        result = await poll_feeds(db, settings, force=True, only=urls)
+        with _poll_log_quiet():
+            result = await poll_feeds(db, settings, force=True, only=urls)
         _print_poll(result)
         report = await _ingest(db, settings)
     finally:
@@ -121,6 +126,18 @@ async def _fetch(settings: Settings, urls: list[str]) -> int:
     _print_ingest(report)
     failed = any(not outcome.ok for outcome in result.outcomes) or result.list_error or report.failed
     return 1 if failed else 0
+
+
+@contextlib.contextmanager
+def _poll_log_quiet() -> Iterator[None]:
+    """Keep only the poll's errors in the log: the report printed after it says the rest, once."""
+    logger = logging.getLogger("bot.feeds.poll")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 async def _forget(settings: Settings, url: str) -> int:

@@ -33,6 +33,7 @@ RETRY_FIRST_S = 60  # the first retry of a failing feed; each further failure do
 RETRY_MAX_S = 6 * 3600
 JITTER = 0.1  # due times spread by +-10 % so feeds added together do not stay in step
 CONCURRENT_FEEDS = 4
+LOGGED_WARNINGS = 10  # per feed read; `feeds fetch` prints as many
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,11 @@ class _Reader:
         await save_feed_state(self.db, state)
         level = logging.INFO if outcome.ok else logging.WARNING
         log.log(level, "Feed %s: %s", entry.url, outcome.result)
+        # Each warning names its feed: the running bot's log is where an owner learns what was odd.
+        for line in outcome.warnings[:LOGGED_WARNINGS]:
+            log.warning("Feed %s: %s", entry.url, line)
+        if (more := len(outcome.warnings) - LOGGED_WARNINGS) > 0:
+            log.warning("Feed %s: ... and %d more warnings", entry.url, more)
         return outcome
 
     async def _read(self, entry: FeedEntry, state: FeedState) -> tuple[FeedOutcome, FeedState]:
@@ -219,10 +225,15 @@ class _Reader:
 def _summary(update: Update) -> str:
     new = set(update.new)
     updated = sum(1 for key in update.changed if key not in new)
-    parts = [f"{update.items} items", f"{len(update.new)} new", f"{updated} updated"]
+    parts = [plural(update.items, "item"), f"{len(update.new)} new", f"{updated} updated"]
     if update.warnings:
-        parts.append(f"{len(update.warnings)} warning{'s' if len(update.warnings) != 1 else ''}")
+        parts.append(plural(len(update.warnings), "warning"))
     return ", ".join(parts)
+
+
+def plural(count: int, noun: str) -> str:
+    """Return `count` with `noun`, in the plural unless it is one."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 async def _digest(body: bytes) -> str:

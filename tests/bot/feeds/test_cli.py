@@ -40,15 +40,16 @@ async def test_add_list_fetch_remove(monkeypatch, capsys, server, feed_settings)
     assert "No feeds" in capsys.readouterr().out
 
 
-async def test_failed_fetch_exits_1_and_keeps_the_entry(monkeypatch, capsys, server, feed_settings):
+async def test_failed_fetch_exits_1_and_keeps_the_entry(monkeypatch, capsys, caplog, server, feed_settings):
     server.status("/gone.xml", 404)
     url = server.url("/gone.xml")
     assert await asyncio.to_thread(run, monkeypatch, feed_settings, "add", url) == 1
     assert f"{url}: failed: HTTP 404" in capsys.readouterr().out
+    assert [r for r in caplog.records if r.name == "bot.feeds.poll"] == []  # said once, in the report
     assert await asyncio.to_thread(run, monkeypatch, feed_settings, "list") == 0
     out = capsys.readouterr().out
     assert "result:     failed: HTTP 404" in out
-    assert "1 failures in a row" in out
+    assert "1 failure in a row" in out
 
 
 async def test_bad_url_and_unknown_feed_are_one_line_errors(monkeypatch, capsys, feed_settings):

@@ -339,3 +339,58 @@ async def test_many_changed_items_are_parsed_in_worker_processes(db, server, fee
     cache = cache_of(feed_settings, server.url("/big.xml"))
     titles = sorted(entry.title for entry in cache.entries.values())
     assert titles == sorted(f"Episode {n}" for n in range(1, work.THREAD_MAX_ITEMS + 31))
+
+
+async def test_each_warning_is_logged_naming_its_feed(db, server, feed_settings, caplog):
+    body = server.fixture("tidal.xml")
+    server.serve("/cut.xml", body[: body.index(b"</item>") + 200])  # a feed cut off mid-item
+    url = server.url("/cut.xml")
+    listed(feed_settings, url)
+    (outcome,) = (await poll_feeds(db, feed_settings)).outcomes
+    assert outcome.ok
+    records = [r for r in caplog.records if r.name == "bot.feeds.poll" and r.levelname == "WARNING"]
+    logged = [r.getMessage() for r in records]
+    assert f"Feed {url}: the feed is not well-formed XML" in "\n".join(logged)
+    assert len(logged) == len(outcome.warnings)
+
+
+async def test_five_redirects_are_followed_and_a_sixth_is_refused(server):
+    for hop in range(6):
+        server.status(f"/hop{hop}", 302, Location=f"/hop{hop + 1}")
+    server.serve("/hop6", server.fixture("ep12.vtt"), content_type="text/vtt")
+    async with Fetcher(allow_private=True) as fetcher:
+        assert (await fetcher.file(server.url("/hop1"))).body == server.fixture("ep12.vtt")
+        with pytest.raises(fetch.FetchError, match="more than 5 redirects"):
+            await fetcher.file(server.url("/hop0"))
+
+
+async def test_a_redirect_to_a_private_address_is_refused(server, monkeypatch):
+    # 127.0.0.1 stands for a public host here; its redirect leads to another loopback address.
+    monkeypatch.setattr(fetch, "is_public", lambda address: address == "127.0.0.1")
+    port = server.base.rsplit(":", 1)[1]
+    server.status("/moved.vtt", 302, Location=f"http://127.0.0.2:{port}/t/ep12.vtt")
+    async with Fetcher(allow_private=False) as fetcher:
+        with pytest.raises(fetch.FetchError, match=r"refused 127\.0\.0\.2: a private address"):
+            await fetcher.file(server.url("/moved.vtt"))
+    assert server.hits("/t/ep12.vtt") == []
+
+
+async def test_the_size_limit_applies_after_gzip_is_undone(db, server, feed_settings, monkeypatch):
+    monkeypatch.setattr(fetch, "FEED_LIMIT", 1024 * 1024)
+    server.serve("/bomb.xml", b"<" * (3 * 1024 * 1024), compress=True)  # 3 MB from a few KB on the wire
+    listed(feed_settings, server.url("/bomb.xml"))
+    (outcome,) = (await poll_feeds(db, feed_settings)).outcomes
+    assert not outcome.ok
+    assert "larger than 1 MB" in outcome.result
+
+
+async def test_a_restart_fetches_no_cached_download_again(db, server, feed_settings, monkeypatch):
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    await poll_feeds(db, feed_settings)
+    fetched = len(server.hits("/t/ep12.vtt")), len(server.hits("/c/ep12.json"))
+    monkeypatch.setattr(poll, "_VERIFIED", set())  # as after a restart
+    server.serve("/feed.xml", server.fixture("tidal.xml").replace(b"Tides and Time", b"Tides"), etag='"v2"')
+    (outcome,) = (await poll_feeds(db, feed_settings, force=True)).outcomes
+    assert outcome.result == "3 items, 0 new, 1 updated"
+    assert (len(server.hits("/t/ep12.vtt")), len(server.hits("/c/ep12.json"))) == fetched
