@@ -15,6 +15,7 @@ flushes took longer than everything else); instead a file whose size differs fro
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -102,7 +103,7 @@ class FeedCache:
     url: str
     entries: dict[str, IndexEntry] = field(default_factory=dict)  # by episode key
 
-    @property
+    @functools.cached_property
     def path(self) -> Path:
         """Return the feed's folder."""
         return self.root / feed_dir_name(self.url)
@@ -131,29 +132,24 @@ class FeedCache:
     def save_index(self) -> None:
         """Write the index atomically (and durably: it says which other files to trust)."""
         data = {"url": self.url, "items": {key: vars(entry) for key, entry in sorted(self.entries.items())}}
-        write_if_changed(
-            self.index_path, json.dumps(data, indent=1, ensure_ascii=False).encode(), durable=True
-        )
-
-    def holds(self, key: str, name: str | None) -> bool:
-        """Tell whether the item's file `name` is on disk with the size it was written with."""
-        entry = self.entries.get(key)
-        if entry is None or not name or name not in entry.sizes:
-            return False
-        try:
-            return (self.path / name).stat().st_size == entry.sizes[name]
-        except OSError:
-            return False
+        # Compact: an indented dump is written by json's Python encoder, twice as slow as its C one.
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        write_if_changed(self.index_path, text.encode(), durable=True)
 
     def forget_damaged(self) -> bool:
         """Forget every file missing or of the wrong size, so that it is made again; say if any was."""
+        on_disk = _sizes(self.path)  # one directory read: thousands of stat calls by path cost more
+
+        def holds(entry: IndexEntry, name: str | None) -> bool:
+            return bool(name) and name in entry.sizes and on_disk.get(name) == entry.sizes[name]
+
         damaged = False
         for key, entry in self.entries.items():
-            if entry.digest is not None and not self.holds(key, f"{key}.toml"):
+            if entry.digest is not None and not holds(entry, f"{key}.toml"):
                 entry.digest, damaged = None, True
-            if entry.transcript_url and not self.holds(key, entry.transcript_file):
+            if entry.transcript_url and not holds(entry, entry.transcript_file):
                 entry.transcript_url, damaged = None, True
-            if entry.chapters_url and not self.holds(key, entry.chapters_file):
+            if entry.chapters_url and not holds(entry, entry.chapters_file):
                 entry.chapters_url, damaged = None, True
         return damaged
 
@@ -238,6 +234,22 @@ def item_toml(item: FeedItem, show: str | None, feed_url: str) -> bytes:
         '# Edits here are overwritten: put corrections in DATA_DIR (README "Feeds").\n'
     )
     return (header + tomli_w.dumps(table, multiline_strings=True)).encode()
+
+
+def _sizes(folder: Path) -> dict[str, int]:
+    """Return the size of each regular file in `folder` by name (none when it cannot be read)."""
+    sizes = {}
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        sizes[entry.name] = entry.stat(follow_symlinks=False).st_size
+                except OSError:
+                    continue  # gone meanwhile: missing
+    except OSError:
+        pass
+    return sizes
 
 
 def write_if_changed(path: Path, data: bytes, *, durable: bool = False) -> bool:
