@@ -187,3 +187,24 @@ async def test_a_soundbite_without_a_transcript_is_credited_to_the_show(db, serv
     ep = await kb.resolve_episode("12")
     (hit,) = await kb.quotes_by_speaker(kb.resolve_speaker("The Tidal Hour"), ep)
     assert hit.text == "The question is the answer, most of the time."
+
+
+async def test_a_page_written_after_the_feed_item_takes_it_over_without_doubling(db, server, feed_settings):
+    kb, _ = await loaded(db, server, feed_settings)
+    feed_key = (await kb.resolve_episode("12")).key
+    page = feed_settings.data_dir / "tidal-12.txt"
+    page.write_text(PAGE)
+    report = await kb.ingest([feed_settings.data_dir], feed_sources(feed_settings)[0])
+    assert report.ok, report.failed
+    assert (await kb.stats())["episodes"] == 3  # one episode: the page's, with the feed's facts
+    assert [ep.key for ep in kb.suggest_episodes("Deep Listening", 5)] == ["tidal-12"]
+    assert (await kb.episode_card(await kb.resolve_episode("12"))).duration_seconds == 3723
+    # The same episode under another key: it arrived with the feed item, and is never posted again.
+    arrivals = dict(await db.conn.execute_fetchall("SELECT key, announce FROM episode_arrivals"))
+    assert arrivals["tidal-12"] == 0
+    page.unlink()  # without its page the feed item is the episode again, under its own key
+    report = await kb.ingest([feed_settings.data_dir], feed_sources(feed_settings)[0])
+    assert report.ok, report.failed
+    assert (await kb.stats())["episodes"] == 3
+    ep = await kb.resolve_episode("12")
+    assert (ep.key, ep.title) == (feed_key, "Deep Listening with Priya Raman")
