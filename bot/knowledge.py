@@ -37,6 +37,7 @@ from bot.search.lookalikes import warning as lookalike_warning
 from bot.search.moments import excerpt
 from bot.search.semantic import WordVectors, word_vectors
 from bot.search.typos import english_words
+from bot.slices import Steps, drain, run_sliced
 from bot.storage import Database
 from bot.storage import catalogue as stored
 from bot.storage import queries as q
@@ -86,10 +87,17 @@ class Snapshot:
 
     @classmethod
     def read(cls, conn: sqlite3.Connection) -> Snapshot:
-        """Read and index the catalogue from `conn` (a worker thread's own connection)."""
-        rows = stored.read_catalogue(conn)
-        cat = Catalogue.build(rows.episodes, rows.people, rows.links)
-        return cls(rows.generation, cat, Vocabulary(rows.terms, rows.passages))
+        """Read and index the catalogue from `conn` at once."""
+        return drain(cls.built(stored.read_catalogue(conn)))
+
+    @classmethod
+    def built(cls, rows: stored.CatalogueRows) -> Steps[Snapshot]:
+        """Index the catalogue's rows, a few at a time (see bot.slices)."""
+        episodes = yield from rows.read_episodes()
+        people = yield from rows.read_people()
+        cat = yield from Catalogue.built(episodes, people, rows.links)
+        vocab = yield from Vocabulary.built(rows.terms, rows.passages)
+        return cls(rows.generation, cat, vocab)
 
 
 class KnowledgeBase:
@@ -151,9 +159,11 @@ class KnowledgeBase:
             return True
 
     async def _reload(self) -> None:
-        # Read and built in a worker thread on a connection of its own: neither the event loop
-        # nor the connection that answers commands waits for a large catalogue.
-        self._snap = await self.db.read_in_thread(Snapshot.read)
+        # Read in a worker thread on a connection of its own (SQLite lets other threads run
+        # meanwhile), then built on the event loop a slice at a time, between commands: a thread
+        # building it would hold the interpreter lock and make every command wait in turn.
+        rows = await self.db.read_in_thread(stored.read_catalogue)
+        self._snap = await run_sliced(Snapshot.built(rows))
         await (self._words or asyncio.to_thread(english_words))  # once per process, before any question
         if self._semantic and self._vectors is None:
             self._vectors = await asyncio.to_thread(word_vectors)

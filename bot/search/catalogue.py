@@ -11,6 +11,7 @@ from bot.errors import NotFoundError
 from bot.model import EpisodeRef, Person
 from bot.search.fulltext import STOPWORDS, content_words
 from bot.search.names import NameIndex
+from bot.slices import EVERY, Steps, drain
 from bot.storage.queries import EpisodeRow, PersonRow
 from bot.text import normalize
 
@@ -49,8 +50,15 @@ class Catalogue:
         cls, episodes: Sequence[EpisodeRow], people: Sequence[PersonRow], links: Iterable[tuple[int, int]]
     ) -> Catalogue:
         """Index episodes, people and who appears where."""
+        return drain(cls.built(episodes, people, links))
+
+    @classmethod
+    def built(
+        cls, episodes: Sequence[EpisodeRow], people: Sequence[PersonRow], links: Iterable[tuple[int, int]]
+    ) -> Steps[Catalogue]:
+        """Index episodes, people and who appears where, a few at a time (see bot.slices)."""
         cat = cls()
-        for row in episodes:
+        for n, row in enumerate(episodes, 1):
             ref = EpisodeRef(
                 row.id, row.key, row.title, row.show, row.number, row.url, row.published, row.audio_url
             )
@@ -58,26 +66,37 @@ class Catalogue:
             cat.by_key[row.key.casefold()] = row.id
             if row.number is not None:
                 cat.by_number.setdefault(row.number, []).append(row.id)
-        cat.recency = {row.id: _recency(row) for row in episodes}
+            cat.recency[row.id] = _recency(row)
+            if not n % EVERY:
+                yield
         cat.latest = sorted(cat.episodes, key=cat.recency.__getitem__, reverse=True)
         recency = {episode_id: -rank for rank, episode_id in enumerate(cat.latest)}
         cat.latest_rank = {episode_id: len(cat.latest) - rank for rank, episode_id in enumerate(cat.latest)}
-        cat.titles = NameIndex(((row.id, _title_names(row)) for row in episodes), recency)
-        for person in people:
-            cat.people[person.id] = Person(person.id, person.name)
-            cat.quote_counts[person.id] = person.quotes
-            cat.prominence[person.id] = person.quotes + person.episodes
-            for name in (person.name, *person.aliases):
-                for word in normalize(name).split():
-                    cat.name_words.setdefault(word, set()).add(person.id)
-        cat.most_quoted = sorted(cat.people, key=lambda i: -cat.quote_counts[i])
+        yield
+        cat.titles = yield from NameIndex.built(((row.id, _title_names(row)) for row in episodes), recency)
+        yield from cat._add_people(people)
         weight = {person.id: person.quotes + person.episodes for person in people}
-        cat.names = NameIndex(((person.id, (person.name, *person.aliases)) for person in people), weight)
+        entries = ((person.id, (person.name, *person.aliases)) for person in people)
+        cat.names = yield from NameIndex.built(entries, weight)
         grouped: dict[int, set[int]] = {}
-        for episode_id, person_id in links:
+        for n, (episode_id, person_id) in enumerate(links, 1):
             grouped.setdefault(episode_id, set()).add(person_id)
+            if not n % (8 * EVERY):
+                yield
         cat.episode_people = {k: frozenset(v) for k, v in grouped.items()}
         return cat
+
+    def _add_people(self, people: Sequence[PersonRow]) -> Steps[None]:
+        for n, person in enumerate(people, 1):
+            self.people[person.id] = Person(person.id, person.name)
+            self.quote_counts[person.id] = person.quotes
+            self.prominence[person.id] = person.quotes + person.episodes
+            for name in (person.name, *person.aliases):
+                for word in normalize(name).split():
+                    self.name_words.setdefault(word, set()).add(person.id)
+            if not n % EVERY:
+                yield
+        self.most_quoted = sorted(self.people, key=lambda i: -self.quote_counts[i])
 
     def resolve_episode(self, text: str | None) -> EpisodeRef:
         """Return the episode `text` names; blank means the latest; raise NotFoundError otherwise."""

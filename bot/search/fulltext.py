@@ -12,6 +12,7 @@ from itertools import combinations
 from rapidfuzz import fuzz
 
 from bot.search.typos import TypoIndex, english_idf, is_english
+from bot.slices import Steps, drain
 from bot.text import normalize, normalize_passage
 
 # Words that say nothing about which passage is meant; kept out of MATCH so "the" cannot match all.
@@ -241,10 +242,20 @@ class Vocabulary:
     """Hold the index's terms with how many passages use each, to correct typos and spot common words."""
 
     def __init__(self, terms: Iterable[tuple[str, int]] = (), total: int = 0) -> None:
+        drain(self._fill(terms, total))
+
+    @classmethod
+    def built(cls, terms: Iterable[tuple[str, int]], total: int) -> Steps[Vocabulary]:
+        """Build the vocabulary a few terms at a time (see bot.slices)."""
+        vocabulary = cls.__new__(cls)
+        yield from vocabulary._fill(terms, total)
+        return vocabulary
+
+    def _fill(self, terms: Iterable[tuple[str, int]], total: int) -> Steps[None]:
         self.docs = dict(terms)
         self.total = total
         # Corrections are words: numbers and two-letter terms ("ai", "sf") are never proposed.
-        self.typos = TypoIndex(term for term in self.docs if len(term) >= 3 and not term.isdigit())
+        self.typos = yield from TypoIndex.built(t for t in self.docs if len(t) >= 3 and not t.isdigit())
         # Matching a word found in more passages than this means ranking thousands of rows.
         self.common_docs = max(COMMON_MIN_DOCS, int(total * COMMON_SHARE))
         self.stemmer = Stemmer()

@@ -7,23 +7,37 @@ import heapq
 from collections.abc import Collection, Iterable, Mapping, Sequence
 
 from bot.search.typos import TypoIndex
+from bot.slices import EVERY, Steps, drain
 from bot.text import normalize
 
+Entries = Iterable[tuple[int, Sequence[str]]]  # entry id, its names
 MAX_EXPANSION = 2000  # names one typed word may match before weaker matches are dropped
 
 
 class NameIndex:
     """Find entries by words typed in any order, tolerating prefixes, typos, case and accents."""
 
-    def __init__(self, entries: Iterable[tuple[int, Sequence[str]]], priority: Mapping[int, float]) -> None:
+    def __init__(self, entries: Entries, priority: Mapping[int, float]) -> None:
+        drain(self._fill(entries, priority))
+
+    @classmethod
+    def built(cls, entries: Entries, priority: Mapping[int, float]) -> Steps[NameIndex]:
+        """Build the index a few entries at a time (see bot.slices)."""
+        index = cls.__new__(cls)
+        yield from index._fill(entries, priority)
+        return index
+
+    def _fill(self, entries: Entries, priority: Mapping[int, float]) -> Steps[None]:
         self._names: list[tuple[int, tuple[str, ...]]] = []
         self._postings: dict[str, list[int]] = {}
-        for entry_id, names in entries:
+        for count, (entry_id, names) in enumerate(entries, 1):
             for name in dict.fromkeys(normalize(n) for n in names):
                 if name:
                     self._add(entry_id, tuple(name.split()))
+            if not count % EVERY:
+                yield
         self._vocab = sorted(self._postings)
-        self._typos = TypoIndex(w for w in self._vocab if len(w) >= 4 and not w.isdigit())
+        self._typos = yield from TypoIndex.built(w for w in self._vocab if len(w) >= 4 and not w.isdigit())
         self._priority = priority
 
     def _add(self, entry_id: int, words: tuple[str, ...]) -> None:

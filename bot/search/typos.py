@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz
 
+from bot.slices import EVERY, Steps, drain
+
 # A word at least this common in English (wordfreq's Zipf scale: 3 is once per million words) is a
 # word, not a typo, even when the index lacks it: "llama" (2.95) is never rewritten into "llm".
 # Misspellings as common as "definately" (2.87) count as words too, which costs a correction now
@@ -67,12 +69,25 @@ class TypoIndex:
     """
 
     def __init__(self, terms: Iterable[str]) -> None:
+        drain(self._fill(terms))
+
+    @classmethod
+    def built(cls, terms: Iterable[str]) -> Steps[TypoIndex]:
+        """Build the index a few terms at a time (see bot.slices)."""
+        index = cls.__new__(cls)
+        yield from index._fill(terms)
+        return index
+
+    def _fill(self, terms: Iterable[str]) -> Steps[None]:
         self._terms: set[str] = set()
         self._by_delete: dict[str, list[str]] = {}
-        for term in terms:
+        by_delete = self._by_delete
+        for n, term in enumerate(terms, 1):
             self._terms.add(term)
             for variant in _deletes(term):
-                self._by_delete.setdefault(variant, []).append(term)
+                by_delete.setdefault(variant, []).append(term)
+            if not n % EVERY:
+                yield
 
     def __len__(self) -> int:
         return len(self._terms)

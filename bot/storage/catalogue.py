@@ -8,19 +8,65 @@ from dataclasses import dataclass
 
 import aiosqlite
 
+from bot.slices import EVERY, Steps, drain
+from bot.storage.database import Row
 from bot.storage.queries import EpisodeRow, PersonRow
 
 
 @dataclass(frozen=True, slots=True)
 class CatalogueRows:
-    """Hold everything the in-memory indexes are built from, read in one transaction."""
+    """Hold everything the in-memory indexes are built from, read in one transaction.
+
+    Rows are kept as SQLite returned them: turning them into EpisodeRow and PersonRow is Python
+    work, done by the build on the event loop a slice at a time rather than in the reading thread.
+    """
 
     generation: int
-    episodes: list[EpisodeRow]
-    people: list[PersonRow]
+    episode_rows: list[Row]
+    episode_aliases: list[tuple[int, str]]
+    person_rows: list[Row]
+    person_aliases: list[tuple[int, str]]
     links: list[tuple[int, int]]  # (episode, person) for every host, guest and speaker
     terms: list[tuple[str, int]]  # full-text index terms (stems) with their passage counts
     passages: int
+
+    @property
+    def episodes(self) -> list[EpisodeRow]:
+        """Return the episodes at once."""
+        return drain(self.read_episodes())
+
+    @property
+    def people(self) -> list[PersonRow]:
+        """Return the people at once."""
+        return drain(self.read_people())
+
+    def read_episodes(self) -> Steps[list[EpisodeRow]]:
+        """Return the episodes, a few at a time (see bot.slices)."""
+        aliases: dict[int, list[str]] = {}
+        for episode_id, alias in self.episode_aliases:
+            aliases.setdefault(episode_id, []).append(alias)
+        episodes = []
+        for n, (id_, key, title, show, number, url, published, first_seen, audio_url) in enumerate(
+            self.episode_rows, 1
+        ):
+            day = dt.date.fromisoformat(published) if published else None
+            found = tuple(aliases.get(id_, ()))
+            episodes.append(EpisodeRow(id_, key, title, show, number, url, day, found, first_seen, audio_url))
+            if not n % EVERY:
+                yield
+        return episodes
+
+    def read_people(self) -> Steps[list[PersonRow]]:
+        """Return the people with their quote and episode counts, a few at a time (see bot.slices)."""
+        aliases: dict[int, list[str]] = {}
+        for person_id, alias in self.person_aliases:
+            aliases.setdefault(person_id, []).append(alias)
+        people = []
+        for n, (person_id, name, quotes, episodes) in enumerate(self.person_rows, 1):
+            people.append(PersonRow(person_id, name, tuple(aliases.get(person_id, ())), quotes, episodes))
+            if not n % EVERY:
+                yield
+        return people
 
 
 def read_catalogue(conn: sqlite3.Connection) -> CatalogueRows:
@@ -29,8 +75,20 @@ def read_catalogue(conn: sqlite3.Connection) -> CatalogueRows:
     try:
         return CatalogueRows(
             generation=_generation(conn),
-            episodes=_episodes(conn),
-            people=_people(conn),
+            episode_rows=conn.execute(
+                "SELECT e.id, e.key, e.title, s.name, e.number, e.url, e.published, a.first_seen, "
+                "e.audio_url FROM episodes e LEFT JOIN shows s ON s.id = e.show_id "
+                "LEFT JOIN episode_arrivals a ON a.key = e.key"
+            ).fetchall(),
+            episode_aliases=conn.execute("SELECT episode_id, alias FROM episode_aliases").fetchall(),
+            person_rows=conn.execute(
+                "SELECT p.id, p.name, coalesce(q.quotes, 0), coalesce(e.episodes, 0) FROM people p "
+                "LEFT JOIN (SELECT person_id, count(*) AS quotes FROM segments "
+                "  WHERE person_id IS NOT NULL AND kind = 'quote' GROUP BY 1) q ON q.person_id = p.id "
+                "LEFT JOIN (SELECT person_id, count(DISTINCT episode_id) AS episodes FROM episode_people "
+                "  GROUP BY 1) e ON e.person_id = p.id"
+            ).fetchall(),
+            person_aliases=conn.execute("SELECT DISTINCT person_id, alias FROM person_aliases").fetchall(),
             links=conn.execute("SELECT DISTINCT episode_id, person_id FROM episode_people").fetchall(),
             terms=conn.execute("SELECT term, doc FROM segments_vocab").fetchall(),
             passages=conn.execute("SELECT count(*) FROM segments").fetchone()[0],
@@ -56,42 +114,3 @@ async def generation(conn: aiosqlite.Connection) -> int:
 def _generation(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT generation FROM catalogue_generation").fetchone()
     return int(row[0]) if row else 0
-
-
-def _episodes(conn: sqlite3.Connection) -> list[EpisodeRow]:
-    aliases: dict[int, list[str]] = {}
-    for episode_id, alias in conn.execute("SELECT episode_id, alias FROM episode_aliases"):
-        aliases.setdefault(episode_id, []).append(alias)
-    rows = conn.execute(
-        "SELECT e.id, e.key, e.title, s.name, e.number, e.url, e.published, a.first_seen, e.audio_url "
-        "FROM episodes e LEFT JOIN shows s ON s.id = e.show_id LEFT JOIN episode_arrivals a ON a.key = e.key"
-    )
-    return [
-        EpisodeRow(
-            id_, key, title, show, number, url,
-            dt.date.fromisoformat(published) if published else None,
-            tuple(aliases.get(id_, ())),
-            first_seen,
-            audio_url,
-        )
-        for id_, key, title, show, number, url, published, first_seen, audio_url in rows
-    ]  # fmt: skip
-
-
-def _people(conn: sqlite3.Connection) -> list[PersonRow]:
-    aliases: dict[int, list[str]] = {}
-    for person_id, alias in conn.execute("SELECT DISTINCT person_id, alias FROM person_aliases"):
-        aliases.setdefault(person_id, []).append(alias)
-    quotes = dict(
-        conn.execute(
-            "SELECT person_id, count(*) FROM segments WHERE person_id IS NOT NULL AND kind = 'quote' "
-            "GROUP BY 1"
-        )
-    )
-    rows = conn.execute(
-        "SELECT p.id, p.name, (SELECT count(DISTINCT episode_id) FROM episode_people ep "
-        "WHERE ep.person_id = p.id) FROM people p"
-    )
-    return [
-        PersonRow(pid, name, tuple(aliases.get(pid, ())), quotes.get(pid, 0), eps) for pid, name, eps in rows
-    ]

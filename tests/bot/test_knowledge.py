@@ -1,5 +1,6 @@
 """KnowledgeBase queries on the seed plus a second episode, with the misspellings users type."""
 
+import asyncio
 from pathlib import Path
 from unittest import mock
 
@@ -12,7 +13,7 @@ from bot.errors import NotFoundError
 from bot.knowledge import KnowledgeBase
 from bot.storage import Database
 from bot.storage import queries as q
-from tests.bot.kb_pages import ROSOLIE_PAGE, write
+from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, write
 
 SEED_LABEL = (
     "State of AI in 2026: LLMs, Coding, Scaling Laws, China, Agents, GPUs, AGI | Lex Fridman Podcast #490"
@@ -439,3 +440,58 @@ async def test_ask_means_the_namesake_whose_words_hold_the_question(kb, tmp_path
     passages = await kb.ask("what did nathan say about sleep before a marathon race")
     assert passages[0].speaker.name == "Nathan Ochieng"
     assert passages[0].text.startswith("Sleep matters more than mileage")
+
+
+async def test_a_reload_is_built_between_commands_and_swapped_in_whole(kb, tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.slices.SLICE_S", 0.0)  # yield to the loop at every step of the build
+    before = kb.snapshot
+    write(tmp_path / "data" / "rosolie.txt", ROSOLIE_PAGE)
+    (tmp_path / "data" / "guest.txt").unlink()
+    (tmp_path / "data" / "guest.toml").unlink()
+    cli = await Database.open(kb.db.path)  # `python -m bot ingest` while the bot runs
+    try:
+        await KnowledgeBase(cli).ingest([tmp_path / "data"])
+    finally:
+        await cli.close()
+    building = False
+    build = knowledge.Snapshot.built
+
+    def watched_build(rows: object) -> object:
+        nonlocal building
+        building = True
+        snap = yield from build(rows)
+        building = False
+        return snap
+
+    monkeypatch.setattr(knowledge.Snapshot, "built", watched_build)
+    seen: list[tuple[object, list[str], bool]] = []
+
+    async def member() -> None:  # what a command finds while the reload runs
+        while True:
+            keys = sorted(ep.key for ep in kb.suggest_episodes("", 10))
+            seen.append((kb.snapshot, keys, building))
+            await asyncio.sleep(0)
+
+    watching = asyncio.create_task(member())
+    await asyncio.sleep(0)
+    assert await kb.sync()
+    watching.cancel()
+    old = sorted(ep.key for ep in before.cat.episodes.values())
+    during = [(snap, keys) for snap, keys, now in seen if now]
+    assert len(during) >= 3  # commands ran between the build's slices ...
+    assert all(snap is before and keys == old for snap, keys in during)  # ... and saw the old data whole
+    assert all(snap in (before, kb.snapshot) for snap, _, _ in seen)
+    assert sorted(ep.key for ep in kb.suggest_episodes("", 10)) == ["lex-fridman-490", "rosolie"]
+
+
+async def test_a_reloaded_catalogue_holds_each_episode_and_person_once(kb, tmp_path):
+    data = tmp_path / "data"
+    write(data / "guest.txt", GUEST_PAGE.replace("Small Models, Big Reasoning", "Tiny Models, Deep Thought"))
+    await kb.ingest([data])
+    cat = kb.snapshot.cat
+    assert [ep.title for ep in kb.suggest_episodes("tiny models", 5)] == ["Tiny Models, Deep Thought"]
+    assert kb.suggest_episodes("small models big reasoning", 5) == []
+    assert len(cat.episodes) == len(cat.latest) == 2
+    assert len(cat.by_number[900]) == 1
+    assert [p.name for p in kb.suggest_speakers("zoe angstrom", 5)] == ["Zoë Ångström-Okafor"]
+    assert len(cat.people) == len({p.name for p in cat.people.values()})
