@@ -23,6 +23,8 @@ from bot.feeds.poll import poll_feeds
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
 from bot.live.updates import Updater
+from bot.live.worker import IngestWorker
+from bot.model import IngestReport
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -81,14 +83,20 @@ async def knowledge(
         await db.close()
 
 
-async def load_data(kb: KnowledgeBase, settings: Settings) -> None:
-    """Ingest DATA_DIR incrementally and log what happened; bad files never stop the bot."""
+async def load_data(kb: KnowledgeBase, settings: Settings, worker: IngestWorker | None = None) -> None:
+    """Ingest DATA_DIR incrementally and log what happened; bad files never stop the bot.
+
+    With a `worker`, in its process (the running bot's reloads; see bot.live.worker), then swap
+    the result in; else here (at start, when nothing is being answered yet).
+    """
     if settings.data_dir.is_dir():
         report_dir = settings.data_dir
-        feeds, feeds_error = feed_sources(settings)
+        if worker is None:
+            report, feeds_error = await _ingest_here(kb, settings)
+        else:
+            report, feeds_error = await _ingest_elsewhere(kb, settings, worker)
         if feeds_error:
             log.warning("Feeds not read: %s", feeds_error)
-        report = await kb.ingest([report_dir], feeds)
         counts = (len(report.loaded), len(report.unchanged), len(report.removed), len(report.failed))
         log.info("Loaded %s: %d new or changed, %d unchanged, %d removed, %d failed", report_dir, *counts)
         for line in report.failed:
@@ -112,6 +120,23 @@ async def load_data(kb: KnowledgeBase, settings: Settings) -> None:
     # Ingesting a missing directory would count every stored episode as removed.
     log.warning("DATA_DIR %s is not a directory; serving what the database already holds", settings.data_dir)
     await kb.refresh()
+
+
+async def _ingest_here(kb: KnowledgeBase, settings: Settings) -> tuple[IngestReport, str | None]:
+    feeds, feeds_error = feed_sources(settings)
+    return await kb.ingest([settings.data_dir], feeds), feeds_error
+
+
+async def _ingest_elsewhere(
+    kb: KnowledgeBase, settings: Settings, worker: IngestWorker
+) -> tuple[IngestReport, str | None]:
+    try:
+        outcome = await worker.ingest(settings)
+    except (OSError, NotImplementedError) as exc:  # no processes here (a sandbox, another event loop)
+        log.warning("cannot ingest in a process of its own (%s); ingesting in this one", exc)
+        return await _ingest_here(kb, settings)
+    await kb.sync()
+    return outcome
 
 
 @contextlib.asynccontextmanager
@@ -159,12 +184,14 @@ async def _until_ready(bot: EpisodeBot, runner: asyncio.Task[None]) -> None:
 
 def updater(kb: KnowledgeBase, settings: Settings) -> Updater:
     """Return the update loop the running bot keeps its data current with."""
+    worker = IngestWorker()
     return Updater(
         kb,
-        lambda: load_data(kb, settings),
+        functools.partial(load_data, kb, settings, worker),
         data_dir=settings.data_dir,
         interval=settings.watch_interval,
         poll_feeds=lambda: poll_feeds(kb.db, settings),
+        close=worker.close,
     )
 
 

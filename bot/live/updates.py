@@ -62,9 +62,11 @@ class Updater:
         data_dir: Path,
         interval: float,
         poll_feeds: PollFeeds | None = None,
+        close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.kb, self.load, self.data_dir, self.interval = kb, load, data_dir, interval
         self.poll_feeds = poll_feeds
+        self.close = close  # releases what `load` keeps (its process) once the loop ends
         self.listeners: list[Listener] = []
         self.rounds = 0  # finished rounds, for tests and logs
         self._wake = asyncio.Event()
@@ -100,6 +102,8 @@ class Updater:
             watcher.stop()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(watching, WATCHER_STOP_S)
+            if self.close is not None:
+                await _guarded("stopping the update loop", self.close())
 
     async def step(self) -> bool:
         """Run one round; tell whether the snapshot was swapped."""

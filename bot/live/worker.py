@@ -1,0 +1,151 @@
+"""Run the running bot's reloads of DATA_DIR in a process of their own.
+
+An ingest walks every file of DATA_DIR, compares each with its stored stamp and parses what
+changed: a second of Python per 10,000 episodes even when one file changed. In a thread of the
+bot it would hold the interpreter lock meanwhile, and every command would wait for it in turn.
+In a process of its own it runs beside the bot like `python -m bot ingest`, which the bot already
+notices and swaps in whole (PRAGMA data_version, then the ingest counter).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import multiprocessing
+import signal
+from multiprocessing.connection import Connection
+
+from bot.config import Settings
+from bot.feeds.sources import feed_sources
+from bot.ingest.run import ingest
+from bot.logs import configure
+from bot.model import IngestReport
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+STOP_S = 1.0  # a stopped ingest rolls back within this, else its process is killed (the bot exits in 5 s)
+
+
+class WorkerError(RuntimeError):
+    """The ingest process failed; the message says how."""
+
+
+Outcome = tuple[IngestReport, str | None]  # the report, and the feed list's error
+
+
+class IngestWorker:
+    """Run ingests one at a time in a process of its own, started at the first and kept for the next.
+
+    Kept, because starting Python and importing the ingest takes most of a second. It exits with
+    the bot (a daemon process, and at the end of its pipe); stopping an ingest midway ends it and
+    the next ingest starts a new one.
+    """
+
+    def __init__(self) -> None:
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._pipe: Connection | None = None
+
+    async def ingest(self, settings: Settings) -> Outcome:
+        """Ingest DATA_DIR (and the feed cache) there; return its report and the feed list's error.
+
+        Cancelling stops the process: its open transaction rolls back, and what it committed before
+        stays (each episode is stored atomically), as when `python -m bot ingest` is interrupted.
+        """
+        pipe = self._pipe
+        if pipe is None or self._process is None or not self._process.is_alive():
+            await self.close()  # it died (killed, out of memory): start another
+            pipe = self._start()
+        # Only what the ingest needs crosses over: never the token.
+        pipe.send(dataclasses.replace(settings, token=None))
+        try:
+            await _readable(pipe)
+        except asyncio.CancelledError:
+            await asyncio.shield(self.close())
+            raise
+        outcome = _receive(pipe)
+        if isinstance(outcome, str):
+            if not self._process or not self._process.is_alive():
+                await self.close()
+            raise WorkerError(outcome)
+        return outcome
+
+    async def close(self) -> None:
+        """End the process: gently (an ingest under way rolls back), else for good after STOP_S."""
+        process, pipe = self._process, self._pipe
+        self._process = self._pipe = None
+        if pipe is not None:
+            pipe.close()  # an idle process reads the end of its pipe and exits
+        if process is None:
+            return
+        if process.is_alive():
+            process.terminate()  # SIGTERM: an ingest under way is cancelled and rolls back
+            await asyncio.to_thread(process.join, STOP_S)
+        if process.is_alive():
+            log.warning("the ingest process did not stop within %.0f s; killing it", STOP_S)
+            process.kill()
+            await asyncio.to_thread(process.join)
+
+    def _start(self) -> Connection:
+        context = multiprocessing.get_context("spawn")  # the bot runs threads: never fork it
+        ours, theirs = context.Pipe()
+        # A daemon: it never outlives the bot. It parses in its own process (workers=0).
+        process = context.Process(target=_serve, args=(theirs,), name="episode-bot-ingest", daemon=True)
+        process.start()
+        theirs.close()
+        self._process, self._pipe = process, ours
+        return ours
+
+
+async def _readable(pipe: Connection) -> None:
+    """Wait until the report (or the end of the pipe) arrives, without a thread blocked on it."""
+    loop, ready = asyncio.get_running_loop(), asyncio.Event()
+    loop.add_reader(pipe.fileno(), ready.set)
+    try:
+        await ready.wait()
+    finally:
+        loop.remove_reader(pipe.fileno())
+
+
+def _receive(pipe: Connection) -> Outcome | str:
+    try:
+        return pipe.recv()  # type: ignore[no-any-return]
+    except EOFError:
+        return "the ingest process ended without a report"
+
+
+def _serve(pipe: Connection) -> None:
+    """Run one ingest per request and send back its report, or a line saying why it failed."""
+    # Ctrl-C reaches the whole process group; the bot decides when this process stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    configured = False
+    while True:
+        try:
+            settings: Settings = pipe.recv()
+        except (EOFError, OSError):
+            return  # the bot closed its end: it is stopping
+        if not configured:
+            configure(settings.log_level)
+            configured = True
+        try:
+            outcome: Outcome | str = asyncio.run(_ingest(settings))
+        except asyncio.CancelledError:
+            return  # stopped by the bot (SIGTERM), which no longer waits for a report
+        except Exception as exc:
+            outcome = f"{type(exc).__name__}: {exc}"
+        try:
+            pipe.send(outcome)
+        except OSError:
+            return
+
+
+async def _ingest(settings: Settings) -> Outcome:
+    task = asyncio.current_task()
+    assert task is not None  # noqa: S101 (asyncio.run runs this as a task)
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    db = await Database.open(settings.database_path)
+    try:
+        feeds, feeds_error = feed_sources(settings)
+        return await ingest(db, [settings.data_dir], workers=0, feeds=feeds), feeds_error
+    finally:
+        await db.close()
