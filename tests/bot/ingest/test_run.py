@@ -175,6 +175,12 @@ async def test_related_titles_resolve_when_their_episode_arrives_later(db, tmp_p
     await ingest(db, [data])
     target = await scalar(db, "SELECT target_id FROM related WHERE title LIKE 'Paul Rosolie%'")
     assert target == await scalar(db, "SELECT id FROM episodes WHERE key = 'rosolie'")
+    write(rosolie, ROSOLIE_PAGE.replace("Paul Rosolie:", "Paula Rosa:").replace("#489", "#1489"))
+    await ingest(db, [data])  # edited: it no longer answers to the seed's related title
+    assert await scalar(db, "SELECT count(*) FROM related WHERE target_id IS NOT NULL") == 0
+    write(rosolie, ROSOLIE_PAGE)
+    await ingest(db, [data])
+    assert await scalar(db, "SELECT target_id FROM related WHERE title LIKE 'Paul Rosolie%'") == target
     rosolie.unlink()
     await ingest(db, [data])
     assert await scalar(db, "SELECT count(*) FROM related WHERE target_id IS NOT NULL") == 0
