@@ -34,3 +34,14 @@ async def test_a_transcript_beside_the_local_page_wins_over_the_feeds(db, server
     (hit,) = await kb.search_moments("driftwood storm")
     assert hit.episode.key == "tidal-12"
     assert await kb.search_moments("the question is the answer") == []
+
+
+async def test_chapter_lines_in_an_items_notes_are_its_chapters_when_it_has_no_chapters_file(
+    db, server, feed_settings
+):
+    notes = b"<description><![CDATA[<p>Notes.</p><p>00:00 Start<br/>02:30 Middle part<br/>1:10:00 End</p>]]>"
+    body = server.fixture("tidal.xml").replace(b"<description>Plain text notes, no HTML.", notes)
+    server.serve("/feed.xml", body, etag='"v2"')
+    kb = await loaded(db, server, feed_settings)
+    chapters = await kb.chapters(await kb.resolve_episode("11"))
+    assert [(c.seconds, c.title) for c in chapters] == [(0, "Start"), (150, "Middle part"), (4200, "End")]
