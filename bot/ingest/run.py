@@ -41,6 +41,7 @@ from bot.storage.episodes import (
     mark_relink,
     relink,
     relink_token,
+    same_number,
     update_stamp,
 )
 from bot.text import printable, storable
@@ -284,6 +285,7 @@ class _Slice:
         elif self._write(item, item.rows, new=current is None):
             outcome.loaded.append(item.shown)
             outcome.warnings += [shown_warning(line) for line in item.rows.warnings]
+            outcome.warnings += _number_claimed(item, same_number(self.conn, item.key))
 
     def _write(self, item: Prepared, rows: EpisodeRows, *, new: bool) -> bool:
         conn = self.conn
@@ -304,6 +306,16 @@ class _Slice:
 
     def _still_there(self, source: str) -> bool:
         return not positively_gone(source, self.found, listed=False)
+
+
+def _number_claimed(item: Prepared, others: list[tuple[str, str, int]]) -> list[str]:
+    """Return a warning for each stored episode that claims the same show and number as `item`."""
+    # Both stay loaded (either file may be the mistake); a bare number finds the more recent one.
+    return [
+        f"{item.shown}:1: claims {show} #{number}, as {shown_path(source)} does too; both are loaded, "
+        f"and #{number} alone finds the more recent"
+        for source, show, number in others
+    ]
 
 
 def _prepare_again(items: list[Prepared]) -> list[Prepared]:

@@ -157,6 +157,17 @@ def load_fingerprint(conn: sqlite3.Connection, key: str) -> Fingerprint | None:
     return None if row is None else Fingerprint(*row)
 
 
+def same_number(conn: sqlite3.Connection, key: str) -> list[tuple[str, str, int]]:
+    """Return (source, show, number) of each other episode with the same show and number as `key`."""
+    rows = conn.execute(
+        "SELECT other.source, shows.name, other.number FROM episodes AS e "
+        "JOIN episodes AS other ON other.show_id = e.show_id AND other.number = e.number "
+        "AND other.id <> e.id JOIN shows ON shows.id = e.show_id WHERE e.key = ? ORDER BY other.source",
+        (key,),
+    )
+    return [(source, show, number) for source, show, number in rows]
+
+
 def update_stamp(conn: sqlite3.Connection, key: str, source: str, stamp: str) -> None:
     """Record new file stamps for an episode whose content did not change."""
     conn.execute("UPDATE episodes SET source = ?, stamp = ? WHERE key = ?", (source, stamp, key))

@@ -316,3 +316,16 @@ async def test_sigterm_while_waiting_for_the_network_exits_cleanly(tmp_path):
         await until(lambda: f"Cannot reach Discord at {api}" in bot.output)
         assert await bot.stop() == 0
     assert "Stopped cleanly" in bot.output
+
+
+async def test_two_episodes_with_one_show_and_number_are_named_in_the_log(kb, tmp_path, caplog):
+    data = tmp_path / "data"
+    data.mkdir()
+    page = SEED_PAGE.read_bytes()
+    (data / "good.txt").write_bytes(page)
+    (data / "twin.txt").write_bytes(page.replace(b"State of AI in 2026", b"A twin", 1))
+    with caplog.at_level(logging.INFO, logger="bot.runner"):
+        await load_data(kb, Settings(data_dir=data))
+    (line,) = [r.getMessage() for r in caplog.records if "claims" in r.getMessage()]
+    assert line.startswith(f"Data warning: {data / 'twin.txt'}:1: claims Lex Fridman Podcast #490, as ")
+    assert f"as {data / 'good.txt'} does too" in line

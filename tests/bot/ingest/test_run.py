@@ -520,3 +520,19 @@ async def test_a_vanishing_folder_whose_name_is_not_utf8_keeps_its_episodes(db, 
     assert report.removed == ()
     assert "saison-\\xe9t\\xe9:1: expected a readable folder" in report.failed[0]
     assert await stored_keys(db) == {"lex-fridman-490", "guest"}
+
+
+async def test_two_episodes_claiming_one_show_and_number_are_a_warning_naming_both(db, tmp_path):
+    data = copy_seed(tmp_path / "data")
+    await ingest(db, [data])
+    twin = write(data / "twin.txt", GUEST_PAGE.replace("Podcast #900", "Podcast #490"))
+    write(data / "other-show.txt", ROSOLIE_PAGE.replace("Lex Fridman Podcast #489", "Other Show #490"))
+    report = await ingest(db, [data])
+    assert report.warnings == (
+        f"{twin}:1: claims Lex Fridman Podcast #490, as {data / 'lex-fridman-490.txt'} does too; "
+        "both are loaded, and #490 alone finds the more recent",
+    )
+    assert await stored_keys(db) == {"lex-fridman-490", "twin", "other-show"}
+    assert (await ingest(db, [data])).warnings == ()  # said when a file loads, not at every run
+    write(twin, GUEST_PAGE.replace("Podcast #900", "Podcast #491"))  # fixed: no warning
+    assert (await ingest(db, [data])).warnings == ()
