@@ -7,13 +7,15 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.text import printable
+
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 REDACTED = "[token redacted]"
 HELD_BACK = ("discord", "aiosqlite")  # libraries whose DEBUG lines carry tokens or content
 
 
 class RedactSecrets(logging.Filter):
-    """Replace every secret in a record's message, traceback and stack text before it is written."""
+    """Replace every secret in a record's message, traceback and stack text; keep the message one line."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -28,7 +30,9 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record in place; never drop it."""
-        record.msg = self.redact(record.getMessage())
+        # One record, one line: a newline or a terminal escape in a file name or in the data
+        # would otherwise forge log lines or rewrite the terminal. Tracebacks keep their lines.
+        record.msg = printable(self.redact(record.getMessage()))
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._formatter.formatException(record.exc_info)
@@ -56,4 +60,17 @@ def configure(level: str, secrets: Iterable[str] = (), stream: TextIO | None = N
     floor = max(logging.INFO, logging.getLevelName(level))
     for name in HELD_BACK:
         logging.getLogger(name).setLevel(floor)
+    return handler
+
+
+def configure_offline(stream: TextIO | None = None) -> logging.Handler:
+    """Log the offline commands' warnings and errors to stderr, each one line and escaped like the bot's."""
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(logging.Formatter("episode-bot: %(message)s"))
+    handler.addFilter(RedactSecrets(()))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
     return handler

@@ -11,7 +11,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot import shutdown
+from bot import logs, shutdown
 from bot.config import Settings
 from bot.errors import NotFoundError, UserError
 from bot.feeds.sources import feed_sources
@@ -20,6 +20,7 @@ from bot.knowledge import KnowledgeBase
 from bot.links import format_offset
 from bot.model import IngestReport, Passage, QuoteHit
 from bot.storage import Database
+from bot.text import printable
 
 LISTED_FILES = 10  # longer lists of loaded or unchanged files are summarised
 SEARCH_RESULTS = 10
@@ -27,6 +28,7 @@ SEARCH_RESULTS = 10
 
 def main(settings: Settings, command: str, args: argparse.Namespace) -> int:
     """Run one offline subcommand and return the process exit code."""
+    logs.configure_offline()  # a file name in a warning must not forge a line of the report
     try:
         # Checked here, outside the event loop: a missing DATA_DIR just means "use what is stored".
         load = command != "ingest" and settings.data_dir.exists()
@@ -76,7 +78,7 @@ async def _run(
 def _feeds(settings: Settings) -> FeedSources:
     feeds, error = feed_sources(settings)
     if error:
-        print(f"note: feeds not read: {error}", file=sys.stderr)
+        print(f"note: feeds not read: {printable(error)}", file=sys.stderr)
     return feeds
 
 
@@ -88,7 +90,7 @@ async def _load_quietly(kb: KnowledgeBase, data_dir: Path, feeds: FeedSources) -
     report = await kb.ingest([data_dir], feeds)
     if report.failed:
         print(
-            f"note: {len(report.failed)} file(s) in {data_dir} did not load; "
+            f"note: {len(report.failed)} file(s) in {printable(str(data_dir))} did not load; "
             "run `episode-bot ingest` for the reasons",
             file=sys.stderr,
         )
@@ -96,7 +98,7 @@ async def _load_quietly(kb: KnowledgeBase, data_dir: Path, feeds: FeedSources) -
 
 
 def _print_report(report: IngestReport, paths: Sequence[Path]) -> int:
-    where = ", ".join(str(p) for p in paths)
+    where = printable(", ".join(str(p) for p in paths))
     ignored = f", {len(report.ignored)} ignored" if report.ignored else ""
     print(
         f"{where}: {len(report.loaded)} loaded, {len(report.unchanged)} unchanged, "

@@ -65,3 +65,38 @@ async def test_debug_logs_never_show_what_members_typed(emulator, live_bot, capt
     await emulator.wait_for_reply(message)
     assert logging.getLogger().getEffectiveLevel() == logging.DEBUG
     assert secret not in captured.getvalue()
+
+
+def test_a_newline_or_a_terminal_escape_in_a_message_cannot_forge_a_log_line(captured):
+    forged = "ep.txt\n2026-01-01 00:00:00,000 INFO    bot.runner: Stopped cleanly\x1b[2J"
+    logging.getLogger("bot.test").warning("Not loaded: %s", forged)
+    out = captured.getvalue()
+    assert out.count("\n") == 1
+    assert "\x1b" not in out
+    assert out.rstrip("\n").endswith(
+        "Not loaded: ep.txt\\n2026-01-01 00:00:00,000 INFO    bot.runner: Stopped cleanly\\x1b[2J"
+    )
+
+
+def test_a_traceback_keeps_its_lines(captured):
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        logging.getLogger("bot.test").exception("failed")
+    assert captured.getvalue().splitlines()[1] == "Traceback (most recent call last):"
+
+
+def test_the_offline_commands_log_warnings_as_escaped_lines():
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    handler = logs.configure_offline(stream)
+    try:
+        logging.getLogger("bot.ingest.read").info("not shown")
+        logging.getLogger("bot.ingest.read").warning("unexpected error reading %s", "ep\n\x1b[2J.txt")
+    finally:
+        root.removeHandler(handler)
+        for old in saved[0]:
+            root.addHandler(old)
+        root.setLevel(saved[1])
+    assert stream.getvalue() == "episode-bot: unexpected error reading ep\\n\\x1b[2J.txt\n"

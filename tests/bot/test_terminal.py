@@ -243,3 +243,21 @@ def test_backup_from_the_command_line(tmp_path):
     (copy,) = (tmp_path / "backups").iterdir()
     assert done.stdout.startswith(f"Backed up {tmp_path / 'kb.db'} to backups/{copy.name} (")
     assert "It holds 1 episode and what the data files cannot give back: 0 daily schedules" in done.stdout
+
+
+def test_names_and_data_are_escaped_in_every_line_of_the_ingest_report(tmp_path):
+    data = copy_seed(tmp_path / "da\nta")  # a newline in DATA_DIR itself
+    show = "Pod\x1b[2Jcast #7"  # a terminal escape in the data, quoted by a warning
+    write(data / "fake\n  FAILED    forged.txt", GUEST_PAGE.replace("Lex Fridman Podcast #900", show))
+    write(data / "twin.txt", GUEST_PAGE.replace("Lex Fridman Podcast #900", show))
+    result = run_cli(tmp_path, "ingest", data=data)
+    assert result.returncode == 0, result.stdout
+    assert "\x1b" not in result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{tmp_path}/da\\nta: 3 loaded, 0 unchanged, 0 removed, 0 failed"
+    assert [line.split()[0] for line in lines[1:]] == ["loaded"] * 3 + ["warning"]
+    assert lines[1].endswith("/fake\\n  FAILED    forged.txt")
+    assert lines[4].startswith(
+        "  warning   da\\nta/twin.txt:1: claims Pod\\x1b[2Jcast #7, "
+        "as da\\nta/fake\\n  FAILED    forged.txt does"
+    )
