@@ -28,6 +28,8 @@ from bot.text import printable, storable
 log = logging.getLogger(__name__)
 POOL_MIN_FILES = 300  # below this, starting a process costs more than it saves
 CHUNK = 32  # files per task: fewer round trips, still a steady stream of results
+RECENT_NS = 2 * 10**9  # files changed this lately are hashed at every run (see _recent)
+RECENT = "recent|"  # starts the stamp of such a file, which then never matches a later one
 STOP_POLL_S = 0.2  # how often a wait for workers looks for a stop request, and workers for their parent
 Work = tuple[SourceFiles, Fingerprint | None]
 
@@ -157,7 +159,10 @@ def quick_check(files: SourceFiles, old: Fingerprint | None) -> Prepared | None:
         stamp = _stamp(files)
     except OSError as err:
         return Prepared(files.key, label, source, files, error=_unreadable(label, err))
-    if old is not None and old.source == source and old.stamp == _linked_stamp(stamp, old.linked):
+    if old is None or old.source != source:
+        return None
+    current = _linked_stamp(stamp, old.linked)
+    if old.stamp == current and not current.startswith(RECENT):
         return Prepared(files.key, label, source, files, unchanged=True)
     return None
 
@@ -212,11 +217,21 @@ def main_file(files: SourceFiles) -> Path:
 
 def _stamp(files: SourceFiles) -> str:
     """Describe the files by name, size and modification time: equal stamps mean nothing to read."""
-    parts = []
+    parts, recent = [], False
     for path in files.paths:
         info = os.stat(path)
         parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
-    return storable("|".join(parts))
+        recent = recent or _recent(info)
+    stamp = storable("|".join(parts))
+    return RECENT + stamp if recent else stamp
+
+
+def _recent(info: os.stat_result) -> bool:
+    """Tell whether a file changed so lately that a save in the same clock tick would look the same."""
+    # A file system records times in ticks (a few ms, up to 2 s on FAT): a file saved again
+    # within the tick of the stamp taken when it was read keeps its size and time. Such a stamp
+    # is marked, so it never matches and the file is hashed again on the next run.
+    return info.st_mtime_ns > time.time_ns() - RECENT_NS
 
 
 def _linked_stamp(stamp: str, linked: str | None) -> str:
@@ -227,7 +242,8 @@ def _linked_stamp(stamp: str, linked: str | None) -> str:
         info = os.stat(linked)
     except OSError:
         return stamp + "|missing"
-    return f"{stamp}|{linked}:{info.st_size}:{info.st_mtime_ns}"
+    stamp = f"{stamp}|{linked}:{info.st_size}:{info.st_mtime_ns}"
+    return RECENT + stamp if _recent(info) and not stamp.startswith(RECENT) else stamp
 
 
 def _read_if_present(path: Path, contents: dict[Path, bytes]) -> Path | None:

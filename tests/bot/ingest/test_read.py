@@ -1,5 +1,7 @@
 """Reading episode files for ingest, in this process or in worker processes."""
 
+import os
+import time
 from pathlib import Path
 
 import bot.ingest.read as reading
@@ -14,6 +16,9 @@ def corpus(tmp_path: Path, count: int) -> list:
     for n in range(count):
         write(data / f"ep-{n:03d}.txt", GUEST_PAGE.replace("#900", f"#{n}"))
     write(data / "broken.txt", "")
+    an_hour_ago = time.time_ns() - 3_600 * 10**9  # stamps stay the same from one read to the next
+    for path in data.iterdir():
+        os.utime(path, ns=(an_hour_ago, an_hour_ago))
     return [(files, None) for files in find_sources([data])]
 
 
@@ -47,3 +52,12 @@ def test_quick_check_skips_only_matching_stamps(tmp_path):
     assert quick_check(files, same).unchanged
     assert quick_check(files, same._replace(stamp="other")) is None
     assert prepare(files, same._replace(stamp="other")).rows is None  # same bytes: not parsed
+
+
+def test_quick_check_never_skips_a_file_changed_within_the_last_clock_ticks(tmp_path):
+    files = next(files for files, _ in corpus(tmp_path, 0) if files.key == "lex-fridman-490")
+    os.utime(files.page)  # just saved: another save in the same tick would keep size and time
+    first = prepare(files, None)
+    assert quick_check(files, Fingerprint(1, first.source, first.stamp, first.digest)) is None
+    unchanged = prepare(files, Fingerprint(1, first.source, first.stamp, first.digest))
+    assert unchanged.rows is None  # hashed again, not parsed

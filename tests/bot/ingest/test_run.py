@@ -5,6 +5,7 @@ import errno
 import os
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -536,3 +537,24 @@ async def test_two_episodes_claiming_one_show_and_number_are_a_warning_naming_bo
     assert (await ingest(db, [data])).warnings == ()  # said when a file loads, not at every run
     write(twin, GUEST_PAGE.replace("Podcast #900", "Podcast #491"))  # fixed: no warning
     assert (await ingest(db, [data])).warnings == ()
+
+
+async def test_an_edit_within_the_file_systems_time_resolution_is_not_missed(db, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    page = write(data / "ep.txt", "Episode 1 v1 | Test Show #1\nKey takeaways\n- one v1\n")
+    await ingest(db, [data])
+    mtime = page.stat().st_mtime_ns
+    page.write_text("Episode 1 v2 | Test Show #1\nKey takeaways\n- one v2\n")
+    os.utime(page, ns=(mtime, mtime))  # saved again within the same clock tick: same size and time
+    report = await ingest(db, [data])
+    assert [p.rsplit("/", 1)[-1] for p in report.loaded] == ["ep.txt"]
+    assert await scalar(db, "SELECT title FROM episodes") == "Episode 1 v2"
+    old = time.time_ns() - 3_600 * 10**9  # a file older than that resolution is skipped unread again
+    os.utime(page, ns=(old, old))
+    await ingest(db, [data])  # read once more: its stamp changed
+    monkeypatch.setattr(bot.ingest.read, "read_contents", unread)
+    assert len((await ingest(db, [data])).unchanged) == 1
+
+
+def unread(files):
+    raise AssertionError(f"{files.key} was read")
