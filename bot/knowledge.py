@@ -41,7 +41,7 @@ from bot.slices import Steps, drain, run_sliced
 from bot.storage import Database
 from bot.storage import catalogue as stored
 from bot.storage import queries as q
-from bot.text import normalize, truncate
+from bot.text import normalize, printable, truncate
 
 log = logging.getLogger(__name__)
 Expansion = Callable[["KnowledgeBase", ranking.AskPlan], Awaitable[ranking.AskPlan]]
@@ -182,7 +182,8 @@ class KnowledgeBase:
             # Warned once per process for pairs already there, then only for pairs the data just made.
             new = lookalikes(self._snap.cat) - (lookalikes(before.cat) if before.generation else set())
             if new:
-                warnings = (*report.warnings, *map(lookalike_warning, sorted(new)))
+                # Escaped like every report line: names come from the data.
+                warnings = (*report.warnings, *(printable(lookalike_warning(pair)) for pair in sorted(new)))
                 report = dataclasses.replace(report, warnings=warnings)
         await self.db.set_state(LAST_INGEST_KEY, last_ingest_record(report, paths))
         return report

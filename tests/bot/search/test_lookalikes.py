@@ -52,3 +52,12 @@ async def test_the_bot_logs_data_warnings_at_warning_level(db, tmp_path, caplog)
         await load_data(KnowledgeBase(db), Settings(data_dir=data, database_path=tmp_path / "x.db"))
     warned = [r for r in caplog.records if "differ by one letter" in r.getMessage()]
     assert [r.levelno for r in warned] == [logging.WARNING]
+
+
+async def test_the_warning_shows_a_terminal_escape_in_a_name_escaped(db, tmp_path):
+    data = tmp_path / "data"
+    write(data / "ep1.txt", episode(1, "Priya Subramanium", show="Deep\x1b[2J Maths"))
+    write(data / "ep2.txt", episode(2, "Priya Subramaniam", show="Deep\x1b[2J Maths"))
+    report = await KnowledgeBase(db).ingest([data])
+    (warning,) = [w for w in report.warnings if "differ by one letter" in w]
+    assert warning.startswith("Deep\\x1b[2J Maths: speakers “Priya Subramaniam”")
