@@ -64,13 +64,14 @@ def configure(level: str, secrets: Iterable[str] = (), stream: TextIO | None = N
 
 
 def configure_offline(stream: TextIO | None = None) -> logging.Handler:
-    """Log the offline commands' warnings and errors to stderr, each one line and escaped like the bot's."""
+    """Write the offline commands' warnings and errors to stderr, each one line, escaped like the bot's.
+
+    Only Python's last-resort handler changes (used when no handler is configured), so a caller
+    that set up logging itself, or a test run, keeps its own.
+    """
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("episode-bot: %(message)s"))
     handler.addFilter(RedactSecrets(()))
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(logging.WARNING)
+    logging.lastResort = handler
     return handler

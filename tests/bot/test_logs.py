@@ -86,17 +86,12 @@ def test_a_traceback_keeps_its_lines(captured):
     assert captured.getvalue().splitlines()[1] == "Traceback (most recent call last):"
 
 
-def test_the_offline_commands_log_warnings_as_escaped_lines():
+def test_the_offline_commands_log_warnings_as_escaped_lines(monkeypatch):
     stream = io.StringIO()
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    handler = logs.configure_offline(stream)
-    try:
-        logging.getLogger("bot.ingest.read").info("not shown")
-        logging.getLogger("bot.ingest.read").warning("unexpected error reading %s", "ep\n\x1b[2J.txt")
-    finally:
-        root.removeHandler(handler)
-        for old in saved[0]:
-            root.addHandler(old)
-        root.setLevel(saved[1])
+    monkeypatch.setattr(logging, "lastResort", logging.lastResort)  # put back afterwards
+    logs.configure_offline(stream)
+    unconfigured = logging.getLogger("offline.test")  # no handler anywhere: the last resort writes
+    monkeypatch.setattr(unconfigured, "propagate", False)
+    unconfigured.warning("unexpected error reading %s", "ep\n\x1b[2J.txt")
+    unconfigured.info("not shown")
     assert stream.getvalue() == "episode-bot: unexpected error reading ep\\n\\x1b[2J.txt\n"
