@@ -38,7 +38,9 @@ def main(settings: Settings, command: str) -> int:
     token = settings.require_token()  # ConfigError: the CLI prints it as one line, exit code 2
     logs.configure(settings.log_level, secrets=[token])
     serve = _sync if command == "sync" else _serve
-    work = shutdown.run_until_stopped(functools.partial(serve, settings, token), stopped=_stopped)
+    work = shutdown.run_until_stopped(
+        functools.partial(serve, settings, token), stopped=_stopped, exit_process=True
+    )
     try:
         return asyncio.run(work)
     except discord.LoginFailure as exc:

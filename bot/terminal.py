@@ -33,7 +33,7 @@ def main(settings: Settings, command: str, args: argparse.Namespace) -> int:
         # Checked here, outside the event loop: a missing DATA_DIR just means "use what is stored".
         load = command != "ingest" and settings.data_dir.exists()
         work = functools.partial(_run, settings, command, args, load)
-        return asyncio.run(shutdown.run_until_stopped(work, stopped=_stopped))
+        return asyncio.run(shutdown.run_until_stopped(work, stopped=_stopped, exit_process=True))
     except NotFoundError as exc:
         print(f"episode-bot: {exc.message}", file=sys.stderr)
         if exc.suggestions:
