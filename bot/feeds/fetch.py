@@ -12,10 +12,12 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from bot.ingest.files import MAX_TRANSCRIPT_BYTES
+
 TIMEOUT_S = 20.0
 MAX_REDIRECTS = 5
 FEED_LIMIT = 50 * 1024 * 1024
-FILE_LIMIT = 20 * 1024 * 1024  # a transcript or a chapters file
+FILE_LIMIT = MAX_TRANSCRIPT_BYTES  # a transcript or a chapters file: what ingest reads
 USER_AGENT = "episode-bot (podcast feed reader)"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024

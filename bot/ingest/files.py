@@ -28,9 +28,11 @@ MIB = 1024 * 1024
 # A page or metadata file is written in one transaction: past about a megabyte (some 15,000
 # takeaways) that transaction would keep every other writer (/daily set, the sweep) waiting.
 MAX_FILE_BYTES = MIB
-# A transcript becomes moments a fraction of its size (no timings): 8 MiB is some 40 hours of
-# WebVTT, and its moments are still written and indexed in well under a second.
-MAX_TRANSCRIPT_BYTES = 8 * MIB
+# A transcript becomes moments a fraction of its size (no timings), so its limit is larger: word
+# by word JSON (Whisper with word times, Podcasting 2.0 a word per segment) takes 0.7-1.5 MiB an
+# hour, so 20 MiB is some 13 hours of it (200 of WebVTT), read in under a second with about
+# 70 MB at the peak. Feeds download transcripts up to the same size.
+MAX_TRANSCRIPT_BYTES = 20 * MIB
 CHAPTERS_SUFFIX = ".chapters.json"
 # When several transcripts share a stem, the first of these is read (and the others named in a warning).
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt", ".json")

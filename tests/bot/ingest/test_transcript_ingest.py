@@ -1,5 +1,6 @@
 """Transcripts through ingest: moments with speakers and chapters, unchanged skipped, changes atomic."""
 
+import json
 import os
 import sqlite3
 
@@ -237,3 +238,33 @@ async def test_a_transcript_may_be_larger_than_a_page_but_not_unbounded(db, tmp_
     report = await ingest(db, [data])
     (failure,) = report.failed
     assert "green-12.vtt:1: expected a file of at most 1 MiB" in failure
+
+
+def word_level_whisper(hours: int) -> str:
+    """Return Whisper's JSON with word times, indented, for `hours` of talk (about 1.5 MiB an hour)."""
+    segments, words_said = [], ("soil", "holds", "more", "carbon", "than", "the", "air", "does")
+    for n in range(hours * 360):  # a ten-second segment of 25 words
+        start = n * 10.0
+        words = [
+            {"word": f" {words_said[i % 8]}", "start": start + i * 0.4, "end": start + i * 0.4 + 0.35,
+             "probability": 0.98765432}
+            for i in range(25)
+        ]  # fmt: skip
+        segments.append({
+            "id": n, "seek": n * 1000, "start": start, "end": start + 10.0,
+            "text": "".join(w["word"] for w in words), "tokens": list(range(50364, 50394)),
+            "temperature": 0.0, "avg_logprob": -0.2345678, "compression_ratio": 1.6543,
+            "no_speech_prob": 0.0123456, "words": words,
+        })  # fmt: skip
+    return json.dumps({"text": "", "segments": segments, "language": "en"}, indent=2)
+
+
+async def test_a_word_by_word_transcript_of_a_long_episode_loads(db, tmp_path):
+    data = tmp_path / "data"
+    write(data / "long-talk.txt", "Long Talk | Long Show #1\nKey takeaways\n- Soil holds carbon.\n")
+    write(data / "long-talk.json", word_level_whisper(6))
+    assert (data / "long-talk.json").stat().st_size > 8 * 1024 * 1024
+    report = await ingest(db, [data])
+    assert report.ok, report.failed
+    async with db.conn.execute("SELECT max(seconds) FROM segments WHERE kind = 'moment'") as cur:
+        assert (await cur.fetchone())[0] > 5 * 3600
