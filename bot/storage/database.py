@@ -86,7 +86,7 @@ class Database:
         try:
             try:
                 for pragma in _PRAGMAS:
-                    await conn.execute(pragma)
+                    await _while_busy(conn, pragma)
             except sqlite3.Error as exc:  # the first statements read the file: not a database, locked out
                 raise location.unusable(path, exc) from None
             await conn.execute(_SHORT_BUSY_WAIT)
@@ -310,6 +310,22 @@ async def fetch_all(
     """Run one SELECT and return its rows."""
     async with conn.execute(sql, params) as cur:
         return cast("list[Row]", await cur.fetchall())
+
+
+async def _while_busy(conn: aiosqlite.Connection, pragma: str) -> None:
+    """Run `pragma`, trying again for up to BUSY_TIMEOUT_S while another connection has the file locked."""
+    # Switching a new file to WAL while another process creates it too can fail at once with
+    # "database is locked" (SQLite's busy handler is not called for it): two processes starting
+    # on a fresh database, the bot and a CLI command, must both get in.
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            await conn.execute(pragma)
+            return
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(LOCK_POLL_S)
 
 
 def is_busy(exc: sqlite3.Error) -> bool:
