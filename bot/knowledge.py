@@ -34,7 +34,7 @@ from bot.search.catalogue import Catalogue
 from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
 from bot.search.lookalikes import lookalikes
 from bot.search.lookalikes import warning as lookalike_warning
-from bot.search.moments import excerpt
+from bot.search.moments import excerpt, moment_searches
 from bot.search.semantic import WordVectors, word_vectors
 from bot.search.typos import english_words
 from bot.slices import Steps, drain, run_sliced
@@ -436,18 +436,23 @@ class KnowledgeBase:
         match: str | None = None,
     ) -> list[q.SegmentRow]:
         """Return moments matching `query` (or `match`), within one episode and/or by some people."""
-        match = match or query.match()
-        if not match:
-            return []
+        searches = [(match, query.ranked)] if match else moment_searches(query)
         conn = self.db.conn
         # One episode has a few hundred moments: checking each beats walking a common word's
         # matches across the archive.
-        if episode_id is not None and query.scan_estimate() > EPISODE_PROBE_LIMIT:
+        if searches and episode_id is not None and query.scan_estimate() > EPISODE_PROBE_LIMIT:
+            match = searches[-1][0]
             return await _fts(match, q.probe_moments(conn, match, episode_id, people, limit))
-        search = q.search_moments(
-            conn, match, limit, episode_id=episode_id, person_ids=people, ranked=query.ranked
-        )
-        return await _fts(match, search)
+        rows: dict[int, q.SegmentRow] = {}
+        for expression, ranked in searches:
+            search = q.search_moments(
+                conn, expression, limit, episode_id=episode_id, person_ids=people, ranked=ranked
+            )
+            for row in await _fts(expression, search):
+                rows.setdefault(row.id, row)
+            if len(rows) >= limit:
+                break
+        return list(rows.values())[:limit]
 
     @staticmethod
     def _moment_hit(row: q.SegmentRow, query: TextQuery, cat: Catalogue) -> MomentHit:

@@ -11,7 +11,28 @@ from bot.text import normalize
 
 CONTEXT_WORDS = 12  # words shown on each side of the matching sentence, at most
 CONTEXT_CHARS = 360
+# BM25 scores every match of a MATCH expression, at some microseconds each: past this many
+# matches, ranking would outlast the answer's budget, so the moments are taken another way.
+RANK_BUDGET = 1000
 _WORD = re.compile(r"\w+")
+
+
+def moment_searches(query: TextQuery) -> list[tuple[str, bool]]:
+    """Return the (MATCH expression, ranked) searches to run in turn until enough moments are found."""
+    # The full expression (about 60 % of the words) when BM25 can rank its matches; else first
+    # the moments holding every word, ranked, as their count is at most the rarest word's; then
+    # the full expression again, newest first, to fill up.
+    match = query.match()
+    if match is None:
+        return []
+    if query.ranked and query.scan_estimate() <= RANK_BUDGET:
+        return [(match, True)]
+    rare = [(docs, expr) for expr, docs, common in zip(query.exprs, query.docs, query.common, strict=True)
+            if not common] or list(zip(query.docs, query.exprs, strict=True))  # fmt: skip
+    every = " AND ".join(expr for _, expr in rare)
+    if len(rare) > 1 and min(docs for docs, _ in rare) <= RANK_BUDGET and every != match:
+        return [(every, True), (match, False)]
+    return [(match, False)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +86,11 @@ def _take(words: list[str], room: int) -> list[str]:
     return taken
 
 
+def _key(word: str) -> str:
+    """Return a word's matching key: lower case for plain ASCII (most words), else normalized."""
+    return word.lower() if word.isascii() and word.isalnum() else normalize(word)
+
+
 class WordMatcher:
     """Tell which words of a text stand for typed words: as typed, inflected, or corrected."""
 
@@ -77,12 +103,12 @@ class WordMatcher:
 
     def hit(self, word: str) -> bool:
         """Tell whether one word (any case or accents) stands for a typed word."""
-        norm = normalize(word)
+        norm = _key(word)
         return bool(norm) and (norm in self.words or (bool(self.prefixes) and norm.startswith(self.prefixes)))
 
     def count(self, text: str) -> int:
         """Return how many different typed words `text` contains."""
-        return len({normalize(m[0]) for m in _WORD.finditer(text) if self.hit(m[0])})
+        return len({_key(m[0]) for m in _WORD.finditer(text) if self.hit(m[0])})
 
     def spans(self, text: str) -> tuple[tuple[int, int], ...]:
         """Return (start, end) of every word of `text` that stands for a typed word."""

@@ -68,7 +68,10 @@ _CHAPTER_OF = (
     "(SELECT c.text FROM segments c WHERE c.episode_id = s.episode_id AND c.kind = 'chapter' "
     "AND c.seconds <= s.seconds ORDER BY c.position DESC LIMIT 1)"
 )
-_MOMENT_COLUMNS = f"{_SEGMENT_COLUMNS}, f.rank, s.label, s.marks, {_CHAPTER_OF}"
+_MOMENT_COLUMNS = f"{_SEGMENT_COLUMNS}, s.rank, s.label, s.marks, {_CHAPTER_OF}"
+# The index holds every kind of passage: an unfiltered search for moments takes this many times
+# the moments it needs from it, and keeps the moments among them.
+OVERFETCH = 2
 
 
 def _segment(row: Row) -> SegmentRow:
@@ -229,19 +232,34 @@ async def search_moments(
     ranked: bool = True,
 ) -> list[SegmentRow]:
     """Return transcript moments matching an escaped FTS5 expression, best first (or newest)."""
-    order = "f.rank" if ranked else "f.rowid DESC"
-    where = ["segments_fts MATCH ?", "s.kind = 'moment'"]
-    params: list[object] = [match]
-    if episode_id is not None:
-        where.append("s.episode_id = ?")
-        params.append(episode_id)
-    if person_ids:
-        where.append(f"s.person_id IN ({','.join('?' * len(person_ids))})")
-        params += person_ids
+    if episode_id is None and not person_ids:
+        # From FTS5 in a subquery, so that it delivers its matches in order and stops at the limit;
+        # joined directly, SQLite could fetch and sort every match. The index holds every kind of
+        # passage, so a few more are taken and the moments kept.
+        inner = "rank" if ranked else "rowid DESC"
+        found = (
+            f"SELECT s.*, f.rank FROM (SELECT rowid, rank FROM segments_fts WHERE segments_fts MATCH ? "  # noqa: S608
+            f"ORDER BY {inner} LIMIT ?) f JOIN segments s ON s.id = f.rowid WHERE s.kind = 'moment' "
+        )
+        params: list[object] = [match, OVERFETCH * limit]
+    else:
+        where = ["segments_fts MATCH ?", "s.kind = 'moment'"]
+        params = [match]
+        if episode_id is not None:
+            where.append("s.episode_id = ?")
+            params.append(episode_id)
+        if person_ids:
+            where.append(f"s.person_id IN ({','.join('?' * len(person_ids))})")
+            params += person_ids
+        found = (
+            f"SELECT s.*, f.rank FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
+            f"WHERE {' AND '.join(where)} "
+        )
+    order = "rank" if ranked else "id DESC"
+    # Each moment's chapter is looked up for the moments returned only, not for every match.
     rows = await fetch_all(
         conn,
-        f"SELECT {_MOMENT_COLUMNS} FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
-        f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
+        f"SELECT {_MOMENT_COLUMNS} FROM ({found} ORDER BY {order} LIMIT ?) s ORDER BY {order}",  # noqa: S608
         [*params, limit],
     )
     return [_segment(row) for row in rows]

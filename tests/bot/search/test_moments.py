@@ -1,5 +1,5 @@
 from bot.search.fulltext import TextQuery
-from bot.search.moments import excerpt
+from bot.search.moments import excerpt, moment_searches
 from bot.sentences import pack
 
 QUERY = TextQuery(
@@ -35,3 +35,34 @@ def test_a_long_moment_shows_the_sentence_with_a_few_words_around_it():
 def test_without_sentence_marks_the_moment_start_is_used():
     part = excerpt(TEXT, None, 15, QUERY)
     assert part.seconds == 15
+
+
+def query_of(docs, common):
+    """Return a three-word query whose words are in `docs` passages each."""
+    return TextQuery(
+        words=("sleep", "memory", "dreams"),
+        stems=("sleep", "memori", "dream"),
+        groups=(("sleep",), ("memory",), ("dreams",)),
+        common=common,
+        exprs=('"sleep"', '"memory"', '"dreams"'),
+        docs=docs,
+    )
+
+
+def test_a_query_bm25_can_rank_quickly_is_one_ranked_search():
+    query = query_of((300, 200, 100), (False, False, False))
+    assert moment_searches(query) == [(query.match(), True)]
+
+
+def test_a_query_with_too_many_matches_to_rank_takes_moments_with_every_word_first():
+    query = query_of((40_000, 30_000, 500), (False, False, False))
+    assert moment_searches(query) == [
+        ('"sleep" AND "memory" AND "dreams"', True),
+        (query.match(), False),
+    ]
+
+
+def test_common_words_alone_are_searched_newest_first():
+    query = query_of((40_000, 30_000, 20_000), (True, True, True))
+    assert moment_searches(query) == [(query.match(), False)]
+    assert moment_searches(TextQuery(words=())) == []
