@@ -198,8 +198,10 @@ async def page_clicks(emu: Emulator, facts: Facts, members: itertools.cycle, arg
     return single, burst
 
 
-async def start_bot(emu: Emulator, data: Path, db: Path, log: IO[bytes]) -> asyncio.subprocess.Process:
-    """Start `python -m bot` against the emulator and wait until its gateway session is up."""
+async def start_bot(
+    emu: Emulator, data: Path, db: Path, log: IO[bytes], within: float = 120
+) -> asyncio.subprocess.Process:
+    """Start `python -m bot` against the emulator and wait (up to `within` s) for its gateway session."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
@@ -212,7 +214,7 @@ async def start_bot(emu: Emulator, data: Path, db: Path, log: IO[bytes]) -> asyn
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=db.parent, env=env, stdout=log, stderr=log
     )
-    async with asyncio.timeout(120):
+    async with asyncio.timeout(within):
         while not any(s.ws is not None for s in emu.sessions):
             if proc.returncode is not None:
                 raise RuntimeError(f"the bot exited with code {proc.returncode}")
