@@ -32,6 +32,7 @@ from bot.storage.episodes import (
     EpisodeRows,
     EpisodeWriter,
     Fingerprint,
+    IndexText,
     delete_episodes,
     episode_id_ranges,
     finish_ingest,
@@ -254,7 +255,7 @@ class _Slice:
         self.found = found
         self.writer = EpisodeWriter(conn)
         self.outcome = _Outcome()
-        self.to_index: list[tuple[int, str]] = []
+        self.to_index: list[IndexText] = []
 
     def write(self, pending: deque[Prepared]) -> _Outcome:
         """Store episodes from `pending` for about WRITE_SLICE_S (at least one), then index them."""

@@ -69,6 +69,13 @@ class CatalogueRows:
         return people
 
 
+# The words of both full-text indexes (passages, transcript moments), each with its passage count.
+_TERMS = (
+    "SELECT term, sum(doc) FROM (SELECT term, doc FROM segments_vocab "
+    "UNION ALL SELECT term, doc FROM moments_vocab) GROUP BY term"
+)
+
+
 def read_catalogue(conn: sqlite3.Connection) -> CatalogueRows:
     """Return the catalogue's rows as of one moment (a read transaction), for a worker thread."""
     conn.execute("BEGIN")
@@ -90,7 +97,7 @@ def read_catalogue(conn: sqlite3.Connection) -> CatalogueRows:
             ).fetchall(),
             person_aliases=conn.execute("SELECT DISTINCT person_id, alias FROM person_aliases").fetchall(),
             links=conn.execute("SELECT DISTINCT episode_id, person_id FROM episode_people").fetchall(),
-            terms=conn.execute("SELECT term, doc FROM segments_vocab").fetchall(),
+            terms=conn.execute(_TERMS).fetchall(),
             passages=conn.execute("SELECT count(*) FROM segments").fetchone()[0],
         )
     finally:

@@ -121,6 +121,10 @@ class SegmentIdentity(NamedTuple):
     text: str
 
 
+# A stored segment's id and text, and whether it is a transcript moment (indexed in moments_fts).
+IndexText = tuple[int, str, bool]
+
+
 class EpisodeRows(NamedTuple):
     """Hold one episode as plain rows, cheap to pass between processes; people still by name."""
 
@@ -218,7 +222,7 @@ class EpisodeWriter:
 
     def write(
         self, rows: EpisodeRows, source: str, stamp: str, content_hash: str, *, new: bool = False
-    ) -> list[tuple[int, str]]:
+    ) -> list[IndexText]:
         """Store one episode atomically within the caller's savepoint; return its texts to index."""
         # `new`: known not to be stored yet, so there is nothing to delete or reuse. The returned
         # (segment id, text) pairs go to index(): FTS5 writes out its pending terms at every
@@ -257,9 +261,13 @@ class EpisodeWriter:
                 "UPDATE episode_arrivals SET first_seen = ?, announce = 0 WHERE key = ?", (earlier, key)
             )
 
-    def index(self, texts: list[tuple[int, str]]) -> None:
-        """Add segments to the full-text index (explicitly: an insert trigger is several times slower)."""
-        self.conn.executemany("INSERT INTO segments_fts(rowid, text) VALUES (?, ?)", texts)
+    def index(self, texts: list[IndexText]) -> None:
+        """Add segments to the full-text indexes (explicitly: an insert trigger is several times slower)."""
+        # Moments have an index of their own (migration 0009).
+        curated = [(i, text) for i, text, moment in texts if not moment]
+        self.conn.executemany("INSERT INTO segments_fts(rowid, text) VALUES (?, ?)", curated)
+        moments = [(i, text) for i, text, moment in texts if moment]
+        self.conn.executemany("INSERT INTO moments_fts(rowid, text) VALUES (?, ?)", moments)
 
     def _write_lists(self, episode_id: int, rows: EpisodeRows) -> None:
         conn, person = self.conn, self._person_id
@@ -285,7 +293,7 @@ class EpisodeWriter:
             [(episode_id, *related) for related in rows.related],
         )
 
-    def _write_segments(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[tuple[int, str]]:
+    def _write_segments(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[IndexText]:
         old = [] if new else self.conn.execute(
             "SELECT id, kind, person_id, seconds, text FROM segments WHERE episode_id = ? "
             "AND kind NOT IN ('moment', 'chapter')",
@@ -319,9 +327,9 @@ class EpisodeWriter:
                 for n, (seg, position, truncated) in enumerate(inserts)
             ],
         )
-        return [(first + n, seg.text) for n, (seg, _, _) in enumerate(inserts)]
+        return [(first + n, seg.text, False) for n, (seg, _, _) in enumerate(inserts)]
 
-    def _write_timed(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[tuple[int, str]]:
+    def _write_timed(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[IndexText]:
         """Replace the episode's moments and chapters, unless they are the same as stored."""
         transcript, linked, digest = rows.timed
         if not new:
@@ -360,7 +368,7 @@ class EpisodeWriter:
             "text, marks) VALUES (?, ?, 'moment', ?, ?, ?, ?, ?, ?, ?)",
             moments,
         )
-        return [(row[0], row[-1]) for row in chapters] + [(row[0], row[-2]) for row in moments]
+        return [(row[0], row[-1], False) for row in chapters] + [(row[0], row[-2], True) for row in moments]
 
     def _segment_ids(self, count: int) -> int:
         """Reserve `count` consecutive segment ids; valid while this transaction holds the write lock."""

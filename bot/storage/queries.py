@@ -69,9 +69,6 @@ _CHAPTER_OF = (
     "AND c.seconds <= s.seconds ORDER BY c.position DESC LIMIT 1)"
 )
 _MOMENT_COLUMNS = f"{_SEGMENT_COLUMNS}, s.rank, s.label, s.marks, {_CHAPTER_OF}"
-# The index holds every kind of passage: an unfiltered search for moments takes this many times
-# the moments it needs from it, and keeps the moments among them.
-OVERFETCH = 2
 
 
 def _segment(row: Row) -> SegmentRow:
@@ -234,16 +231,15 @@ async def search_moments(
     """Return transcript moments matching an escaped FTS5 expression, best first (or newest)."""
     if episode_id is None and not person_ids:
         # From FTS5 in a subquery, so that it delivers its matches in order and stops at the limit;
-        # joined directly, SQLite could fetch and sort every match. The index holds every kind of
-        # passage, so a few more are taken and the moments kept.
+        # joined directly, SQLite could fetch and sort every match.
         inner = "rank" if ranked else "rowid DESC"
         found = (
-            f"SELECT s.*, f.rank FROM (SELECT rowid, rank FROM segments_fts WHERE segments_fts MATCH ? "  # noqa: S608
-            f"ORDER BY {inner} LIMIT ?) f JOIN segments s ON s.id = f.rowid WHERE s.kind = 'moment' "
+            "SELECT s.*, f.rank FROM (SELECT rowid, rank FROM moments_fts WHERE moments_fts MATCH ? "  # noqa: S608
+            f"ORDER BY {inner} LIMIT ?) f JOIN segments s ON s.id = f.rowid "
         )
-        params: list[object] = [match, OVERFETCH * limit]
+        params: list[object] = [match, limit]
     else:
-        where = ["segments_fts MATCH ?", "s.kind = 'moment'"]
+        where = ["moments_fts MATCH ?"]
         params = [match]
         if episode_id is not None:
             where.append("s.episode_id = ?")
@@ -252,7 +248,7 @@ async def search_moments(
             where.append(f"s.person_id IN ({','.join('?' * len(person_ids))})")
             params += person_ids
         found = (
-            f"SELECT s.*, f.rank FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
+            "SELECT s.*, f.rank FROM moments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
             f"WHERE {' AND '.join(where)} "
         )
     order = "rank" if ranked else "id DESC"
@@ -275,8 +271,8 @@ async def probe_moments(
     rows = await fetch_all(
         conn,
         f"SELECT {_SEGMENT_COLUMNS}, 0.0, s.label, s.marks, {_CHAPTER_OF} FROM segments s "  # noqa: S608
-        "CROSS JOIN segments_fts ON segments_fts.rowid = s.id "
-        f"WHERE s.episode_id = ? AND s.kind = 'moment' {people} AND segments_fts MATCH ? "
+        "CROSS JOIN moments_fts ON moments_fts.rowid = s.id "
+        f"WHERE s.episode_id = ? AND s.kind = 'moment' {people} AND moments_fts MATCH ? "
         "ORDER BY s.position LIMIT ?",
         [episode_id, *person_ids, match, limit],
     )

@@ -12,6 +12,7 @@ import bot.ingest.timed
 from bot.ingest.files import MAX_FILE_BYTES
 from bot.ingest.run import ingest
 from bot.sentences import unpack
+from bot.storage import Database, load_migrations
 from bot.storage.episodes import EpisodeWriter
 from tests.bot.transcript_files import FUNGI_SRT, SOIL_VTT, write, write_green_hour
 
@@ -36,8 +37,8 @@ async def found(db, word):
     """Return the keys of episodes with a moment the full-text index finds for `word`."""
     hits = await rows(
         db,
-        "SELECT DISTINCT e.key FROM segments_fts f JOIN segments s ON s.id = f.rowid "
-        "JOIN episodes e ON e.id = s.episode_id WHERE segments_fts MATCH ? AND s.kind = 'moment' ORDER BY 1",
+        "SELECT DISTINCT e.key FROM moments_fts f JOIN segments s ON s.id = f.rowid "
+        "JOIN episodes e ON e.id = s.episode_id WHERE moments_fts MATCH ? AND s.kind = 'moment' ORDER BY 1",
         (f'"{word}"',),
     )
     return [key for (key,) in hits]
@@ -268,3 +269,52 @@ async def test_a_word_by_word_transcript_of_a_long_episode_loads(db, tmp_path):
     assert report.ok, report.failed
     async with db.conn.execute("SELECT max(seconds) FROM segments WHERE kind = 'moment'") as cur:
         assert (await cur.fetchone())[0] > 5 * 3600
+
+
+PASSAGE_KINDS = (
+    "SELECT s.kind FROM segments_fts f JOIN segments s ON s.id = f.rowid WHERE segments_fts MATCH ?"
+)
+
+
+async def check_indexes(db):
+    """Raise unless each full-text index holds exactly its side of the segments."""
+    for index in ("segments_fts", "moments_fts"):
+        await db.conn.execute(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)")  # noqa: S608
+
+
+async def test_moments_have_their_own_index_and_both_stay_whole(db, tmp_path):
+    data = write_green_hour(tmp_path / "data")
+    await ingest(db, [data])
+    await check_indexes(db)
+    # "sugar": a takeaway, a quote and a moment; each index finds its own.
+    assert sorted(kind for (kind,) in await rows(db, PASSAGE_KINDS, ("sugar",))) == ["quote", "takeaway"]
+    assert await found(db, "sugar") == ["green-13"]
+    write(data / "transcripts" / "13.srt", FUNGI_SRT.replace("sugar", "honey"))
+    await ingest(db, [data])
+    await check_indexes(db)
+    assert await found(db, "sugar") == []
+    (data / "green-13.txt").unlink()
+    (data / "green-13.toml").unlink()
+    await ingest(db, [data])
+    await check_indexes(db)
+    assert await found(db, "honey") == []
+
+
+async def test_moments_stored_before_their_own_index_move_into_it(tmp_path, monkeypatch):
+    def index_all_in_one(writer, texts):  # as the writer did before migration 0009
+        writer.conn.executemany("INSERT INTO segments_fts(rowid, text) VALUES (?, ?)", [t[:2] for t in texts])
+
+    path = tmp_path / "kb.db"
+    before = [m for m in load_migrations() if m.name < "0009"]
+    old = await Database.open(path, migrations=before)
+    with monkeypatch.context() as patched:
+        patched.setattr(EpisodeWriter, "index", index_all_in_one)
+        assert (await ingest(old, [write_green_hour(tmp_path / "data")])).ok
+    await old.close()
+    db = await Database.open(path)
+    try:
+        await check_indexes(db)
+        assert await found(db, "mycorrhizal") == ["green-13"]
+        assert await rows(db, PASSAGE_KINDS, ("mycorrhizal",)) == [("takeaway",)]
+    finally:
+        await db.close()
