@@ -61,7 +61,7 @@ class Sample:
             self.latencies.append(ix.latency)
             self.deferred += ix.response_type == 5
             content = ix.message.content if ix.message else ""
-            self.refused += content.startswith(("No ", "Something went wrong"))
+            self.refused += content.startswith(("No ", "Nothing ", "I found nothing", "Something went wrong"))
 
 
 @dataclass

@@ -56,6 +56,11 @@ TARGETS = {
     "ask": "<= 30 ms (p99)",
     "find": "<= 50 ms (p99)",
 }
+BOT_TARGETS = {
+    "/search": "<= 60 ms one at a time, <= 500 ms in flight",
+    "/ask": "<= 60 ms one at a time, <= 500 ms in flight",
+    "Find quote (40 words)": "<= 50 ms one at a time",
+}
 CHATTY_OPENINGS = (
     "does anyone remember the part where they talk about",
     "there was this bit, i think near the end, about",
@@ -199,6 +204,12 @@ def write_new_episode(folder: Path, seed: int = 4242) -> None:
         )
 
 
+def cpu_seconds() -> float:
+    """Return the CPU time of this process and of its finished children (ingest's worker processes)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 async def timed(call: Callable[[], Awaitable[object]], samples: int) -> dict[str, float]:
     """Return wall and CPU p50/p99 in milliseconds of `samples` calls (after a warm-up)."""
     for _ in range(min(20, samples)):
@@ -231,9 +242,9 @@ async def measure_kb(data: Path, db_path: Path, samples: int) -> dict[str, objec
     db = await Database.open(db_path)
     try:
         kb = KnowledgeBase(db)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), cpu_seconds()
         report = await kb.ingest([data])
-        cold = time.perf_counter() - started
+        cold, cold_cpu = time.perf_counter() - started, cpu_seconds() - started_cpu
         if report.failed:
             raise RuntimeError(f"the archive did not load cleanly: {report.failed[:3]}")
         started = time.perf_counter()
@@ -267,6 +278,7 @@ async def measure_kb(data: Path, db_path: Path, samples: int) -> dict[str, objec
     return {
         **results,
         "cold": cold,
+        "cold_cpu": cold_cpu,
         "cues": summary["cues"],
         "reingest": reingest,
         "add": add,
@@ -359,8 +371,8 @@ def kb_table(r: dict[str, object]) -> str:
     lines = [
         "| measure | figure | target |",
         "|---|---|---|",
-        f"| cold ingest, {int(cues):,} cues in {r['episodes']} episodes | {cold:.1f} s "
-        f"({cues / cold:,.0f} cues/s) | {TARGETS['cold']} |",
+        f"| cold ingest, {int(cues):,} cues in {int(r['episodes']) - 1} episodes (wall; CPU of all "  # type: ignore[call-overload]
+        f"processes) | {cold:.1f} s ({cues / cold:,.0f} cues/s); {r['cold_cpu']:.1f} s | {TARGETS['cold']} |",
         f"| unchanged re-ingest | {r['reingest']:.2f} s | {TARGETS['reingest']} |",
         f"| adding one new 3-hour episode | {r['add']:.2f} s | {TARGETS['add']} |",
         f"| database size ({r['moments']:,} moments) | {db / mb:.0f} MB: {db / text:.2f}x the spoken text "
@@ -379,20 +391,22 @@ def kb_table(r: dict[str, object]) -> str:
 def bot_table(r: dict[str, object], args: argparse.Namespace) -> str:
     """Return the bot's figures as a Markdown table."""
     lines = [
-        f"| Interaction | p50 / p99, one at a time | p50 / p99, {args.inflight} in flight | deferred | "
-        "not found | lost | late |",
-        "|---|---|---|---|---|---|---|",
+        f"| Interaction | p50 / p99, one at a time | p50 / p99, {args.inflight} in flight | target (p99) | "
+        "deferred | found nothing | lost | late |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, (single, burst) in r["results"].items():  # type: ignore[union-attr]
         one = f"{pct(single.latencies, 50):.1f} / {pct(single.latencies, 99):.1f} ms"
         many = f"{pct(burst.latencies, 50):.1f} / {pct(burst.latencies, 99):.1f} ms"
         counts = [getattr(single, k) + getattr(burst, k) for k in ("deferred", "refused", "lost", "late")]
-        lines.append(f"| {name} | {one} | {many} | {' | '.join(map(str, counts))} |")
+        target = BOT_TARGETS.get(name, "-")
+        lines.append(f"| {name} | {one} | {many} | {target} | {' | '.join(map(str, counts))} |")
     lines.append(
-        f"| Bot process peak RSS (cold start: ingest, then the interactions) | {r['rss']:.0f} MB | | | | | |"
+        f"| Bot process peak RSS (cold start: ingest, then the interactions) | {r['rss']:.0f} MB | | "
+        "<= 300 MB | | | | |"
     )
-    lines.append(f"| Start-up (cold ingest of the archive, connect) | {r['startup']:.1f} s | | | | | |")
-    lines.append(f"| Rejected payloads; mention leaks | {r['violations']}; {r['leaks']} | | | | | |")
+    lines.append(f"| Start-up (cold ingest of the archive, connect) | {r['startup']:.1f} s | | | | | | |")
+    lines.append(f"| Rejected payloads; mention leaks | {r['violations']}; {r['leaks']} | | 0; 0 | | | | |")
     return "\n".join(lines)
 
 
