@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.bot.transcript_files import GREEN_HOUR, SOIL_VTT
+from tests.bot.transcript_files import GREEN_HOUR, SOIL_META, SOIL_VTT
 
 SOIL = "https://www.youtube.com/watch?v=greenhour12"
 FUNGI = "https://www.youtube.com/watch?v=greenhour13"
@@ -135,3 +135,29 @@ async def test_episode_card_says_what_the_transcript_covers(emulator, start_bot)
     fields = {f["name"]: f["value"] for f in with_transcript.message.embeds[0]["fields"]}
     assert re.fullmatch(r"\d moments up to 2:05 · 2 chapters", fields["Transcript"])
     assert {f["name"]: f["value"] for f in without.message.embeds[0]["fields"]}["Transcript"] == "none"
+
+
+def long_talk(moments: int) -> dict[str, str]:
+    """Return an episode whose transcript says "compost" in `moments` turns, a minute apart."""
+    voices = ("Dana Whitfield", "Guest 1")
+    cues = "".join(
+        f"\n00:{n:02d}:00.000 --> 00:{n:02d}:20.000\n<v {voices[n % 2]}>Compost note number {n}.\n"
+        for n in range(1, moments + 1)
+    )
+    meta = SOIL_META.replace("number = 12", "number = 14").replace("greenhour12", "greenhour14")
+    return {"green-14.toml": meta, "green-14.vtt": f"WEBVTT\n{cues}"}
+
+
+async def test_search_pages_turn_for_the_member_who_asked_even_after_a_restart(emulator, start_bot):
+    async with start_bot(files=long_talk(12)):
+        ix = await emulator.invoke("/search", text="compost note")
+        first = ix.message
+        assert first.embeds[0]["footer"]["text"].startswith("Page 1/3")
+        turned = await emulator.click(first, label="Next ▶")
+        assert turned.response_type == 7
+        assert "Page 2/3" in first.text
+    async with start_bot(files=long_talk(12)):
+        again = await emulator.click(first, label="Next ▶")
+        assert again.response_type == 7
+        assert "Page 3/3" in first.text
+        assert first.button(label="Next ▶")["disabled"] is True
