@@ -8,8 +8,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ORDER = (
-    "bench_kb.py", "bench_bot.py", "bench_daily.py", "bench_hostile.py", "transcripts.py", "bench_live.py",
-    "bench_feeds.py",
+    "bench_kb.py", "bench_bot.py", "bench_daily.py", "bench_hostile.py", "transcripts.py",
+    "bench_transcripts.py", "bench_live.py", "bench_feeds.py",
 )  # fmt: skip
 
 
