@@ -284,10 +284,12 @@ async def moments_at(conn: aiosqlite.Connection, places: Sequence[tuple[int, int
     if not places:
         return []
     values = ",".join("(?, ?)" for _ in places)
+    # Driven by the places, one index lookup each; `(episode_id, position) IN (VALUES ...)` would
+    # scan every moment of the archive.
     rows = await fetch_all(
         conn,
-        f"SELECT {_SEGMENT_COLUMNS}, 0.0, s.label, s.marks, {_CHAPTER_OF} FROM segments s "  # noqa: S608
-        f"WHERE s.kind = 'moment' AND (s.episode_id, s.position) IN (VALUES {values})",
+        f"SELECT {_SEGMENT_COLUMNS}, 0.0, s.label, s.marks, {_CHAPTER_OF} FROM (VALUES {values}) v "  # noqa: S608
+        "CROSS JOIN segments s ON s.episode_id = v.column1 AND s.kind = 'moment' AND s.position = v.column2",
         [value for place in places for value in place],
     )
     return [_segment(row) for row in rows]
