@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from bot import logs, shutdown
 from bot.config import Settings
@@ -20,15 +22,40 @@ from bot.knowledge import KnowledgeBase
 from bot.links import format_offset
 from bot.model import IngestReport, Passage, QuoteHit
 from bot.storage import Database
-from bot.text import printable
+from bot.text import printable, printable_lines
 
 LISTED_FILES = 10  # longer lists of loaded or unchanged files are summarised
 SEARCH_RESULTS = 10
 
 
+class _Escaping:
+    """A text stream that escapes terminal control characters on their way to `stream`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write `text` with its line breaks kept and every other control character escaped."""
+        return self.stream.write(printable_lines(text))
+
+    def flush(self) -> None:
+        """Flush the stream underneath."""
+        self.stream.flush()
+
+
 def main(settings: Settings, command: str, args: argparse.Namespace) -> int:
     """Run one offline subcommand and return the process exit code."""
     logs.configure_offline()  # a file name in a warning must not forge a line of the report
+    # Answers quote the data and errors echo what was typed: an escape in either must not drive
+    # the terminal (clear it, rewrite a line), so everything printed goes through one filter.
+    with (
+        contextlib.redirect_stdout(_Escaping(sys.stdout)),
+        contextlib.redirect_stderr(_Escaping(sys.stderr)),
+    ):
+        return _main(settings, command, args)
+
+
+def _main(settings: Settings, command: str, args: argparse.Namespace) -> int:
     try:
         # Checked here, outside the event loop: a missing DATA_DIR just means "use what is stored".
         load = command != "ingest" and settings.data_dir.exists()

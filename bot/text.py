@@ -66,6 +66,11 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(_escape, text)
 
 
+def printable_lines(text: str) -> str:
+    """Return `text` with its line breaks kept and every other unsafe character escaped."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
 def _escape(match: re.Match[str]) -> str:
     char = match.group()
     code = ord(char)

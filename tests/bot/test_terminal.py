@@ -261,3 +261,15 @@ def test_names_and_data_are_escaped_in_every_line_of_the_ingest_report(tmp_path)
         "  warning   da\\nta/twin.txt:1: claims Pod\\x1b[2Jcast #7, "
         "as da\\nta/fake\\n  FAILED    forged.txt does"
     )
+
+
+def test_answers_and_errors_escape_terminal_control_characters_from_the_data_and_the_arguments(tmp_path):
+    data = copy_seed(tmp_path / "data")
+    page = GUEST_PAGE.replace("Lex Fridman Podcast #900", "Pod\x1b[2Jcast #7")
+    write(data / "guest.txt", page)
+    answered = run_cli(tmp_path, "takeaways", "Pod", data=data)
+    missing = run_cli(tmp_path, "takeaways", "nothing\x1b]0;owned\x07", data=data)
+    assert answered.returncode == 0, answered.stderr
+    assert "Pod\\x1b[2Jcast #7" in answered.stdout
+    assert "nothing\\x1b]0;owned\\x07" in missing.stderr
+    assert "\x1b" not in answered.stdout + answered.stderr + missing.stdout + missing.stderr
