@@ -9,7 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ORDER = (
     "bench_kb.py", "bench_bot.py", "bench_daily.py", "bench_hostile.py", "transcripts.py",
-    "bench_transcripts.py", "bench_live.py", "bench_feeds.py",
+    "bench_transcripts.py", "bench_live.py", "bench_feeds.py", "bench_scale.py",
 )  # fmt: skip
 
 
