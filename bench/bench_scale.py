@@ -487,13 +487,13 @@ def tables(results: list[SizeResult], args: argparse.Namespace) -> str:
         lat = s.latencies
         worst = 1000 * max(lat, default=0)
         figures = " / ".join(f"{pct(lat, q):.1f}" for q in (50, 95, 99)) + f" / {worst:.1f}"
-        lines.append(f"| {s.rate:.0f} | {len(s.sent):,} | {figures} | {s.late} | {100 * s.bot_cpu:.0f} % | "
+        lines.append(f"| {s.rate:.4g} | {len(s.sent):,} | {figures} | {s.late} | {100 * s.bot_cpu:.0f} % | "
                      f"{100 * s.load_cpu:.0f} % | {'yes' if s.ok else 'no'} |")  # fmt: skip
     best = max((s for s in ramped.steps if s.ok), key=lambda s: s.rate, default=None)
     if best is None:
         lines += ["", "No rate met the target."]
         return "\n".join(lines)
-    lines += ["", f"Highest rate meeting p99 <= {TARGET_P99_MS:.0f} ms: **{best.rate:.0f} interactions/s** "
+    lines += ["", f"Highest rate meeting p99 <= {TARGET_P99_MS:.0f} ms: **{best.rate:.4g} interactions/s** "
               f"({best.rate * 60:,.0f} a minute). At that rate, by kind:", "",
               "| interaction | share | p50 / p99 (ms) | what came back |", "|---|---|---|---|"]  # fmt: skip
     by_kind: dict[str, list[Interaction]] = {}
