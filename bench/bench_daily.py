@@ -28,12 +28,14 @@ from bot.config import Settings  # noqa: E402
 from bot.daily.clock import ManualClock  # noqa: E402
 from bot.daily.sweep import SweepOptions  # noqa: E402
 from bot.runner import running_bot  # noqa: E402
+from bot.shards import Shards  # noqa: E402
 from bot.storage import daily as store  # noqa: E402
 from tests.emulator import Emulator  # noqa: E402
 from tests.fixtures import SEED_DIR  # noqa: E402
 
 DUE = dt.datetime(2099, 6, 1, 9, 0, tzinfo=dt.UTC)
 COMMAND = "/takeaways"
+PER_SHARD = 2000  # below the 2,500 Discord allows, so the random ids never overfill one shard
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -49,12 +51,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-async def build_world(emu: Emulator, count: int) -> list[int]:
+def shard_count(guilds: int) -> int:
+    """Return how many shards `guilds` servers need, as Discord asks (at most 2,500 per shard)."""
+    return guilds // PER_SHARD + 1
+
+
+async def build_world(emu: Emulator, count: int, shards: int) -> list[int]:
     """Create the interactive guild plus `count` servers with one channel each; return the channels."""
     await emu.setup_world()
     channels = []
     for n in range(count):
-        guild = await emu.create_guild(f"Server {n}")
+        guild = await emu.create_guild(f"Server {n}", shard=(n % shards, shards))
         channels.append((await emu.create_channel(guild)).id)
     return channels
 
@@ -97,13 +104,15 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     """Set up, burst, verify; return the figures."""
     async with Emulator() as emu:
         started = time.perf_counter()
-        channels = await build_world(emu, args.guilds)
+        shards = shard_count(args.guilds)
+        channels = await build_world(emu, args.guilds, shards)
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(
                 token=emu.token,
                 api_base_url=emu.api_url,
                 data_dir=SEED_DIR,  # the sample episode; an owner may replace data/
                 database_path=Path(tmp) / "bench.db",
+                shards=Shards.every(shards),
             )
             clock = ManualClock(DUE - dt.timedelta(minutes=1))
             options = SweepOptions(concurrency=args.concurrency, rate=args.rate or None)
