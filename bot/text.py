@@ -57,6 +57,11 @@ _UNPRINTABLE = re.compile(
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
+def plural(count: int, noun: str) -> str:
+    """Return `count` with `noun`, in the plural unless it is one."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def printable(text: str) -> str:
     """Return `text` as one safe line for a terminal or a log, every unsafe character as an escape.
 

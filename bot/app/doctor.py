@@ -34,6 +34,7 @@ from bot.ingest.files import walk
 from bot.knowledge import LAST_INGEST_KEY
 from bot.storage.database import load_migrations
 from bot.storage.integrity import integrity_problems
+from bot.text import plural
 
 Status = Literal["ok", "note", "PROBLEM"]
 HEALTHY_WITHIN_S = 3 * HEARTBEAT_INTERVAL_S
@@ -383,8 +384,8 @@ def _check_data(data_dir: Path, state: dict[str, str], check: Check) -> None:
         pages = sum(s.page is not None for s in found.sources)
         metas = sum(s.meta is not None for s in found.sources)
         check.say(
-            f"{data_dir}: {len(found.sources)} episode{'s' if len(found.sources) != 1 else ''} "
-            f"({pages} pages, {metas} metadata files)",
+            f"{data_dir}: {plural(len(found.sources), 'episode')} "
+            f"({plural(pages, 'page')}, {plural(metas, 'metadata file')})",
             None if found.sources or feeds_path(data_dir).exists() else "PROBLEM",
         )
         for problem in found.problems[:5]:

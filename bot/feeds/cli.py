@@ -16,12 +16,13 @@ from bot.config import Settings
 from bot.errors import DataError, UserError
 from bot.feeds.cache import FeedCache, cache_root
 from bot.feeds.feedlist import add_feed, feeds_path, read_feeds, remove_feed
-from bot.feeds.poll import PollResult, plural, poll_feeds
+from bot.feeds.poll import PollResult, poll_feeds
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
 from bot.model import IngestReport
 from bot.storage import Database
 from bot.storage.feeds import delete_feed_state, load_feed_states
+from bot.text import plural
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

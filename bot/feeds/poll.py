@@ -26,6 +26,7 @@ from bot.feeds.update import Update, update_cache
 from bot.ingest.feeds import FeedSources
 from bot.storage import Database, arrivals
 from bot.storage.feeds import FeedState, claim_due, delete_feed_state, load_feed_states, save_feed_state
+from bot.text import plural
 
 log = logging.getLogger(__name__)
 LEASE_S = 300  # a claimed feed is not claimed again for this long, even if the poll dies
@@ -229,11 +230,6 @@ def _summary(update: Update) -> str:
     if update.warnings:
         parts.append(plural(len(update.warnings), "warning"))
     return ", ".join(parts)
-
-
-def plural(count: int, noun: str) -> str:
-    """Return `count` with `noun`, in the plural unless it is one."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 async def _digest(body: bytes) -> str:

@@ -62,7 +62,7 @@ async def test_after_a_real_start_all_is_well(emulator, bot_settings):
     assert "registered for every server (global): Find quote, announce, ask" in text
     assert "migrations current" in text
     assert "integrity: ok" in text
-    assert "1 episode (1 pages, 1 metadata files)" in text
+    assert "1 episode (1 page, 1 metadata file)" in text
     assert "last ingest" in text
     assert "0 failed" in text
     assert "Public Bot is on" in text  # a note: worth knowing, nothing broken
