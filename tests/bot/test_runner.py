@@ -68,22 +68,27 @@ def test_a_database_path_that_is_not_a_database_is_one_line_and_exit_code_2(tmp_
     )
 
 
+async def start_bot(emu, tmp_path, token=None):
+    """Start `python -m bot` on the sample episode against `emu`, its stderr piped."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(REPO),
+        "DISCORD_TOKEN": token or emu.token,
+        "DISCORD_API_BASE_URL": emu.api_url,
+        "DATA_DIR": str(SEED),
+        "DATABASE_PATH": str(tmp_path / "bot.db"),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
+    )
+
+
 async def test_a_token_discord_rejects_is_one_line_and_exit_code_2(tmp_path):
     from tests.emulator import Emulator
 
     async with Emulator() as emu:
         wrong = emu.token[:-4] + "AAAA"
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(REPO),
-            "DISCORD_TOKEN": wrong,
-            "DISCORD_API_BASE_URL": emu.api_url,
-            "DATA_DIR": str(SEED),
-            "DATABASE_PATH": str(tmp_path / "bot.db"),
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
-        )
+        proc = await start_bot(emu, tmp_path, token=wrong)
         _, stderr = await asyncio.wait_for(proc.communicate(), 60)
     text = stderr.decode()
     assert proc.returncode == 2
@@ -140,17 +145,7 @@ async def test_sigterm_stops_the_bot_cleanly_within_five_seconds(tmp_path):
     from tests.emulator import Emulator
 
     async with Emulator() as emu:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(REPO),
-            "DISCORD_TOKEN": emu.token,
-            "DISCORD_API_BASE_URL": emu.api_url,
-            "DATA_DIR": str(SEED),
-            "DATABASE_PATH": str(tmp_path / "bot.db"),
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
-        )
+        proc = await start_bot(emu, tmp_path)
         try:
             await until(lambda: any(s.ws is not None for s in emu.sessions))
             await emu.setup_world()
@@ -217,17 +212,7 @@ async def test_sigterm_while_a_command_waits_for_the_write_lock_stops_cleanly_wi
     from tests.emulator import Emulator
 
     async with Emulator() as emu:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(REPO),
-            "DISCORD_TOKEN": emu.token,
-            "DISCORD_API_BASE_URL": emu.api_url,
-            "DATA_DIR": str(SEED),
-            "DATABASE_PATH": str(tmp_path / "bot.db"),
-        }
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=tmp_path, env=env, stderr=asyncio.subprocess.PIPE
-        )
+        proc = await start_bot(emu, tmp_path)
         holder = sqlite3.connect(tmp_path / "bot.db", isolation_level=None)
         try:
             await until(lambda: any(s.ws is not None for s in emu.sessions))
