@@ -10,7 +10,6 @@ import functools
 import logging
 from typing import TYPE_CHECKING
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -18,13 +17,12 @@ from discord.ext import commands
 from bot.announce.announcer import RATE, Announcer, Post
 from bot.announce.service import AnnounceService
 from bot.app import limits, respond
+from bot.app.posting import MANAGE_SERVER, missing_permissions, postable_channel, send_post
 from bot.app.render import Reply, messages
 from bot.app.render import announce as render
 from bot.app.render.daily import ChannelOf
-from bot.daily.sweep import PauseError, RetryError
 from bot.errors import UserError
 from bot.shards import rate_share
-from cogs.daily import MANAGE_SERVER, classify, missing_permissions
 
 if TYPE_CHECKING:
     from bot.app.client import EpisodeBot
@@ -95,35 +93,18 @@ class Announce(commands.Cog):
 
     async def post(self, post: Post) -> int:
         """Send a claimed announcement; raise a PostError saying what to do when it fails."""
-        guild = self.bot.get_guild(post.guild_id)
-        if guild is None or guild.unavailable:
-            raise RetryError("the server is unavailable")
-        channel = guild.get_channel_or_thread(post.channel_id)
-        if channel is None:
-            raise PauseError("the channel no longer exists")
-        missing = missing_permissions(channel, guild.me)
-        if missing:
-            raise PauseError(f"I am missing {missing} in {channel.mention}")
+        channel = postable_channel(self.bot, post.guild_id, post.channel_id)
         reply = (
             render.summary_post(post.cards, post.role_id)
             if post.summary
             else render.episode_post(post.cards[0], post.role_id)
         )
-        try:
-            message = await channel.send(  # type: ignore[union-attr]
-                **respond.message_kwargs(reply),
-                allowed_mentions=render.allowed_mentions(post.role_id),
-                nonce=post.nonce,
-            )
-        except (
-            discord.HTTPException,
-            discord.RateLimited,
-            aiohttp.ClientError,
-            OSError,
-            TimeoutError,
-        ) as exc:
-            raise classify(exc) from exc
-        return message.id
+        return await send_post(
+            channel,
+            **respond.message_kwargs(reply),
+            allowed_mentions=render.allowed_mentions(post.role_id),
+            nonce=post.nonce,
+        )
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

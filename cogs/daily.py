@@ -13,12 +13,12 @@ import functools
 import logging
 from typing import TYPE_CHECKING
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot.app import limits, respond
+from bot.app.posting import MANAGE_SERVER, missing_permissions, postable_channel, send_post
 from bot.app.render import Reply, messages
 from bot.app.render import daily as render
 from bot.app.render.daily import ChannelOf
@@ -28,10 +28,6 @@ from bot.daily.service import DailyService
 from bot.daily.sweep import (
     FINISH_ON_STOP_S,
     Claim,
-    DropError,
-    PauseError,
-    PostError,
-    RetryError,
     Sweeper,
     SweepStats,
 )
@@ -43,7 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MANAGE_SERVER = discord.Permissions(manage_guild=True)
 COMMON_ZONES = (
     "UTC", "Europe/London", "Europe/Paris", "Europe/Berlin", "America/New_York", "America/Chicago",
     "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Asia/Kolkata", "Asia/Tokyo",
@@ -51,7 +46,6 @@ COMMON_ZONES = (
 )  # fmt: skip
 # Free-text option lengths: `09:00` with room for stray spaces; the longest IANA zone name is 32.
 TIME_MAX, ZONE_MAX, SHOW_MAX = 16, 64, 100
-CHANNEL_PERMISSIONS = ("view_channel", "send_messages", "embed_links")
 STOP_TIMEOUT_S = FINISH_ON_STOP_S + 0.5  # the sweep's own grace for a post in flight, and its record
 
 
@@ -158,31 +152,11 @@ class Daily(commands.Cog):
 
     async def post(self, claim: Claim) -> int:
         """Send a claimed day's takeaway; raise a PostError saying what to do when it fails."""
-        guild = self.bot.get_guild(claim.schedule.guild_id)
-        if guild is None or guild.unavailable:  # an outage empties the cache; the channel is not gone
-            raise RetryError("the server is unavailable")
-        channel = guild.get_channel_or_thread(claim.schedule.channel_id)
-        if channel is None:
-            raise PauseError("the channel no longer exists")
-        if not isinstance(channel, discord.abc.Messageable):  # a category or forum: nowhere to post
-            raise PauseError(f"{channel.mention} cannot hold messages")
-        missing = missing_permissions(channel, guild.me)
-        if missing:
-            raise PauseError(f"I am missing {missing} in {channel.mention}")
+        channel = postable_channel(self.bot, claim.schedule.guild_id, claim.schedule.channel_id)
         embed = render.daily_post(claim.pick.takeaway)
-        try:
-            message = await channel.send(
-                embed=embed, allowed_mentions=discord.AllowedMentions.none(), nonce=claim.nonce
-            )
-        except (
-            discord.HTTPException,
-            discord.RateLimited,
-            aiohttp.ClientError,
-            OSError,
-            TimeoutError,
-        ) as exc:
-            raise classify(exc) from exc
-        return message.id
+        return await send_post(
+            channel, embed=embed, allowed_mentions=discord.AllowedMentions.none(), nonce=claim.nonce
+        )
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
@@ -263,33 +237,6 @@ class Daily(commands.Cog):
             known = ", ".join(shows[:10]) or "none yet"
             raise UserError(f"There is no show called “{text.strip()}”. Shows: {known}.")
         return found
-
-
-def missing_permissions(channel: discord.abc.GuildChannel | discord.Thread, me: discord.Member) -> str:
-    """Name what the bot lacks to post an embed in `channel` ("" when nothing is missing)."""
-    perms = channel.permissions_for(me)
-    needed = list(CHANNEL_PERMISSIONS)
-    if isinstance(channel, discord.Thread):
-        needed[1] = "send_messages_in_threads"
-    missing = [name for name in needed if not getattr(perms, name)]
-    return ", ".join(name.replace("_", " ").title() for name in missing)
-
-
-def classify(exc: BaseException) -> PostError:
-    """Say what a failed send means for the schedule: pause, retry later today, or give up today."""
-    if isinstance(exc, discord.NotFound) and exc.code == 10003:
-        return PauseError("the channel was deleted (Unknown Channel)")
-    if isinstance(exc, discord.Forbidden):
-        what = "I can't see the channel" if exc.code == 50001 else "I may not post in the channel"
-        return PauseError(f"{what} (Discord code {exc.code})")
-    if isinstance(exc, discord.RateLimited):
-        return RetryError("rate limited by Discord", retry_after=exc.retry_after)
-    if isinstance(exc, discord.HTTPException):
-        if exc.status == 429 or exc.status >= 500:
-            return RetryError(f"Discord answered {exc.status}")
-        # Resending the same rejected payload would fail the same way (and 404s count as invalid).
-        return DropError(f"Discord rejected the post ({exc.status}, code {exc.code})")
-    return RetryError(f"network error ({type(exc).__name__})")
 
 
 def _guild(interaction: discord.Interaction) -> discord.Guild:

@@ -17,6 +17,7 @@ import discord
 import pytest
 
 from bot.app.client import EpisodeBot
+from bot.app.posting import classify
 from bot.config import Settings
 from bot.daily import schedule
 from bot.daily.clock import ManualClock
@@ -25,7 +26,6 @@ from bot.knowledge import KnowledgeBase
 from bot.runner import running_bot
 from bot.storage import Database
 from bot.storage import daily as store
-from cogs.daily import classify
 from tests.emulator import CommandUnavailableError, Emulator
 from tests.emulator.model import SEND_MESSAGES
 

@@ -7,9 +7,9 @@ import discord
 import pytest
 
 from bot.app import invite
+from bot.app.posting import CHANNEL_PERMISSIONS
 from bot.config import Settings
 from bot.errors import ConfigError
-from cogs.daily import CHANNEL_PERMISSIONS
 
 APP_ID = 1_234_567_890_123_456_789
 
