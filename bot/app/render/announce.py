@@ -10,7 +10,7 @@ import discord
 from bot.announce.service import Status
 from bot.app import limits
 from bot.app.render.common import Reply, embed, episode_link, markdown_url
-from bot.app.render.daily import ChannelOf, takeaways_hint, when
+from bot.app.render.daily import ChannelOf, last_sent_line, takeaways_hint
 from bot.links import format_offset
 from bot.model import EpisodeCard
 from bot.storage import announce as store
@@ -97,13 +97,10 @@ def status_reply(status: Status | None, channel_of: ChannelOf, role: str | None)
         reason = status.settings.paused_reason
         lines.append(f"**Paused:** {reason}. Fix it, then run `/announce set` again to resume.")
     sent = status.last_sent
-    if sent is not None and sent.message_id is not None:
-        channel = channel_of(sent.channel_id)
-        link = channel.get_partial_message(sent.message_id).jump_url
-        moment = dt.datetime.fromtimestamp(sent.claimed_at, dt.UTC)
-        lines.append(f"**Last announcement:** {when(moment)} in {channel.mention} ([open]({link}))")
-    else:
-        lines.append("**Last announcement:** none yet")
+    last = (
+        (sent.channel_id, sent.message_id, sent.claimed_at) if sent and sent.message_id is not None else None
+    )
+    lines.append(last_sent_line("Last announcement", last, channel_of))
     latest = status.latest
     if latest is not None and latest.state != store.SENT:
         detail = f": {latest.error}" if latest.error else ""

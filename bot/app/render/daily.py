@@ -51,6 +51,17 @@ def when(moment: dt.datetime) -> str:
     return f"{discord.utils.format_dt(moment, 'F')} ({discord.utils.format_dt(moment, 'R')})"
 
 
+def last_sent_line(label: str, sent: tuple[int, int, int] | None, channel_of: ChannelOf) -> str:
+    """Return a status line for the last post, (channel id, message id, unix seconds), linked."""
+    if sent is None:
+        return f"**{label}:** none yet"
+    channel_id, message_id, posted_at = sent
+    channel = channel_of(channel_id)
+    link = channel.get_partial_message(message_id).jump_url
+    moment = dt.datetime.fromtimestamp(posted_at, dt.UTC)
+    return f"**{label}:** {when(moment)} in {channel.mention} ([open]({link}))"
+
+
 def schedule_line(schedule: store.Schedule, channel_of: ChannelOf) -> str:
     """Return `#channel every day at 09:00 (Europe/Paris), all shows`."""
     shows = f"only {limits.escape(schedule.show)}" if schedule.show else "all shows"
@@ -75,14 +86,9 @@ def status_reply(status: Status | None, channel_of: ChannelOf) -> str:
         lines.append(f"**Paused:** {reason}. Fix it, then run `/daily set` again to resume.")
     elif status.next_post is not None:
         lines.append(f"**Next post:** {when(status.next_post)}")
-    if status.last_post is not None:
-        post = status.last_post
-        channel = channel_of(post.channel_id)
-        link = channel.get_partial_message(post.message_id).jump_url
-        moment = dt.datetime.fromtimestamp(post.posted_at, dt.UTC)
-        lines.append(f"**Last post:** {when(moment)} in {channel.mention} ([open]({link}))")
-    else:
-        lines.append("**Last post:** none yet")
+    post = status.last_post
+    last = (post.channel_id, post.message_id, post.posted_at) if post is not None else None
+    lines.append(last_sent_line("Last post", last, channel_of))
     latest = status.latest
     if latest is not None and latest.state != store.SENT:
         detail = f": {latest.error}" if latest.error else ""
