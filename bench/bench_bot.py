@@ -198,11 +198,9 @@ async def page_clicks(emu: Emulator, facts: Facts, members: itertools.cycle, arg
     return single, burst
 
 
-async def start_bot(
-    emu: Emulator, data: Path, db: Path, log: IO[bytes], within: float = 120
-) -> asyncio.subprocess.Process:
-    """Start `python -m bot` against the emulator and wait (up to `within` s) for its gateway session."""
-    env = {
+def bot_env(emu: Emulator, data: Path, db: Path, **more: str) -> dict[str, str]:
+    """Return the environment of a `python -m bot` that talks to the emulator (plus `more`)."""
+    return {
         "PATH": os.environ.get("PATH", ""),
         "PYTHONPATH": str(ROOT),
         "DISCORD_TOKEN": emu.token,
@@ -210,9 +208,16 @@ async def start_bot(
         "DATA_DIR": str(data),
         "DATABASE_PATH": str(db),
         "LOG_LEVEL": "WARNING",
+        **more,
     }
+
+
+async def start_bot(
+    emu: Emulator, data: Path, db: Path, log: IO[bytes], within: float = 120
+) -> asyncio.subprocess.Process:
+    """Start `python -m bot` against the emulator and wait (up to `within` s) for its gateway session."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=db.parent, env=env, stdout=log, stderr=log
+        sys.executable, "-m", "bot", cwd=db.parent, env=bot_env(emu, data, db), stdout=log, stderr=log
     )
     async with asyncio.timeout(within):
         while not any(s.ws is not None for s in emu.sessions):

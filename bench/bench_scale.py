@@ -37,7 +37,7 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the emulator lives in tests/, which is not an installed package
 
-from bench.bench_bot import pct, peak_rss_mb  # noqa: E402
+from bench.bench_bot import bot_env, pct, peak_rss_mb  # noqa: E402
 from bench.bench_kb import drop_letter, typo  # noqa: E402
 from bench.realistic import write_competitors  # noqa: E402
 from bench.words import EnglishWords  # noqa: E402
@@ -365,16 +365,7 @@ async def ramp(world: World, sends: dict[str, Callable[..., Any]], args: argpars
 async def start_bot(emu: Emulator, data: Path, db: Path, shards: int, log: IO[bytes]
                     ) -> asyncio.subprocess.Process:  # fmt: skip
     """Start `python -m bot` holding every shard, against the emulator."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": emu.token,
-        "DISCORD_API_BASE_URL": emu.api_url,
-        "DATA_DIR": str(data),
-        "DATABASE_PATH": str(db),
-        "LOG_LEVEL": "WARNING",
-        "SHARD_COUNT": str(shards),
-    }
+    env = bot_env(emu, data, db, SHARD_COUNT=str(shards))
     return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=db.parent, env=env, stdout=log, stderr=log
     )
