@@ -133,6 +133,30 @@ class TextQuery:
             found.append(word in words or any(w.startswith(prefixes) for w in words))
         return found
 
+    def strengths_in(self, words: Set[str], inflected: float) -> list[float]:
+        """Return, per typed word, 1 when `words` hold it, `inflected` when only another form of its stem.
+
+        The word counts as held as typed, as its base form ("pipe" for "piped"), as a plural, or as
+        a correction of a typo; "stocked" for "stock" is only another form. Porter's stems join
+        forms whose meanings part ("stock" and "stocked", "sit" and "sitting"): such a form says
+        less about what the passage is about than the typed word does.
+        """
+        found = []
+        for word, stem, group in zip(self.words, self.stems, self.groups, strict=True):
+            corrected = len(group) > 1 and any(w.startswith(group[1:]) for w in words)
+            if (
+                corrected
+                or word in words
+                or stem in words
+                or (_plural_forms(word) | _plural_forms(stem)) & words
+            ):
+                found.append(1.0)
+            elif len(stem) >= 3 and any(w.startswith(stem) for w in words):
+                found.append(inflected)
+            else:
+                found.append(0.0)
+        return found
+
     def coverage(self, text: str) -> float:
         """Return the share of typed words that appear in `text`, inflected or corrected."""
         if not self.groups:
@@ -153,6 +177,18 @@ class TextQuery:
     def similarity_normalized(self, text: str) -> float:
         """Return 0-100: how closely normalized `text` contains the typed words as a phrase."""
         return fuzz.partial_ratio(" ".join(self.words), text)
+
+
+def _plural_forms(word: str) -> set[str]:
+    """Return the forms a word takes as a plural or a singular ("pump": "pumps"; "cities": "city")."""
+    forms = {word + "s", word + "es"}
+    if word.endswith("s"):
+        forms |= {word[:-1], word[:-2] if word.endswith("es") else word[:-1]}
+    if word.endswith("ies"):
+        forms.add(word[:-3] + "y")
+    if word.endswith("y"):
+        forms.add(word[:-1] + "ies")
+    return forms
 
 
 def plan_query(

@@ -36,6 +36,7 @@ NAMING_FIT, NAMESAKE_FIT, EPISODE_FIT = (
     0.4,
 )  # a passage naming them, by a namesake, in their episode
 TITLE_CREDIT = 0.5  # a question word found only in the passage's episode title
+INFLECTED_EVIDENCE = 0.5  # a word found only as another form of its stem, as evidence
 # A question word a passage lacks counts up to SOFT_CREDIT by its closest word there, from a
 # cosine of SOFT_FROM (unrelated words score about 0 to 0.15) to SOFT_TO ("fast" and "quick": 0.5).
 SOFT_CREDIT, SOFT_FROM, SOFT_TO = 0.7, 0.2, 0.5
@@ -209,7 +210,9 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: st
     if reading.who_is:
         return _describes(row, words, plan, cat)
     query = plan.query
-    hits = query.hits_in(words)
+    # Another form of a word's stem ("stocked" for "stock") ranks a passage as the word does but
+    # is only half the evidence: Porter's stems join forms whose meanings part.
+    hits = query.strengths_in(words, INFLECTED_EVIDENCE)
     heard = query.hits_in(set(normalize_passage(before).split())) if before else [False] * len(hits)
     asked = PROMPT_CREDIT if before and is_question(before) else CONTEXT_CREDIT
     # A word the passage lacks but its episode's title (or a moment's chapter) holds half counts:
@@ -222,7 +225,8 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: st
     # Common words alone ("the next episode") are in passage after passage by chance; they are
     # evidence enough only in the words of the person, or the episode, the question names.
     tied = 1.0 if row.episode_id in reading.episodes else fit
-    held = [1.0 if hit else asked if said else 0.0 for hit, said in zip(hits, heard, strict=True)]
+    said = [asked if heard_it else 0.0 for heard_it in heard]
+    held = [max(hit, before_it) for hit, before_it in zip(hits, said, strict=True)]
     # Words close in meaning are evidence only where the person or episode named vouches for the
     # passage: among thousands of others, some word of any passage is close to some word asked.
     # Elsewhere they only rank the passages that hold the question's own words.
@@ -231,8 +235,11 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: st
     evidence = sum(w * c for w, c in zip(query.weights, meant, strict=True))
     if evidence < EVIDENCE_MIN * (1 - TIED_RELIEF * tied):
         return 0.0
-    if plan.vectors is not None and not vouched:
-        meant = _meant(held, words, plan)
+    ranked = [max(1.0 if hit else 0.0, before_it) for hit, before_it in zip(hits, said, strict=True)]
+    if plan.vectors is not None and (ranked != held or not vouched):
+        meant = _meant(ranked, words, plan)
+    elif ranked != held:
+        meant = ranked
     credit = [max(c, TITLE_CREDIT * titled) for c, titled in zip(meant, title, strict=True)]
     found = sum(w * c for w, c in zip(query.weights, credit, strict=True))
     score = 100.0 * found / sum(query.weights)

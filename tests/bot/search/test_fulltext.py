@@ -147,3 +147,14 @@ def test_a_word_whose_longer_forms_stem_to_it_finds_them():
     assert "deploy" in query.groups[0][1:]
     assert query.hits("requires containerization for safe deployment") == [True, True]
     assert plan_query(["safe"], vocab).groups == (("safe",),)
+
+
+def test_another_form_of_a_words_stem_is_weaker_evidence_than_the_word(vocab):
+    query = plan_query(["stock", "piped", "cities", "recursiv"], vocab)
+    exact = query.strengths_in({"stock", "pipe", "city", "recursive"}, inflected=0.5)
+    plural = query.strengths_in({"stocks", "pipes", "cities", "recursion"}, inflected=0.5)
+    other_forms = query.strengths_in({"stocked", "pipeline", "citys"}, inflected=0.5)
+    assert exact == [1.0, 1.0, 1.0, 1.0]  # the typo "recursiv" is corrected: its correction counts
+    assert plural[:3] == [1.0, 1.0, 1.0]
+    assert other_forms == [0.5, 0.5, 0.0, 0.0]
+    assert query.hits_in({"stocked", "pipeline"})[:2] == [True, True]  # still found, and ranked as found
