@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import sqlite3
 import threading
@@ -274,6 +275,13 @@ class Stemmer:
         return terms if len(terms) == len(words) else list(words)
 
 
+@functools.cache
+def shared_stemmer() -> Stemmer:
+    """Return the process's stemmer: one per vocabulary left an SQLite connection per reload to the
+    garbage collector (its statement cache forms reference cycles), which a frozen heap never frees."""
+    return Stemmer()
+
+
 class Vocabulary:
     """Hold the index's terms with how many passages use each, to correct typos and spot common words."""
 
@@ -294,7 +302,7 @@ class Vocabulary:
         self.typos = yield from TypoIndex.built(t for t in self.docs if len(t) >= 3 and not t.isdigit())
         # Matching a word found in more passages than this means ranking thousands of rows.
         self.common_docs = max(COMMON_MIN_DOCS, int(total * COMMON_SHARE))
-        self.stemmer = Stemmer()
+        self.stemmer = shared_stemmer()
 
     def corrections(self, word: str, stem: str, limit: int = 3) -> tuple[str, ...]:
         """Return up to `limit` index terms within about one typo of a word that is no word at all."""
