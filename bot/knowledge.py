@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import logging
 import random
@@ -18,6 +19,7 @@ from bot.examples import Examples, build_examples
 from bot.ingest.feeds import FeedSources
 from bot.ingest.run import ingest
 from bot.model import (
+    CatalogueChanges,
     ChapterItem,
     EpisodeCard,
     EpisodeRef,
@@ -57,6 +59,7 @@ PROBE_COST = 100  # index entries walked in the time one quote is checked agains
 EPISODE_PROBE_LIMIT = 20_000  # index entries worth walking before checking an episode's moments one by one
 
 
+WORN_TITLES = 1000  # removed titles the titles index keeps unreachable before a rebuild drops them
 LAST_INGEST_KEY = "last_ingest"  # bot_state: what the last ingest by any process did (`doctor` shows it)
 RECORDED_FAILURES = 20
 
@@ -95,9 +98,34 @@ class Snapshot:
         """Index the catalogue's rows, a few at a time (see bot.slices)."""
         episodes = yield from rows.read_episodes()
         people = yield from rows.read_people()
-        cat = yield from Catalogue.built(episodes, people, rows.links)
+        cat = yield from Catalogue.built(episodes, people, rows.links, rows.quotes)
         vocab = yield from Vocabulary.built(rows.terms, rows.passages)
         return cls(rows.generation, cat, vocab)
+
+    def updated(self, delta: stored.CatalogueDelta) -> Steps[Snapshot]:
+        """Return this view with the changes of one ingest applied, this one unchanged (see bot.slices)."""
+        episodes = yield from delta.read_episodes()
+        cat = yield from self.cat.updated(
+            delta.keys,
+            episodes,
+            people=delta.person_rows,
+            person_aliases=delta.person_aliases,
+            links=delta.links,
+            quotes=delta.quotes,
+        )
+        vocab = yield from self.vocab.updated(delta.terms, delta.passages)
+        return Snapshot(delta.generation, cat, vocab)
+
+    def updatable(self, changes: CatalogueChanges | None) -> bool:
+        """Tell whether `changes` lead from this view to the next: else it is read and built anew."""
+        # Removed titles stay in the titles index, unreachable, until a rebuild drops them.
+        worn = self.cat.titles.dead > max(WORN_TITLES, len(self.cat.episodes) // 4)
+        return (
+            changes is not None
+            and self.generation > 0
+            and changes.generation == self.generation + 1
+            and not worn
+        )
 
 
 class KnowledgeBase:
@@ -144,8 +172,12 @@ class KnowledgeBase:
         async with self._reload_lock:
             await self._reload()
 
-    async def sync(self) -> bool:
-        """Reload when an ingest (by any process) finished since the last load; tell whether it did."""
+    async def sync(self, changes: CatalogueChanges | None = None) -> bool:
+        """Reload when an ingest (by any process) finished since the last load; tell whether it did.
+
+        `changes`: what the ingest that just finished changed (from its report), so that only
+        what it touched is read and indexed again when it was the only one.
+        """
         async with self._reload_lock:
             # PRAGMA data_version is a cheap first test: it moves only when another connection
             # committed, including this process's ingest and daily ledger writes of other processes.
@@ -155,15 +187,22 @@ class KnowledgeBase:
             self._data_version = version
             if self._loaded and await stored.generation(self.db.conn) == self._snap.generation:
                 return False
-            await self._reload()
+            await self._reload(changes)
             return True
 
-    async def _reload(self) -> None:
+    async def _reload(self, changes: CatalogueChanges | None = None) -> None:
         # Read in a worker thread on a connection of its own (SQLite lets other threads run
         # meanwhile), then built on the event loop a slice at a time, between commands: a thread
         # building it would hold the interpreter lock and make every command wait in turn.
-        rows = await self.db.read_in_thread(stored.read_catalogue)
-        self._snap = await run_sliced(Snapshot.built(rows))
+        snap = self._snap
+        if self._loaded and changes is not None and snap.updatable(changes):
+            rows = await self.db.read_in_thread(functools.partial(stored.read_changes, changes=changes))
+        else:
+            rows = await self.db.read_in_thread(stored.read_catalogue)
+        if isinstance(rows, stored.CatalogueDelta):
+            self._snap = await run_sliced(snap.updated(rows))
+        else:
+            self._snap = await run_sliced(Snapshot.built(rows))
         await (self._words or asyncio.to_thread(english_words))  # once per process, before any question
         if self._semantic and self._vectors is None:
             self._vectors = await asyncio.to_thread(word_vectors)
@@ -177,7 +216,7 @@ class KnowledgeBase:
             self._words = asyncio.ensure_future(asyncio.to_thread(english_words))
         before = self._snap
         report = await ingest(self.db, paths, feeds=feeds)
-        await self.sync()
+        await self.sync(report.changes)
         if self._snap is not before:
             # Warned once per process for pairs already there, then only for pairs the data just made.
             new = lookalikes(self._snap.cat) - (lookalikes(before.cat) if before.generation else set())

@@ -261,6 +261,19 @@ class Passage:
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogueChanges:
+    """Say exactly what one ingest changed, so a reader updates its in-memory catalogue in place.
+
+    Given only when this ingest alone changed the data since the generation before `generation`
+    and touched few episodes; otherwise readers rebuild from everything stored.
+    """
+
+    generation: int  # the ingest count this ingest's end set (see bot.storage.episodes.finish_ingest)
+    keys: tuple[str, ...]  # episodes written or removed
+    terms: tuple[tuple[str, int], ...]  # full-text index terms, each with its change in passage count
+
+
+@dataclass(frozen=True, slots=True)
 class IngestReport:
     """Say what an ingest run did, file by file."""
 
@@ -270,6 +283,7 @@ class IngestReport:
     failed: tuple[str, ...] = field(default=())  # one line each: "path:line: what was expected"
     warnings: tuple[str, ...] = ()
     ignored: tuple[str, ...] = ()  # files of a type ingest does not read (notes.md), each once
+    changes: CatalogueChanges | None = None  # None: unknown, or nothing changed
 
     @property
     def ok(self) -> bool:

@@ -137,7 +137,7 @@ async def _ingest_elsewhere(
     except (OSError, NotImplementedError) as exc:  # no processes here (a sandbox, another event loop)
         log.warning("cannot ingest in a process of its own (%s); ingesting in this one", exc)
         return await _ingest_here(kb, settings)
-    await kb.sync()
+    await kb.sync(outcome[0].changes)
     return outcome
 
 

@@ -12,6 +12,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.ingest.changes import ChangeLog, EpisodeChange
 from bot.ingest.feeds import FeedSources, attach_feeds, is_feed_list
 from bot.ingest.files import SourceFiles, Walk, file_kind, positively_gone, walk
 from bot.ingest.read import (
@@ -82,6 +83,8 @@ class _Outcome:
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     reread: list[Prepared] = field(default_factory=list)  # stored meanwhile by another process
+    changes: list[EpisodeChange] = field(default_factory=list)
+    token: str | None = None  # the relink note written
 
 
 @dataclass
@@ -96,10 +99,13 @@ class _Run:
     warnings: list[str] = field(default_factory=list)
     walk: Walk = field(default_factory=lambda: Walk([], set(), set(), []))
     alone: list[Path] = field(default_factory=list)  # transcripts or chapters with no episode beside them
+    log: ChangeLog = field(default_factory=ChangeLog)
 
     async def run(self, session: BulkSession) -> IngestReport:
         """Load everything under the paths and report what happened."""
         stored = await session.read(load_fingerprints)
+        if await session.read(relink_token) is not None:
+            self.log.unknown()  # another run is writing, or died before its end: its changes are not ours
         todo = await session.run(self._sources, stored, session)
         to_read = await session.run(self._quick_checks, todo, stored, session)
         batches = _batches(prepare_all(to_read, self.workers, stop=session.stop))
@@ -111,18 +117,24 @@ class _Run:
         gone = deque(await session.run(self._gone, stored, {files.key for files in todo}))
         while gone:  # in short transactions too: removing an episode deletes all its text
             await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
-            deleted = await session.write(functools.partial(_remove, gone, stored, session))
-            self.removed += [shown_path(stored[key].source) for key in deleted]
+            outcome = await session.write(functools.partial(_remove, gone, stored, session))
+            self.removed += [shown_path(stored[change.key].source) for change in outcome.changes]
+            self.log.committed(outcome.changes, outcome.token)
         changed = bool(self.loaded or self.removed)
+        generation = None
         if changed or await session.read(relink_token) is not None:  # or a run died before relinking
-            await _relink(session)
+            generation = await _relink(session, self.log)
         if self.alone:
             self._report_alone(await session.read(linked_paths))
         # Names and data are shown escaped: a newline or a terminal escape in a file name or a
         # quote must not forge a line of the report or the log.
         lines = (self.loaded, self.unchanged, self.removed, self.failed, self.warnings)
-        ignored = [shown_path(path) for path in self.walk.ignored]
-        return IngestReport(*(tuple(printable(line) for line in kind) for kind in (*lines, ignored)))
+        paths = [shown_path(path) for path in self.walk.ignored]
+        loaded, unchanged, removed, failed, warnings, ignored = (
+            tuple(printable(line) for line in kind) for kind in (*lines, paths)
+        )
+        changes = await session.run(self.log.changes, generation)
+        return IngestReport(loaded, unchanged, removed, failed, warnings, ignored, changes)
 
     def _sources(self, stored: dict[str, Fingerprint], session: BulkSession) -> list[SourceFiles]:
         """Return every episode's files, reporting unreadable paths and reused file names."""
@@ -189,6 +201,7 @@ class _Run:
             self.unchanged += outcome.unchanged
             self.failed += outcome.failed
             self.warnings += outcome.warnings
+            self.log.committed(outcome.changes, outcome.token)
             if outcome.reread:  # parsed again outside the transaction, written in a later one
                 pending.extend(await session.run(_prepare_again, outcome.reread))
 
@@ -214,28 +227,34 @@ class _Run:
         return gone
 
 
-async def _relink(session: BulkSession) -> None:
-    """Link related titles to the episodes now present, a range of episodes per transaction."""
+async def _relink(session: BulkSession, log: ChangeLog) -> int:
+    """Link related titles to the episodes now present, a range of episodes per transaction.
+
+    Return the generation the end of the ingest set.
+    """
     token = await session.read(relink_token)
+    if token != log.token:
+        log.unknown()  # another writer changed episodes after this run's last change
     for first, last in await session.read(functools.partial(episode_id_ranges, size=RELINK_EPISODES)):
         await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
         await session.write(functools.partial(relink, first=first, last=last))
-    await session.write(functools.partial(finish_ingest, token=token))
+    return await session.write(functools.partial(finish_ingest, token=token))
 
 
 def _remove(
     gone: deque[str], stored: dict[str, Fingerprint], session: BulkSession, conn: sqlite3.Connection
-) -> list[str]:
-    """Delete gone episodes for about WRITE_SLICE_S (at least one); return the keys deleted."""
+) -> _Outcome:
+    """Delete gone episodes for about WRITE_SLICE_S (at least one); return them as changes."""
     # Only if still stored from the same file: another process may have loaded it since.
-    started, removed = time.monotonic(), list[str]()
-    while gone and (not removed or time.monotonic() - started < WRITE_SLICE_S):
+    started, outcome, dropped = time.monotonic(), _Outcome(), dict[str, list[str]]()
+    while gone and (not outcome.changes or time.monotonic() - started < WRITE_SLICE_S):
         session.check()
         key = gone.popleft()
-        removed += delete_episodes(conn, [(key, stored[key].source)])
-    if removed:
-        mark_relink(conn)
-    return removed
+        for deleted in delete_episodes(conn, [(key, stored[key].source)], dropped):
+            outcome.changes.append(EpisodeChange(deleted, dropped=dropped.pop(deleted)))
+    if outcome.changes:
+        outcome.token = mark_relink(conn)
+    return outcome
 
 
 def _alone(path: Path) -> str:
@@ -265,7 +284,7 @@ class _Slice:
             self._store(pending.popleft())
         self.writer.index(self.to_index)  # one index merge per transaction, not one per episode
         if self.outcome.loaded:
-            mark_relink(self.conn)
+            self.outcome.token = mark_relink(self.conn)
         return self.outcome
 
     def _store(self, item: Prepared) -> None:
@@ -291,6 +310,7 @@ class _Slice:
     def _write(self, item: Prepared, rows: EpisodeRows, *, new: bool) -> bool:
         conn = self.conn
         conn.execute("SAVEPOINT episode")
+        self.writer.dropped = []
         try:
             texts = self.writer.write(rows, item.source, item.stamp, item.digest, new=new)
         except sqlite3.Error as err:
@@ -303,6 +323,8 @@ class _Slice:
             return False
         conn.execute("RELEASE episode")
         self.to_index += texts
+        added = [text for _, text, _ in texts]
+        self.outcome.changes.append(EpisodeChange(item.key, added, self.writer.dropped))
         return True
 
     def _still_there(self, source: str) -> bool:

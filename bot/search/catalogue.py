@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.errors import NotFoundError
 from bot.model import EpisodeRef, Person
 from bot.search.fulltext import STOPWORDS, content_words
 from bot.search.names import NameIndex
 from bot.slices import EVERY, Steps, drain
+from bot.storage.catalogue import people_rows
 from bot.storage.queries import EpisodeRow, PersonRow
 from bot.text import normalize
 
@@ -22,6 +24,7 @@ AUTOCOMPLETE_CUTOFF = 60.0
 EPISODE_REFERENCE = re.compile(r"episode:(\d+)")  # EpisodeRef.reference
 PERSON_REFERENCE = re.compile(r"person:(\d+)")  # Person.reference
 NUMBER_DIGITS = 9  # an episode number has at most this many digits; more belong to the prefix
+T = TypeVar("T")
 _NUMBER_WORDS = frozenset({"ep", "episode", "no", "number", "nr", "num"})
 
 
@@ -44,58 +47,142 @@ class Catalogue:
     prominence: dict[int, int] = field(default_factory=dict)  # person id -> quotes plus episodes
     titles: NameIndex = field(default_factory=lambda: NameIndex((), {}))
     names: NameIndex = field(default_factory=lambda: NameIndex((), {}))
+    # What an update needs from the catalogue it starts from (see updated()).
+    rows: dict[int, EpisodeRow] = field(default_factory=dict)
+    episode_quotes: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)  # (person, quotes)
+    person_rows: tuple[PersonRow, ...] = ()
+    title_priority: dict[int, int] = field(default_factory=dict)  # episode id -> -(rank in latest)
 
     @classmethod
     def build(
-        cls, episodes: Sequence[EpisodeRow], people: Sequence[PersonRow], links: Iterable[tuple[int, int]]
+        cls,
+        episodes: Sequence[EpisodeRow],
+        people: Sequence[PersonRow],
+        links: Iterable[tuple[int, int]],
+        quotes: Iterable[tuple[int, int, int]] = (),
     ) -> Catalogue:
         """Index episodes, people and who appears where."""
-        return drain(cls.built(episodes, people, links))
+        return drain(cls.built(episodes, people, links, quotes))
 
     @classmethod
     def built(
-        cls, episodes: Sequence[EpisodeRow], people: Sequence[PersonRow], links: Iterable[tuple[int, int]]
+        cls,
+        episodes: Sequence[EpisodeRow],
+        people: Sequence[PersonRow],
+        links: Iterable[tuple[int, int]],
+        quotes: Iterable[tuple[int, int, int]] = (),
     ) -> Steps[Catalogue]:
         """Index episodes, people and who appears where, a few at a time (see bot.slices)."""
         cat = cls()
-        for n, row in enumerate(episodes, 1):
-            ref = EpisodeRef(
-                row.id, row.key, row.title, row.show, row.number, row.url, row.published, row.audio_url
-            )
-            cat.episodes[row.id] = ref
-            cat.by_key[row.key.casefold()] = row.id
-            if row.number is not None:
-                cat.by_number.setdefault(row.number, []).append(row.id)
-            cat.recency[row.id] = _recency(row)
-            if not n % EVERY:
-                yield
-        cat.latest = sorted(cat.episodes, key=cat.recency.__getitem__, reverse=True)
-        recency = {episode_id: -rank for rank, episode_id in enumerate(cat.latest)}
-        cat.latest_rank = {episode_id: len(cat.latest) - rank for rank, episode_id in enumerate(cat.latest)}
-        yield
-        cat.titles = yield from NameIndex.built(((row.id, _title_names(row)) for row in episodes), recency)
-        yield from cat._add_people(people)
-        weight = {person.id: person.quotes + person.episodes for person in people}
-        entries = ((person.id, (person.name, *person.aliases)) for person in people)
-        cat.names = yield from NameIndex.built(entries, weight)
+        yield from cat._add_episodes(episodes, {})
+        entries = ((row.id, _title_names(row)) for row in episodes)
+        cat.titles = yield from NameIndex.built(entries, cat.title_priority)
+        yield from cat._add_people(people, None)
         grouped: dict[int, set[int]] = {}
         for n, (episode_id, person_id) in enumerate(links, 1):
             grouped.setdefault(episode_id, set()).add(person_id)
             if not n % (8 * EVERY):
                 yield
         cat.episode_people = {k: frozenset(v) for k, v in grouped.items()}
+        cat.episode_quotes = _by_episode(quotes)
         return cat
 
-    def _add_people(self, people: Sequence[PersonRow]) -> Steps[None]:
-        for n, person in enumerate(people, 1):
-            self.people[person.id] = Person(person.id, person.name)
-            self.quote_counts[person.id] = person.quotes
-            self.prominence[person.id] = person.quotes + person.episodes
-            for name in (person.name, *person.aliases):
-                for word in normalize(name).split():
-                    self.name_words.setdefault(word, set()).add(person.id)
+    def updated(
+        self,
+        keys: Collection[str],
+        episodes: Sequence[EpisodeRow],
+        *,
+        people: Sequence[tuple[int, str]],
+        person_aliases: Sequence[tuple[int, str]],
+        links: Iterable[tuple[int, int]],
+        quotes: Iterable[tuple[int, int, int]],
+    ) -> Steps[Catalogue]:
+        """Return this catalogue with the episodes of `keys` replaced by `episodes` (those still stored).
+
+        `links` and `quotes` are those of `episodes`; `people` and their aliases are everyone's.
+        Only what those episodes touch is indexed again; the rest is shared with this catalogue,
+        which stays as it is.
+        """
+        stale = {i for i, ref in self.episodes.items() if ref.key in keys} | {row.id for row in episodes}
+        rows = [row for i, row in self.rows.items() if i not in stale] + list(episodes)
+        rows.sort(key=lambda row: row.id)
+        yield
+        cat = Catalogue()
+        yield from cat._add_episodes(rows, {i: ref for i, ref in self.episodes.items() if i not in stale})
+        entries = ((row.id, _title_names(row)) for row in episodes)
+        cat.titles = yield from self.titles.updated(stale & self.episodes.keys(), entries, cat.title_priority)
+        grouped: dict[int, set[int]] = {}
+        for episode_id, person_id in links:
+            grouped.setdefault(episode_id, set()).add(person_id)
+        kept = yield from _without(self.episode_people, stale)
+        cat.episode_people = kept | {k: frozenset(v) for k, v in grouped.items()}
+        kept_quotes = yield from _without(self.episode_quotes, stale)
+        cat.episode_quotes = kept_quotes | _by_episode(quotes)
+        # Counted again from every episode, as a full build does: the same sums whatever changed.
+        quoted: dict[int, int] = {}
+        for n, pairs in enumerate(cat.episode_quotes.values(), 1):
+            for person_id, count in pairs:
+                quoted[person_id] = quoted.get(person_id, 0) + count
+            if not n % (8 * EVERY):
+                yield
+        appearances: dict[int, int] = {}
+        for n, ids in enumerate(cat.episode_people.values(), 1):
+            for person_id in ids:
+                appearances[person_id] = appearances.get(person_id, 0) + 1
+            if not n % (4 * EVERY):
+                yield
+        everyone = yield from people_rows(list(people), list(person_aliases), quoted, appearances)
+        yield from cat._add_people(everyone, self)
+        return cat
+
+    def _add_episodes(self, episodes: Sequence[EpisodeRow], refs: dict[int, EpisodeRef]) -> Steps[None]:
+        """Index `episodes` by key, number and recency, reusing the references in `refs`."""
+        for n, row in enumerate(episodes, 1):
+            ref = refs.get(row.id) or EpisodeRef(
+                row.id, row.key, row.title, row.show, row.number, row.url, row.published, row.audio_url
+            )
+            self.rows[row.id] = row
+            self.episodes[row.id] = ref
+            self.by_key[row.key.casefold()] = row.id
+            if row.number is not None:
+                self.by_number.setdefault(row.number, []).append(row.id)
+            self.recency[row.id] = _recency(row)
             if not n % EVERY:
                 yield
+        self.latest = sorted(self.episodes, key=self.recency.__getitem__, reverse=True)
+        yield
+        self.latest_rank = {
+            episode_id: len(self.latest) - rank for rank, episode_id in enumerate(self.latest)
+        }
+        self.title_priority = {episode_id: -rank for rank, episode_id in enumerate(self.latest)}
+        yield
+
+    def _add_people(self, people: Sequence[PersonRow], previous: Catalogue | None) -> Steps[None]:
+        """Index `people`; the names index of `previous` is kept when nobody's names changed."""
+        self.person_rows = tuple(people)
+        same = previous is not None and _names_of(previous.person_rows) == _names_of(self.person_rows)
+        for n, person in enumerate(people, 1):
+            known = previous.people.get(person.id) if previous is not None else None
+            self.people[person.id] = (
+                known if known and known.name == person.name else Person(person.id, person.name)
+            )
+            self.quote_counts[person.id] = person.quotes
+            self.prominence[person.id] = person.quotes + person.episodes
+            if not n % EVERY:
+                yield
+        if same:
+            assert previous is not None  # noqa: S101 (same implies it)
+            self.name_words = previous.name_words
+            self.names = previous.names.reprioritized(self.prominence)
+        else:
+            for n, person in enumerate(people, 1):
+                for name in (person.name, *person.aliases):
+                    for word in normalize(name).split():
+                        self.name_words.setdefault(word, set()).add(person.id)
+                if not n % EVERY:
+                    yield
+            entries = ((person.id, (person.name, *person.aliases)) for person in people)
+            self.names = yield from NameIndex.built(entries, self.prominence)
         self.most_quoted = sorted(self.people, key=lambda i: -self.quote_counts[i])
 
     def resolve_episode(self, text: str | None) -> EpisodeRef:
@@ -213,6 +300,29 @@ def _recency(row: EpisodeRow) -> tuple[float, int, int]:
     else:
         moment = float("-inf")
     return (moment, row.number or 0, row.id)
+
+
+def _without(mapping: dict[int, T], stale: Collection[int]) -> Steps[dict[int, T]]:
+    """Return a copy of `mapping` without the keys in `stale`, a few thousand keys at a time."""
+    kept: dict[int, T] = {}
+    for n, (key, value) in enumerate(mapping.items(), 1):
+        if key not in stale:
+            kept[key] = value
+        if not n % (32 * EVERY):
+            yield
+    return kept
+
+
+def _names_of(people: Sequence[PersonRow]) -> list[tuple[int, str, tuple[str, ...]]]:
+    return [(person.id, person.name, person.aliases) for person in people]
+
+
+def _by_episode(quotes: Iterable[tuple[int, int, int]]) -> dict[int, tuple[tuple[int, int], ...]]:
+    """Return (person, quotes) pairs by episode."""
+    grouped: dict[int, list[tuple[int, int]]] = {}
+    for episode_id, person_id, count in quotes:
+        grouped.setdefault(episode_id, []).append((person_id, count))
+    return {episode_id: tuple(sorted(pairs)) for episode_id, pairs in grouped.items()}
 
 
 def _title_names(row: EpisodeRow) -> list[str]:

@@ -275,6 +275,23 @@ class Stemmer:
         return terms if len(terms) == len(words) else list(words)
 
 
+def term_docs(texts: Iterable[str]) -> dict[str, int]:
+    """Return each index term of `texts` with how many of them hold it, tokenized as the index does."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZER}')")
+        conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'row')")
+        conn.executemany("INSERT INTO t(x) VALUES (?)", ((text,) for text in texts))
+        return dict(conn.execute("SELECT term, doc FROM v"))
+    finally:
+        conn.close()
+
+
+def _correctable(terms: Iterable[str]) -> list[str]:
+    """Return the terms a typo may be corrected into: words, not numbers or two-letter terms ("ai")."""
+    return [t for t in terms if len(t) >= 3 and not t.isdigit()]
+
+
 @functools.cache
 def shared_stemmer() -> Stemmer:
     """Return the process's stemmer: one per vocabulary left an SQLite connection per reload to the
@@ -297,12 +314,37 @@ class Vocabulary:
 
     def _fill(self, terms: Iterable[tuple[str, int]], total: int) -> Steps[None]:
         self.docs = dict(terms)
+        self.typos = yield from TypoIndex.built(_correctable(self.docs))
+        self._finish(total)
+
+    def _finish(self, total: int) -> None:
         self.total = total
-        # Corrections are words: numbers and two-letter terms ("ai", "sf") are never proposed.
-        self.typos = yield from TypoIndex.built(t for t in self.docs if len(t) >= 3 and not t.isdigit())
         # Matching a word found in more passages than this means ranking thousands of rows.
         self.common_docs = max(COMMON_MIN_DOCS, int(total * COMMON_SHARE))
         self.stemmer = shared_stemmer()
+
+    def updated(self, changes: Iterable[tuple[str, int]], total: int) -> Steps[Vocabulary]:
+        """Return this vocabulary with each term's passage count changed by the given amount.
+
+        This one stays as it is; its typo index's tables are shared (see TypoIndex.updated).
+        """
+        vocabulary = Vocabulary.__new__(Vocabulary)
+        vocabulary.docs = docs = dict(self.docs)
+        yield
+        added, removed = [], []
+        for term, change in changes:
+            before = docs.get(term, 0)
+            after = before + change
+            if after > 0:
+                docs[term] = after
+                if not before:
+                    added.append(term)
+            elif before:
+                del docs[term]
+                removed.append(term)
+        vocabulary.typos = yield from self.typos.updated(_correctable(added), _correctable(removed))
+        vocabulary._finish(total)
+        return vocabulary
 
     def corrections(self, word: str, stem: str, limit: int = 3) -> tuple[str, ...]:
         """Return up to `limit` index terms within about one typo of a word that is no word at all."""

@@ -14,6 +14,11 @@ Entries = Iterable[tuple[int, Sequence[str]]]  # entry id, its names
 MAX_EXPANSION = 2000  # names one typed word may match before weaker matches are dropped
 
 
+def _typo_words(words: Iterable[str]) -> list[str]:
+    """Return the words a typo may stand for: at least four letters, not a number."""
+    return [w for w in words if len(w) >= 4 and not w.isdigit()]
+
+
 class NameIndex:
     """Find entries by words typed in any order, tolerating prefixes, typos, case and accents."""
 
@@ -37,14 +42,86 @@ class NameIndex:
             if not count % EVERY:
                 yield
         self._vocab = sorted(self._postings)
-        self._typos = yield from TypoIndex.built(w for w in self._vocab if len(w) >= 4 and not w.isdigit())
+        self._typos = yield from TypoIndex.built(_typo_words(self._vocab))
         self._priority = priority
+        self._dead = 0
 
     def _add(self, entry_id: int, words: tuple[str, ...]) -> None:
         index = len(self._names)
         self._names.append((entry_id, words))
         for word in dict.fromkeys(words):
             self._postings.setdefault(word, []).append(index)
+
+    def updated(
+        self, removed: Collection[int], entries: Entries, priority: Mapping[int, float]
+    ) -> Steps[NameIndex]:
+        """Return an index without the `removed` entries and with `entries` added, this one unchanged.
+
+        The lists and tables are shared where nothing changed and copied where something did; a
+        removed entry's names stay behind unreachable (no posting names them) until a rebuild.
+        """
+        index = NameIndex.__new__(NameIndex)
+        index._names = list(self._names)
+        index._postings = postings = dict(self._postings)
+        index._dead = self._dead
+        copied: set[str] = set()  # words whose posting list is this index's own
+        if removed:
+            yield from index._remove(removed, copied)
+        for count, (entry_id, names) in enumerate(entries, 1):
+            for name in dict.fromkeys(normalize(n) for n in names):
+                if name:
+                    words = tuple(name.split())
+                    for word in dict.fromkeys(words):
+                        if word in postings and word not in copied:
+                            postings[word] = list(postings[word])
+                        copied.add(word)
+                    index._add(entry_id, words)
+            if not count % EVERY:
+                yield
+        before, after = set(self._vocab), set(postings)
+        index._vocab = self._vocab if before == after else sorted(after)
+        typo_words = _typo_words
+        index._typos = yield from self._typos.updated(typo_words(after - before), typo_words(before - after))
+        index._priority = priority
+        return index
+
+    def _remove(self, removed: Collection[int], copied: set[str]) -> Steps[None]:
+        """Take the names of `removed` entries out of the postings (copied first); they stay unreachable."""
+        postings = self._postings
+        for position, (entry_id, words) in enumerate(self._names):
+            if entry_id in removed and words:
+                for word in dict.fromkeys(words):
+                    kept = [i for i in postings[word] if i != position]
+                    if kept:
+                        postings[word] = kept
+                        copied.add(word)
+                    else:
+                        del postings[word]
+                self._names[position] = (entry_id, ())
+                self._dead += 1
+            if not position % (8 * EVERY):
+                yield
+
+    def reprioritized(self, priority: Mapping[int, float]) -> NameIndex:
+        """Return this index ranking ties by `priority` instead, sharing everything else."""
+        index = NameIndex.__new__(NameIndex)
+        index.__dict__.update(self.__dict__)
+        index._priority = priority
+        return index
+
+    @property
+    def dead(self) -> int:
+        """Return how many removed names are still kept unreachable (a rebuild drops them)."""
+        return self._dead
+
+    def contents(self) -> dict[int, list[tuple[str, ...]]]:
+        """Return each entry's reachable names, sorted: what two indexes must agree on to be the same."""
+        found: dict[int, list[tuple[str, ...]]] = {}
+        reachable = {i for ids in self._postings.values() for i in ids}
+        for position in sorted(reachable):
+            entry_id, words = self._names[position]
+            found.setdefault(entry_id, []).append(words)
+        return {entry_id: sorted(names) for entry_id, names in found.items()}
 
     def exact(self, text: str) -> list[int]:
         """Return the entries with a name that normalizes to exactly `text`."""

@@ -18,6 +18,7 @@ ENGLISH_MIN_ZIPF = 2.5
 _LONG = 7  # from this length a typed word may hold two typos
 PASSAGE_WORDS = 20
 RAREST = 1e-5  # a word rarer than English's list: in one passage in 100,000
+UPDATE_MIN = 2000  # terms an updated index may differ by from the tables it shares before it is rebuilt
 
 
 @functools.cache
@@ -66,6 +67,9 @@ class TypoIndex:
     A word and a term one typo apart (a letter dropped, added, changed, or two swapped) share a
     deletion, so a lookup reads a few dictionary entries whatever the vocabulary's size, instead
     of comparing the word with every term.
+
+    An updated index shares its predecessor's tables and keeps the difference beside them (terms
+    added, terms removed), so a reload that changed a few terms copies nothing large.
     """
 
     def __init__(self, terms: Iterable[str]) -> None:
@@ -81,6 +85,9 @@ class TypoIndex:
     def _fill(self, terms: Iterable[str]) -> Steps[None]:
         self._terms: set[str] = set()
         self._by_delete: dict[str, list[str]] = {}
+        self._added: set[str] = set()  # terms not in _terms
+        self._added_by_delete: dict[str, list[str]] = {}
+        self._removed: set[str] = set()  # terms of _terms no longer held
         by_delete = self._by_delete
         for n, term in enumerate(terms, 1):
             self._terms.add(term)
@@ -89,8 +96,41 @@ class TypoIndex:
             if not n % EVERY:
                 yield
 
+    def updated(self, added: Iterable[str], removed: Iterable[str]) -> Steps[TypoIndex]:
+        """Return an index holding these terms plus `added` minus `removed`, this one unchanged.
+
+        Rebuilt whole once the differences outgrow a tenth of the shared tables.
+        """
+        extra, gone = set(self._added), set(self._removed)
+        for term in removed:
+            if term in extra:
+                extra.discard(term)
+            elif term in self._terms:
+                gone.add(term)
+        for term in added:
+            if term in gone:
+                gone.discard(term)
+            elif term not in self._terms:
+                extra.add(term)
+        if len(extra) + len(gone) > max(UPDATE_MIN, len(self._terms) // 10):
+            return (yield from TypoIndex.built(sorted((self._terms - gone) | extra)))
+        index = TypoIndex.__new__(TypoIndex)
+        index._terms, index._by_delete = self._terms, self._by_delete
+        index._added, index._removed = extra, gone
+        index._added_by_delete = {}
+        for n, term in enumerate(extra, 1):
+            for variant in _deletes(term):
+                index._added_by_delete.setdefault(variant, []).append(term)
+            if not n % EVERY:
+                yield
+        return index
+
+    def terms(self) -> set[str]:
+        """Return every term the index holds."""
+        return (self._terms - self._removed) | self._added
+
     def __len__(self) -> int:
-        return len(self._terms)
+        return len(self._terms) - len(self._removed) + len(self._added)
 
     def matches(self, word: str, limit: int, score_cutoff: float | None = None) -> list[tuple[str, float]]:
         """Return up to `limit` (term, fuzz.ratio) best first, for terms about one typo from `word`."""
@@ -98,11 +138,16 @@ class TypoIndex:
         if len(word) >= _LONG:
             variants |= {d for v in list(variants) for d in _deletes(v)}
         found: set[str] = set()
-        by_delete, terms = self._by_delete, self._terms
+        by_delete, terms, added = self._by_delete, self._terms, self._added
         for variant in variants:
-            if variant in terms:
+            if variant in terms or variant in added:
                 found.add(variant)
             found.update(by_delete.get(variant, ()))
+        if added:
+            for variant in variants:
+                found.update(self._added_by_delete.get(variant, ()))
+        if self._removed:
+            found -= self._removed
         least = cutoff(word) if score_cutoff is None else score_cutoff
         scored = [(term, fuzz.ratio(word, term)) for term in found]
         scored = [(term, score) for term, score in scored if score >= least]

@@ -177,15 +177,27 @@ def update_stamp(conn: sqlite3.Connection, key: str, source: str, stamp: str) ->
     conn.execute("UPDATE episodes SET source = ?, stamp = ? WHERE key = ?", (source, stamp, key))
 
 
-def delete_episodes(conn: sqlite3.Connection, episodes: Iterable[tuple[str, str]]) -> list[str]:
+def delete_episodes(
+    conn: sqlite3.Connection,
+    episodes: Iterable[tuple[str, str]],
+    dropped: dict[str, list[str]] | None = None,
+) -> list[str]:
     """Delete episodes by (key, source) when still stored from that source; return the keys deleted.
 
-    Their text, people links and lists go with them.
+    Their text, people links and lists go with them; with `dropped`, the texts leaving the
+    full-text indexes are noted there by key.
     """
     deleted = []
     for key, source in episodes:
+        texts = [] if dropped is None else conn.execute(
+            "SELECT s.text FROM segments s JOIN episodes e ON e.id = s.episode_id "
+            "WHERE e.key = ? AND e.source = ?",
+            (key, source),
+        ).fetchall()  # fmt: skip
         if conn.execute("DELETE FROM episodes WHERE key = ? AND source = ?", (key, source)).rowcount:
             deleted.append(key)
+            if dropped is not None:
+                dropped[key] = [text for (text,) in texts]
     return deleted
 
 
@@ -213,6 +225,9 @@ class EpisodeWriter:
         self._shows: dict[str, int] = {}
         self._norms: dict[str, str] = {}  # pure, so kept across transactions
         self._next_segment: int | None = None
+        # When a list: the texts the last write() dropped from the full-text indexes (a reader
+        # updating its vocabulary needs them; see bot.ingest.changes).
+        self.dropped: list[str] | None = None
 
     def forget_ids(self) -> None:
         """Drop cached ids; call when a transaction begins or rolls back, which may change them."""
@@ -314,9 +329,11 @@ class EpisodeWriter:
                 moves.append((segment.position, segment.truncated, ids.pop()))
             else:
                 inserts.append((identity, segment.position, segment.truncated))
-        self.conn.executemany(
-            "DELETE FROM segments WHERE id = ?", [(i,) for ids in reusable.values() for i in ids]
-        )
+        gone = [i for ids in reusable.values() for i in ids]
+        self.conn.executemany("DELETE FROM segments WHERE id = ?", [(i,) for i in gone])
+        if self.dropped is not None and gone:
+            texts = {id_: text for id_, _, _, _, text in old}
+            self.dropped += [texts[i] for i in gone]
         self.conn.executemany("UPDATE segments SET position = ?, truncated = ? WHERE id = ?", moves)
         first = self._segment_ids(len(inserts))
         self.conn.executemany(
@@ -340,9 +357,10 @@ class EpisodeWriter:
                     (transcript, linked, episode_id),
                 )
                 return []
-            self.conn.execute(
-                "DELETE FROM segments WHERE episode_id = ? AND kind IN ('moment', 'chapter')", (episode_id,)
-            )
+            timed = "FROM segments WHERE episode_id = ? AND kind IN ('moment', 'chapter')"
+            if self.dropped is not None:
+                self.dropped += [text for (text,) in self.conn.execute(f"SELECT text {timed}", (episode_id,))]
+            self.conn.execute(f"DELETE {timed}", (episode_id,))
         self.conn.execute(
             "UPDATE episodes SET transcript = ?, linked = ?, timed_hash = ? WHERE id = ?",
             (transcript, linked, digest, episode_id),
@@ -407,16 +425,20 @@ class EpisodeWriter:
 RELINK_KEY = "ingest:relink"  # bot_state: set with every change, cleared once related titles are relinked
 
 
-def mark_relink(conn: sqlite3.Connection) -> None:
-    """Note, in the transaction that changes episodes, that related titles need linking again."""
+def mark_relink(conn: sqlite3.Connection) -> str:
+    """Note, in the transaction that changes episodes, that related titles need linking again.
+
+    Return the note's token: while it is still the one stored, no other writer changed episodes since.
+    """
     # A new token each time: a run that finishes relinking clears only the token it started
     # from, so a change another process made meanwhile is relinked too (by that process, or by
     # the next run if that process dies first).
     conn.execute(
         "INSERT INTO bot_state(key, value) VALUES (?, ?) "
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (RELINK_KEY, secrets.token_hex(8)),
+        (RELINK_KEY, token := secrets.token_hex(8)),
     )
+    return token
 
 
 def relink_token(conn: sqlite3.Connection) -> str | None:
@@ -452,8 +474,11 @@ def relink(conn: sqlite3.Connection, first: int, last: int) -> None:
     )
 
 
-def finish_ingest(conn: sqlite3.Connection, token: str | None) -> None:
-    """Drop unused people and shows, clear the relink note `token`, tell readers the load is done."""
+def finish_ingest(conn: sqlite3.Connection, token: str | None) -> int:
+    """Drop unused people and shows, clear the relink note `token`, tell readers the load is done.
+
+    Return the generation this sets.
+    """
     conn.execute(
         "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM episode_people ep WHERE ep.person_id = people.id)"
         " AND NOT EXISTS (SELECT 1 FROM segments s WHERE s.person_id = people.id)"
@@ -462,4 +487,7 @@ def finish_ingest(conn: sqlite3.Connection, token: str | None) -> None:
     conn.execute("DELETE FROM bot_state WHERE key = ? AND value = ?", (RELINK_KEY, token))
     # Readers (the running bot, in any process) reload their in-memory catalogue when this
     # changes; it changes only here, so they never load the half of an ingest still running.
-    conn.execute("UPDATE catalogue_generation SET generation = generation + 1")
+    (generation,) = conn.execute(
+        "UPDATE catalogue_generation SET generation = generation + 1 RETURNING generation"
+    ).fetchone()
+    return int(generation)
