@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 
 from bot.search.fulltext import Vocabulary
 from bot.search.typos import TypoIndex, cutoff, is_english
+from bot.slices import drain
 
 TERMS = ["languag", "recurs", "model", "composer", "distil", "simultan", "all", "kind", "llm", "queri"]
 
@@ -86,3 +87,24 @@ def test_vocabulary_never_rewrites_an_english_word_it_lacks(word):
 def test_vocabulary_corrects_a_word_that_is_no_word():
     vocab = Vocabulary([("languag", 3), ("model", 2)], 5)
     assert vocab.corrections("lanugage", "lanugag") == ("languag",)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(
+        st.tuples(st.sets(st.sampled_from([*TERMS, "quokka", "zephyr", "pulsar"])), st.booleans()), max_size=6
+    ),
+    typed=st.sampled_from(["lanugag", "modle", "quokk", "zephir", "pulsr", "kinds"]),
+)
+def test_an_updated_index_finds_what_a_rebuilt_one_finds(steps, typed):
+    """Add and remove terms in turn: the updated index matches like one built from its terms."""
+    index, held = TypoIndex(TERMS), set(TERMS)
+    for terms, adding in steps:
+        change = terms - held if adding else terms & held
+        updated = drain(index.updated(change, ()) if adding else index.updated((), change))
+        held = held | change if adding else held - change
+        assert index.terms() == (held - change if adding else held | change)  # the old one is unchanged
+        index = updated
+        assert index.terms() == held
+        assert len(index) == len(held)
+        assert index.matches(typed, 5) == TypoIndex(sorted(held)).matches(typed, 5)
