@@ -12,7 +12,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.ingest.changes import ChangeLog, EpisodeChange
+from bot.ingest.changes import MAX_EPISODES, ChangeLog, EpisodeChange
 from bot.ingest.feeds import FeedSources, attach_feeds, is_feed_list
 from bot.ingest.files import SourceFiles, Walk, file_kind, positively_gone, walk
 from bot.ingest.read import (
@@ -83,6 +83,7 @@ class _Outcome:
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     reread: list[Prepared] = field(default_factory=list)  # stored meanwhile by another process
+    removed: list[str] = field(default_factory=list)  # keys
     changes: list[EpisodeChange] = field(default_factory=list)
     token: str | None = None  # the relink note written
 
@@ -108,6 +109,8 @@ class _Run:
             self.log.unknown()  # another run is writing, or died before its end: its changes are not ours
         todo = await session.run(self._sources, stored, session)
         to_read = await session.run(self._quick_checks, todo, stored, session)
+        if not stored or len(to_read) > MAX_EPISODES:
+            self.log.unknown()  # a first load, or so much to read that readers rebuild anyway
         batches = _batches(prepare_all(to_read, self.workers, stop=session.stop))
         try:
             while batch := await session.run(next, batches, None):
@@ -117,8 +120,9 @@ class _Run:
         gone = deque(await session.run(self._gone, stored, {files.key for files in todo}))
         while gone:  # in short transactions too: removing an episode deletes all its text
             await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
-            outcome = await session.write(functools.partial(_remove, gone, stored, session))
-            self.removed += [shown_path(stored[change.key].source) for change in outcome.changes]
+            remove = functools.partial(_remove, gone, stored, session, self.log.known)
+            outcome = await session.write(remove)
+            self.removed += [shown_path(stored[key].source) for key in outcome.removed]
             self.log.committed(outcome.changes, outcome.token)
         changed = bool(self.loaded or self.removed)
         generation = None
@@ -196,7 +200,9 @@ class _Run:
         pending = deque(batch)
         while pending:
             await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
-            outcome = await session.write(lambda conn: _Slice(conn, session, self.walk).write(pending))
+            outcome = await session.write(
+                lambda conn: _Slice(conn, session, self.walk, self.log.known).write(pending)
+            )
             self.loaded += outcome.loaded
             self.unchanged += outcome.unchanged
             self.failed += outcome.failed
@@ -242,17 +248,24 @@ async def _relink(session: BulkSession, log: ChangeLog) -> int:
 
 
 def _remove(
-    gone: deque[str], stored: dict[str, Fingerprint], session: BulkSession, conn: sqlite3.Connection
+    gone: deque[str],
+    stored: dict[str, Fingerprint],
+    session: BulkSession,
+    changes: bool,
+    conn: sqlite3.Connection,
 ) -> _Outcome:
-    """Delete gone episodes for about WRITE_SLICE_S (at least one); return them as changes."""
+    """Delete gone episodes for about WRITE_SLICE_S (at least one); with `changes`, note their texts."""
     # Only if still stored from the same file: another process may have loaded it since.
-    started, outcome, dropped = time.monotonic(), _Outcome(), dict[str, list[str]]()
-    while gone and (not outcome.changes or time.monotonic() - started < WRITE_SLICE_S):
+    started, outcome = time.monotonic(), _Outcome()
+    dropped: dict[str, list[str]] | None = {} if changes else None
+    while gone and (not outcome.removed or time.monotonic() - started < WRITE_SLICE_S):
         session.check()
         key = gone.popleft()
         for deleted in delete_episodes(conn, [(key, stored[key].source)], dropped):
-            outcome.changes.append(EpisodeChange(deleted, dropped=dropped.pop(deleted)))
-    if outcome.changes:
+            outcome.removed.append(deleted)
+            if dropped is not None:
+                outcome.changes.append(EpisodeChange(deleted, dropped=dropped.pop(deleted)))
+    if outcome.removed:
         outcome.token = mark_relink(conn)
     return outcome
 
@@ -268,8 +281,9 @@ def _alone(path: Path) -> str:
 class _Slice:
     """One writing transaction: episodes stored as what the database holds now requires."""
 
-    def __init__(self, conn: sqlite3.Connection, session: BulkSession, found: Walk) -> None:
+    def __init__(self, conn: sqlite3.Connection, session: BulkSession, found: Walk, changes: bool) -> None:
         self.conn = conn
+        self.changes = changes  # note what each episode adds and drops (see bot.ingest.changes)
         self.session = session
         self.found = found
         self.writer = EpisodeWriter(conn)
@@ -310,7 +324,7 @@ class _Slice:
     def _write(self, item: Prepared, rows: EpisodeRows, *, new: bool) -> bool:
         conn = self.conn
         conn.execute("SAVEPOINT episode")
-        self.writer.dropped = []
+        self.writer.dropped = [] if self.changes else None
         try:
             texts = self.writer.write(rows, item.source, item.stamp, item.digest, new=new)
         except sqlite3.Error as err:
@@ -323,8 +337,9 @@ class _Slice:
             return False
         conn.execute("RELEASE episode")
         self.to_index += texts
-        added = [text for _, text, _ in texts]
-        self.outcome.changes.append(EpisodeChange(item.key, added, self.writer.dropped))
+        if self.writer.dropped is not None:
+            added = [text for _, text, _ in texts]
+            self.outcome.changes.append(EpisodeChange(item.key, added, self.writer.dropped))
         return True
 
     def _still_there(self, source: str) -> bool:

@@ -208,3 +208,20 @@ async def test_the_report_says_which_terms_changed_by_how_much(live):
     assert dict(removed.terms)["quasar"] == -2
     assert removed.generation == added.generation + 1
     assert not (await kb.ingest([data])).changes  # nothing changed: nothing to apply
+
+
+async def test_a_first_load_and_a_large_change_are_read_whole(tmp_path, monkeypatch):
+    data = write_green_hour(tmp_path / "data")
+    db = await Database.open(tmp_path / "kb.db")
+    try:
+        kb = KnowledgeBase(db, semantic=False)
+        assert (await kb.ingest([data])).changes is None  # a first load: nothing to update
+        monkeypatch.setattr("bot.ingest.run.MAX_EPISODES", 1)
+        write(data / "new.txt", NEW_PAGE)
+        write(data / "other.txt", ROSOLIE_PAGE)
+        report = await kb.ingest([data])
+        assert report.changes is None
+        assert len(report.loaded) == 2
+        assert state(kb.snapshot) == state(await rebuilt(kb))
+    finally:
+        await db.close()
