@@ -232,7 +232,13 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: st
     # Elsewhere they only rank the passages that hold the question's own words.
     vouched = tied >= NAMING_FIT
     meant = _meant(held, words, plan) if plan.vectors is not None and vouched else held
-    evidence = sum(w * c for w, c in zip(query.weights, meant, strict=True))
+    # A word telling enough to be evidence on its own vouches, at half, for the passages of an
+    # episode whose title holds it: "why do ultrarunners see things at night" is asked of the
+    # episode "Why Ultrarunners Sleep Less" (a common title word vouches for nothing).
+    topical = [
+        TITLE_CREDIT if t and w >= EVIDENCE_MIN else 0.0 for w, t in zip(query.weights, title, strict=True)
+    ]
+    evidence = sum(w * max(c, t) for w, c, t in zip(query.weights, meant, topical, strict=True))
     if evidence < EVIDENCE_MIN * (1 - TIED_RELIEF * tied):
         return 0.0
     ranked = [max(1.0 if hit else 0.0, before_it) for hit, before_it in zip(hits, said, strict=True)]

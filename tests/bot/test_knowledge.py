@@ -514,3 +514,20 @@ async def test_ask_needs_more_than_other_forms_of_common_words(kb, tmp_path):
     # Other forms still find and rank a passage that the question's own words vouch for.
     assert "stocked" in (await kb.ask("when do people buy stock"))[0].text
     assert "stocked" in (await kb.ask("how often were the shelves stocked"))[0].text
+
+
+RUNNERS_PAGE = """Why Ultrarunners Sleep Less | Long Run Radio #31
+Two coaches on recovery.
+Key takeaways
+- • Most runners see faces in the trees on the second night; it passes at sunrise.
+"""
+
+
+async def test_a_telling_word_of_the_episode_title_counts_for_its_passages(kb, tmp_path):
+    write(tmp_path / "runs" / "runners.txt", RUNNERS_PAGE)
+    assert (await kb.ingest([tmp_path / "runs"])).ok
+    passages = await kb.ask("why do ultrarunners see things at night")
+    assert passages
+    assert "faces in the trees" in passages[0].text
+    # The common words alone ("see", "night") are no answer without the episode's telling one.
+    assert await kb.ask("why do cyclists see things at night") == []
