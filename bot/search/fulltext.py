@@ -35,6 +35,7 @@ _QUESTION_WORDS = (
 )
 QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
 MAX_GROUPS = 6
+CONTEXT_SHARE = 0.4  # a question's context words together weigh at most this share of its subject
 MIN_QUERY_CHARS = 3
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in migrations/0001_initial.sql
 COMMON_SHARE = 0.01  # a word in more than 1 % of passages ...
@@ -219,8 +220,25 @@ def plan_query(
     docs = tuple(vocabulary.docs_of(group, stem) for group, stem in zip(groups, stems, strict=True))
     common = tuple(count > vocabulary.common_docs for count in docs)
     exprs = tuple(_group_expr(group, vocabulary.stemmer) for group in groups)
-    weights = tuple(f * vocabulary.weight(w, d) for (w, f), d in zip(kept, docs, strict=True))
+    weights = _subject_first(
+        [f * vocabulary.weight(w, d) for (w, f), d in zip(kept, docs, strict=True)], kept
+    )
     return TextQuery(tuple(words), tuple(stems), groups, common, exprs, docs, weights)
+
+
+def _subject_first(weights: list[float], kept: Sequence[tuple[str, float]]) -> tuple[float, ...]:
+    """Scale a question's context words (focus below 1) to weigh CONTEXT_SHARE of its subject at most.
+
+    In "i've been coding for years but only recently started letting AI write stuff, so what does
+    raschka let the agent do" the six words of the context would otherwise weigh as much as the
+    three the question asks about.
+    """
+    subject = sum(w for w, (_, focus) in zip(weights, kept, strict=True) if focus >= 1)
+    context = sum(w for w, (_, focus) in zip(weights, kept, strict=True) if focus < 1)
+    if not subject or context <= CONTEXT_SHARE * subject:
+        return tuple(weights)
+    scale = CONTEXT_SHARE * subject / context
+    return tuple(w if focus >= 1 else w * scale for w, (_, focus) in zip(weights, kept, strict=True))
 
 
 def _unstemmed(word: str, stem: str, vocabulary: Vocabulary) -> tuple[str, ...]:

@@ -6,7 +6,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.search.fulltext import Stemmer, TextQuery, Vocabulary, content_words, fts_phrase, plan_query
+from bot.search.fulltext import (
+    CONTEXT_SHARE,
+    Stemmer,
+    TextQuery,
+    Vocabulary,
+    content_words,
+    fts_phrase,
+    plan_query,
+)
 from bot.storage import load_migrations
 
 TEXTS = [
@@ -158,3 +166,14 @@ def test_another_form_of_a_words_stem_is_weaker_evidence_than_the_word(vocab):
     assert plural[:3] == [1.0, 1.0, 1.0]
     assert other_forms == [0.5, 0.5, 0.0, 0.0]
     assert query.hits_in({"stocked", "pipeline"})[:2] == [True, True]  # still found, and ranked as found
+
+
+def test_a_long_context_weighs_less_than_the_subject_it_frames(vocab):
+    words = ["coding", "years", "started", "letting", "write", "agent", "keep"]
+    focus = [0.4, 0.4, 0.4, 0.4, 0.4, 1.0, 1.0]
+    query = plan_query(words, vocab, focus)
+    subject, context = sum(query.weights[5:]), sum(query.weights[:5])
+    assert context == pytest.approx(CONTEXT_SHARE * subject)
+    # A short context keeps its own weights.
+    short = plan_query(["coding", "agent", "keep"], vocab, [0.4, 1.0, 1.0])
+    assert short.weights[0] == pytest.approx(0.4 * plan_query(["coding"], vocab).weights[0])
