@@ -161,7 +161,7 @@ async def test_an_invalid_shard_is_closed_with_4010(emu: Emulator, shard: object
     assert (answer.type, answer.data) == (aiohttp.WSMsgType.CLOSE, INVALID_SHARD)
 
 
-async def test_too_many_guilds_on_one_shard_is_closed_with_4011(emu: Emulator) -> None:
+async def test_too_many_guilds_on_one_shard_is_closed_with_4011(emu: Emulator, guilds) -> None:
     emu.max_guilds_per_shard = len(emu.guilds) - 1
     try:
         answer = await identify(emu, [0, 1])
