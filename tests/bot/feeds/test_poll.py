@@ -255,7 +255,9 @@ def count_parsed(monkeypatch, url):
 async def test_only_new_or_changed_items_are_parsed_again(db, server, feed_settings, monkeypatch):
     url = server.url("/feed.xml")
     listed(feed_settings, url)
-    await poll_feeds(db, feed_settings)
+    (first,) = (await poll_feeds(db, feed_settings)).outcomes
+    assert first.result == "3 items, 3 new, 0 updated", first.warnings
+    assert all(entry.digest for entry in cache_of(feed_settings, url).entries.values())
     parsed = count_parsed(monkeypatch, url)
     body = server.fixture("tidal.xml").replace(
         b"<language>en</language>", b"<language>en</language><lastBuildDate>Wed, 03 Jan 2024</lastBuildDate>"
