@@ -7,7 +7,7 @@ import math
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import combinations
 
 from rapidfuzz import fuzz
@@ -74,6 +74,18 @@ class TextQuery:
     exprs: tuple[str, ...] = ()  # per word: its MATCH expression
     docs: tuple[int, ...] = ()  # per word: passages containing it (or a correction)
     weights: tuple[float, ...] = ()  # per word: how much finding it counts (rarity times focus)
+    # Per word: the starts of the index terms it stands for; then all of them, to skip at once the
+    # words of a passage that start with none (most of them).
+    prefixes: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False, default=())
+    any_prefix: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
+
+    def __post_init__(self) -> None:
+        prefixes = tuple(
+            (stem, *group[1:]) if len(stem) >= 3 else group[1:]
+            for stem, group in zip(self.stems, self.groups, strict=False)  # hits_in checks the lengths
+        )
+        object.__setattr__(self, "prefixes", prefixes)
+        object.__setattr__(self, "any_prefix", tuple(dict.fromkeys(p for each in prefixes for p in each)))
 
     @property
     def need(self) -> int:
@@ -129,11 +141,11 @@ class TextQuery:
 
     def hits_in(self, words: Set[str]) -> list[bool]:
         """Return, per typed word, whether the normalized `words` hold it, inflected or corrected."""
-        found = []
-        for word, stem, group in zip(self.words, self.stems, self.groups, strict=True):
-            prefixes = (stem, *group[1:]) if len(stem) >= 3 else group[1:]
-            found.append(word in words or any(w.startswith(prefixes) for w in words))
-        return found
+        starting = [w for w in words if w.startswith(self.any_prefix)] if self.any_prefix else []
+        return [
+            word in words or any(w.startswith(prefixes) for w in starting)
+            for word, prefixes in zip(self.words, self.prefixes, strict=True)
+        ]
 
     def strengths_in(self, words: Set[str], inflected: float) -> list[float]:
         """Return, per typed word, 1 when `words` hold it, `inflected` when only another form of its stem.

@@ -165,7 +165,10 @@ class NameIndex:
             return set()
         found: set[int] = set()
         size = len(run)
-        for index in self._postings.get(run[0], ()):
+        # Every word of the run is in the name: walking the rarest word's names beats walking the
+        # first's ("show" is in the name of every episode of a show).
+        rarest = min((self._postings.get(word, ()) for word in run), key=len)
+        for index in rarest:
             entry_id, words = self._names[index]
             kept = [w for w in words if w not in skip]
             if any(tuple(kept[i : i + size]) == tuple(run) for i in range(len(kept) - size + 1)):

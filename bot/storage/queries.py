@@ -71,6 +71,12 @@ _CHAPTER_OF = (
 _MOMENT_COLUMNS = f"{_SEGMENT_COLUMNS}, s.rank, s.label, s.marks, {_CHAPTER_OF}"
 
 
+def _rank(ranked: bool, column: str = "f.rank") -> str:
+    """Return the column that ranks full-text matches, or a constant when they come newest first."""
+    # Reading BM25 even for a few rows makes FTS5 first count every match of each word.
+    return column if ranked else "0.0"
+
+
 def _segment(row: Row) -> SegmentRow:
     """Return a segment from `_SEGMENT_COLUMNS`, and its rank when the query added one."""
     id_, kind, position, text, person_id, seconds, truncated, episode_id, *rank = row
@@ -194,7 +200,7 @@ async def search_segments(
     people = f"AND s.person_id IN ({','.join('?' * len(person_ids))})" if person_ids else ""
     rows = await fetch_all(
         conn,
-        f"SELECT {_SEGMENT_COLUMNS}, f.rank FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
+        f"SELECT {_SEGMENT_COLUMNS}, {_rank(ranked)} FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
         f"WHERE segments_fts MATCH ? AND s.kind IN ({marks}) {people} ORDER BY {order} LIMIT ?",
         [match, *kinds, *person_ids, limit],
     )
@@ -234,8 +240,8 @@ async def search_moments(
         # joined directly, SQLite could fetch and sort every match.
         inner = "rank" if ranked else "rowid DESC"
         found = (
-            "SELECT s.*, f.rank FROM (SELECT rowid, rank FROM moments_fts WHERE moments_fts MATCH ? "  # noqa: S608
-            f"ORDER BY {inner} LIMIT ?) f JOIN segments s ON s.id = f.rowid "
+            f"SELECT s.*, f.rank FROM (SELECT rowid, {_rank(ranked, 'rank')} AS rank FROM moments_fts "  # noqa: S608
+            f"WHERE moments_fts MATCH ? ORDER BY {inner} LIMIT ?) f JOIN segments s ON s.id = f.rowid "
         )
         params: list[object] = [match, limit]
     else:
@@ -248,7 +254,7 @@ async def search_moments(
             where.append(f"s.person_id IN ({','.join('?' * len(person_ids))})")
             params += person_ids
         found = (
-            "SELECT s.*, f.rank FROM moments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
+            f"SELECT s.*, {_rank(ranked)} AS rank FROM moments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
             f"WHERE {' AND '.join(where)} "
         )
     order = "rank" if ranked else "id DESC"
