@@ -24,10 +24,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
-
-import tomli_w
 
 from bot.feeds.atomic import replace_file, write_atomically
 from bot.ingest.feeds import FEED_INDEX as INDEX
@@ -38,7 +36,6 @@ if TYPE_CHECKING:  # parsing pulls in feedparser, which ingest and the bot's sta
 log = logging.getLogger(__name__)
 CHAPTERS_SUFFIX = ".chapters.json"
 _SLUG = re.compile(r"[^a-z0-9]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def cache_root(database_path: Path) -> Path:
@@ -201,39 +198,6 @@ class KeyMaker:
             if key not in self.taken:
                 return key
         raise RuntimeError(f"no free key for {guid!r}")
-
-
-def item_toml(item: FeedItem, show: str | None, feed_url: str) -> bytes:
-    """Return the metadata file for one item, in the format README "Metadata format" describes."""
-    fields: dict[str, Any] = {
-        "guid": item.guid,
-        "title": item.title,
-        "show": show,
-        "number": item.number,
-        "season": item.season,
-        "published": item.published,
-        "duration": item.duration_seconds,
-        "url": item.video_url or item.audio_url or item.link,
-        "audio": item.audio_url,
-        "link": item.link,
-        "hosts": list(item.hosts) or None,
-        "guests": list(item.guests) or None,
-        "description": item.description or None,
-    }
-    table: dict[str, Any] = {key: value for key, value in fields.items() if value is not None}
-    # The publisher chose the moment but not who speaks: ingest names the transcript's speaker at
-    # that second when there is a transcript, else the show (never a guess).
-    quotes = [
-        {"text": bite.text, "speaker": show or "Soundbite", "time": bite.seconds, "soundbite": True}
-        for bite in item.soundbites
-    ]
-    if quotes:
-        table["quotes"] = quotes
-    header = (
-        f"# Written by episode-bot from {_CONTROL.sub('', feed_url)}\n"
-        '# Edits here are overwritten: put corrections in DATA_DIR (README "Feeds").\n'
-    )
-    return (header + tomli_w.dumps(table, multiline_strings=True)).encode()
 
 
 def _sizes(folder: Path) -> dict[str, int]:

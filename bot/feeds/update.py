@@ -18,8 +18,9 @@ from bot.feeds.cache import FeedCache, IndexEntry, KeyMaker, media_identity, wri
 from bot.feeds.downloads import Downloads, Files, offer
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parse import FeedError, FeedItem
+from bot.feeds.render import Rendered, render
 from bot.feeds.split import SplitFeed, split_feed
-from bot.feeds.work import CHUNK_ITEMS, Rendered, Renderer, processes_for, render
+from bot.feeds.work import CHUNK_ITEMS, Renderer, processes_for
 
 log = logging.getLogger(__name__)
 WHOLE_IN_THREAD = 256 * 1024  # a feed read in one piece is parsed in a process above this size

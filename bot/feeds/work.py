@@ -1,7 +1,7 @@
-"""Parse feed items and render their metadata files, in a worker process or a thread.
+"""Run `render` (bot.feeds.render) in worker processes, or in a thread when few items changed.
 
-This is the CPU-heavy part of reading a feed (feedparser, HTML to text, TOML); it is kept apart
-so that a large read runs in worker processes and never holds the bot's interpreter lock.
+Parsing is the CPU-heavy part of reading a feed (feedparser, HTML to text, TOML); a large read
+runs in worker processes so that it never holds the bot's interpreter lock.
 """
 
 from __future__ import annotations
@@ -11,32 +11,13 @@ import logging
 import multiprocessing
 import os
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
-from dataclasses import dataclass
 
-from bot.feeds.cache import item_toml
-from bot.feeds.parse import FeedItem, parse_entries
+from bot.feeds.render import Rendered, ready, render
 
 log = logging.getLogger(__name__)
 THREAD_MAX_ITEMS = 24  # up to this many changed items are parsed in a thread: a process costs more
 CHUNK_ITEMS = 50  # items per task in worker processes
 MAX_PROCESSES = 4
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """Hold a document's feed title, each entry with its metadata file (None: skipped), and warnings."""
-
-    title: str | None
-    items: tuple[tuple[FeedItem, bytes] | None, ...]
-    warnings: tuple[str, ...] = ()
-
-
-def render(doc: bytes, show: str | None, feed_url: str) -> Rendered:
-    """Parse every entry of `doc` and render its metadata file (raises FeedError for a non-feed)."""
-    parsed = parse_entries(doc)
-    name = show or parsed.title
-    items = tuple(None if item is None else (item, item_toml(item, name, feed_url)) for item in parsed.items)
-    return Rendered(parsed.title, items, parsed.warnings)
 
 
 def processes_for(items: int) -> int:
@@ -58,16 +39,12 @@ def _start(processes: int) -> Executor:
     # can copy a held lock into the child.
     pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
     try:
-        for warming in [pool.submit(_ready) for _ in range(processes)]:
+        for warming in [pool.submit(ready) for _ in range(processes)]:
             warming.result()
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     return pool
-
-
-def _ready() -> bool:
-    return True
 
 
 class Renderer:
