@@ -94,6 +94,18 @@ class Downloads:
         if entry.wants_chapters():
             self._tasks.append(asyncio.create_task(self._chapters(key, entry)))
 
+    async def settle(self, seconds: float) -> bool:
+        """Wait up to `seconds` for the downloads started so far; say whether all ended (running
+        out of time stops none: `finish` waits for the rest and for their files)."""
+        if not self._tasks:
+            return True
+        try:
+            _, pending = await asyncio.wait(self._tasks, timeout=seconds)
+        except BaseException:  # cancelled: stop them, as `finish` would
+            self._cancel()
+            raise
+        return not pending
+
     async def finish(self) -> None:
         """Wait for every download started and its file written (cancelling all if this is cancelled)."""
         try:
@@ -101,8 +113,11 @@ class Downloads:
             while self._writer is not None:
                 await self._writer
         finally:
-            for task in (*self._tasks, *([self._writer] if self._writer else [])):
-                task.cancel()
+            self._cancel()
+
+    def _cancel(self) -> None:
+        for task in (*self._tasks, *([self._writer] if self._writer else [])):
+            task.cancel()
 
     async def _transcript(self, key: str, entry: IndexEntry) -> None:
         url, suffix = entry.transcript_wanted, entry.transcript_suffix or ".vtt"

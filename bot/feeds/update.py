@@ -24,6 +24,7 @@ from bot.feeds.work import CHUNK_ITEMS, Renderer, processes_for
 
 log = logging.getLogger(__name__)
 WHOLE_IN_THREAD = 256 * 1024  # a feed read in one piece is parsed in a process above this size
+DOWNLOADS_GRACE_S = 2.0  # downloads still running this long after the items are in: save the index
 _EMPTY = "expected items, got a feed without any (kept the cached ones)"
 BeforeNew = Callable[[Sequence[str]], Awaitable[None]]
 
@@ -144,7 +145,11 @@ async def _apply(plan: _Plan, show: str | None, fetcher: Fetcher, before_new: Be
                 plan.warnings += rendered.warnings
                 await assembly.parsed(batch, rendered, plan.digests)
             assembly.known_until(plan, len(plan.known))
-            await files.run(cache.save_index)  # the items are in: keep that even if a download hangs
+            # The index is written durably (an fsync, 50 to 100 ms on a busy disk): once when the
+            # downloads end soon, as they mostly do; else now (the items are in: keep that even if
+            # a download hangs) and again when they end.
+            if not await assembly.downloads.settle(DOWNLOADS_GRACE_S):
+                await files.run(cache.save_index)
             await assembly.downloads.finish()
             await files.run(cache.save_index)
         finally:

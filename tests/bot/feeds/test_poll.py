@@ -1,11 +1,12 @@
 """Polling feeds from a local server: caching, conditional GET, failures, limits and backoff."""
 
+import asyncio
 import dataclasses
 import json
 
 import pytest
 
-from bot.feeds import fetch, poll, work
+from bot.feeds import fetch, poll, update, work
 from bot.feeds.cache import FeedCache, cache_root
 from bot.feeds.feedlist import add_feed, feeds_path
 from bot.feeds.fetch import Fetcher
@@ -231,6 +232,26 @@ async def test_claimed_feed_is_not_read_twice_at_once(db, server, feed_settings)
     second = await poll_feeds(db, settings, now=100)
     assert len(first.outcomes) == 1
     assert second.outcomes == ()
+
+
+async def test_items_are_in_the_index_while_a_download_hangs(db, server, feed_settings, monkeypatch):
+    monkeypatch.setattr(update, "DOWNLOADS_GRACE_S", 0.2)
+    server.slow("/t/ep12.vtt", 6)  # long enough to still be waited for; the server waits for it at the end
+    url = server.url("/feed.xml")
+    listed(feed_settings, url)
+    polling = asyncio.create_task(poll_feeds(db, feed_settings))
+    try:
+        for _ in range(50):  # up to 5 s on a busy machine
+            if len(cache_of(feed_settings, url).entries) == 3 or polling.done():
+                break
+            await asyncio.sleep(0.1)
+        assert not polling.done()  # still waiting for the transcript
+        cache = cache_of(feed_settings, url)
+        assert {"tidal-0012", "tidal-trailer"} <= {entry.guid for entry in cache.entries.values()}
+        assert all((cache.path / f"{key}.toml").exists() for key in cache.entries)
+    finally:
+        polling.cancel()
+        await asyncio.gather(polling, return_exceptions=True)
 
 
 def count_parsed(monkeypatch, url):
