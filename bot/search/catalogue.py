@@ -51,6 +51,7 @@ class Catalogue:
     rows: dict[int, EpisodeRow] = field(default_factory=dict)
     episode_quotes: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)  # (person, quotes)
     person_rows: tuple[PersonRow, ...] = ()
+    person_names: tuple[tuple[int, str, tuple[str, ...]], ...] = ()  # (id, name, aliases) per person
     title_priority: dict[int, int] = field(default_factory=dict)  # episode id -> -(rank in latest)
 
     @classmethod
@@ -74,7 +75,7 @@ class Catalogue:
     ) -> Steps[Catalogue]:
         """Index episodes, people and who appears where, a few at a time (see bot.slices)."""
         cat = cls()
-        yield from cat._add_episodes(episodes, {})
+        yield from cat._add_episodes(episodes, None, ())
         entries = ((row.id, _title_names(row)) for row in episodes)
         cat.titles = yield from NameIndex.built(entries, cat.title_priority)
         yield from cat._add_people(people, None)
@@ -108,7 +109,7 @@ class Catalogue:
         rows.sort(key=lambda row: row.id)
         yield
         cat = Catalogue()
-        yield from cat._add_episodes(rows, {i: ref for i, ref in self.episodes.items() if i not in stale})
+        yield from cat._add_episodes(rows, self, stale)
         entries = ((row.id, _title_names(row)) for row in episodes)
         cat.titles = yield from self.titles.updated(stale & self.episodes.keys(), entries, cat.title_priority)
         grouped: dict[int, set[int]] = {}
@@ -135,18 +136,25 @@ class Catalogue:
         yield from cat._add_people(everyone, self)
         return cat
 
-    def _add_episodes(self, episodes: Sequence[EpisodeRow], refs: dict[int, EpisodeRef]) -> Steps[None]:
-        """Index `episodes` by key, number and recency, reusing the references in `refs`."""
+    def _add_episodes(
+        self, episodes: Sequence[EpisodeRow], previous: Catalogue | None, stale: Collection[int]
+    ) -> Steps[None]:
+        """Index `episodes` by key, number and recency, reusing what `previous` holds of those not `stale`."""
+        refs, recency = (previous.episodes, previous.recency) if previous is not None else ({}, {})
         for n, row in enumerate(episodes, 1):
-            ref = refs.get(row.id) or EpisodeRef(
-                row.id, row.key, row.title, row.show, row.number, row.url, row.published, row.audio_url
-            )
+            if row.id in refs and row.id not in stale:
+                ref, order = refs[row.id], recency[row.id]
+            else:
+                ref = EpisodeRef(
+                    row.id, row.key, row.title, row.show, row.number, row.url, row.published, row.audio_url
+                )
+                order = _recency(row)
             self.rows[row.id] = row
             self.episodes[row.id] = ref
             self.by_key[row.key.casefold()] = row.id
             if row.number is not None:
                 self.by_number.setdefault(row.number, []).append(row.id)
-            self.recency[row.id] = _recency(row)
+            self.recency[row.id] = order
             if not n % EVERY:
                 yield
         self.latest = sorted(self.episodes, key=self.recency.__getitem__, reverse=True)
@@ -160,8 +168,9 @@ class Catalogue:
     def _add_people(self, people: Sequence[PersonRow], previous: Catalogue | None) -> Steps[None]:
         """Index `people`; the names index of `previous` is kept when nobody's names changed."""
         self.person_rows = tuple(people)
-        same = previous is not None and _names_of(previous.person_rows) == _names_of(self.person_rows)
+        names = []
         for n, person in enumerate(people, 1):
+            names.append((person.id, person.name, person.aliases))
             known = previous.people.get(person.id) if previous is not None else None
             self.people[person.id] = (
                 known if known and known.name == person.name else Person(person.id, person.name)
@@ -170,8 +179,8 @@ class Catalogue:
             self.prominence[person.id] = person.quotes + person.episodes
             if not n % EVERY:
                 yield
-        if same:
-            assert previous is not None  # noqa: S101 (same implies it)
+        self.person_names = tuple(names)
+        if previous is not None and previous.person_names == self.person_names:
             self.name_words = previous.name_words
             self.names = previous.names.reprioritized(self.prominence)
         else:
@@ -311,10 +320,6 @@ def _without(mapping: dict[int, T], stale: Collection[int]) -> Steps[dict[int, T
         if not n % (32 * EVERY):
             yield
     return kept
-
-
-def _names_of(people: Sequence[PersonRow]) -> list[tuple[int, str, tuple[str, ...]]]:
-    return [(person.id, person.name, person.aliases) for person in people]
 
 
 def _by_episode(quotes: Iterable[tuple[int, int, int]]) -> dict[int, tuple[tuple[int, int], ...]]:

@@ -65,8 +65,9 @@ class NameIndex:
         index._postings = postings = dict(self._postings)
         index._dead = self._dead
         copied: set[str] = set()  # words whose posting list is this index's own
+        dropped: set[str] = set()  # words no name used any more, some perhaps used again below
         if removed:
-            yield from index._remove(removed, copied)
+            yield from index._remove(removed, copied, dropped)
         for count, (entry_id, names) in enumerate(entries, 1):
             for name in dict.fromkeys(normalize(n) for n in names):
                 if name:
@@ -78,14 +79,20 @@ class NameIndex:
                     index._add(entry_id, words)
             if not count % EVERY:
                 yield
-        before, after = set(self._vocab), set(postings)
-        index._vocab = self._vocab if before == after else sorted(after)
-        typo_words = _typo_words
-        index._typos = yield from self._typos.updated(typo_words(after - before), typo_words(before - after))
+        added = sorted(w for w in copied if w not in self._postings)
+        gone = sorted(w for w in dropped if w not in postings)
+        index._vocab = self._vocab
+        if added or gone:
+            index._vocab = vocab = list(self._vocab)
+            for word in gone:
+                del vocab[bisect.bisect_left(vocab, word)]
+            for word in added:
+                bisect.insort(vocab, word)
+        index._typos = yield from self._typos.updated(_typo_words(added), _typo_words(gone))
         index._priority = priority
         return index
 
-    def _remove(self, removed: Collection[int], copied: set[str]) -> Steps[None]:
+    def _remove(self, removed: Collection[int], copied: set[str], dropped: set[str]) -> Steps[None]:
         """Take the names of `removed` entries out of the postings (copied first); they stay unreachable."""
         postings = self._postings
         for position, (entry_id, words) in enumerate(self._names):
@@ -97,6 +104,7 @@ class NameIndex:
                         copied.add(word)
                     else:
                         del postings[word]
+                        dropped.add(word)
                 self._names[position] = (entry_id, ())
                 self._dead += 1
             if not position % (8 * EVERY):
