@@ -28,6 +28,10 @@ from bot.text import printable, storable
 log = logging.getLogger(__name__)
 POOL_MIN_FILES = 300  # below this, starting a process costs more than it saves
 CHUNK = 32  # files per task: fewer round trips, still a steady stream of results
+# Parsing runs ahead of writing by up to this many bytes of input (and at least a few chunks):
+# with only a few chunks in flight the workers idled while a batch was written, so a run took
+# parse time plus write time instead of the larger of the two.
+AHEAD_BYTES = 8 * 2**20
 RECENT_NS = 2 * 10**9  # files changed this lately are hashed at every run (see _recent)
 RECENT = "recent|"  # starts the stamp of such a file, which then never matches a later one
 STOP_POLL_S = 0.2  # how often a wait for workers looks for a stop request, and workers for their parent
@@ -106,17 +110,19 @@ def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -
     )
     finished = False
     try:
-        pending: deque[Future[list[Prepared]]] = deque()
+        pending: deque[tuple[Future[list[Prepared]], int]] = deque()
+        ahead = 0  # bytes of input in flight or parsed and not yet taken
         upcoming = iter(chunks)
-        for chunk in upcoming:
-            pending.append(pool.submit(_prepare_chunk, chunk))
-            if len(pending) >= 2 * workers + 1:
-                break
-        while pending:
-            results = _result(pending.popleft(), stop)
-            following = next(upcoming, None)
-            if following is not None:
-                pending.append(pool.submit(_prepare_chunk, following))
+        following = next(upcoming, None)
+        while following is not None or pending:
+            while following is not None and (len(pending) < 2 * workers + 1 or ahead < AHEAD_BYTES):
+                size = _input_bytes(following)
+                pending.append((pool.submit(_prepare_chunk, following), size))
+                ahead += size
+                following = next(upcoming, None)
+            future, size = pending.popleft()
+            results = _result(future, stop)
+            ahead -= size
             yield results
         finished = True
     finally:
@@ -124,6 +130,18 @@ def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -
             for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _input_bytes(chunk: Sequence[Work]) -> int:
+    """Return the size of a chunk's files (a file that cannot be read counts as empty)."""
+    total = 0
+    for files, _ in chunk:
+        for path in files.paths:
+            try:
+                total += os.stat(path).st_size
+            except OSError:
+                continue
+    return total
 
 
 def _result(future: Future[list[Prepared]], stop: threading.Event) -> list[Prepared]:

@@ -130,6 +130,8 @@ class _Run:
             generation = await _relink(session, self.log)
         if self.alone:
             self._report_alone(await session.read(linked_paths))
+        if changed:
+            await session.checkpoint()
         # Names and data are shown escaped: a newline or a terminal escape in a file name or a
         # quote must not forge a line of the report or the log.
         lines = (self.loaded, self.unchanged, self.removed, self.failed, self.warnings)
