@@ -112,10 +112,17 @@ def find_sources(paths: Sequence[Path]) -> list[SourceFiles]:
 
 def file_kind(path: Path) -> tuple[str, str]:
     """Return (stem, kind) of a data file name: kind is page, meta, transcript or chapters, or ""."""
-    name = path.name
+    return _name_kind(path.name)
+
+
+def _name_kind(name: str) -> tuple[str, str]:
+    """Return file_kind of a file name (on the string: a walk of 10,000 episodes builds no Path twice)."""
     if name.lower().endswith(CHAPTERS_SUFFIX):
         return name[: -len(CHAPTERS_SUFFIX)], "chapters"
-    return path.stem, _KINDS.get(path.suffix.lower(), "")
+    dot = name.rfind(".")
+    if 0 < dot < len(name) - 1:  # as Path.stem and Path.suffix split it
+        return name[:dot], _KINDS.get(name[dot:].lower(), "")
+    return name, ""
 
 
 def _source(stem: str, group: dict[str, list[Path]]) -> SourceFiles:
@@ -300,10 +307,10 @@ def _wanted(entry: os.DirEntry[str], inside: str, found: Walk) -> bool:
     a named pipe would block the walk, a link to /dev/zero would read forever, and a link out of
     DATA_DIR would serve a file nobody put there. Links to folders are not followed.
     """
-    path = Path(entry.path)
-    kind = file_kind(path)[1]
     if _ignored(entry.name) or _database_file(entry.name):
         return False
+    path = entry.path
+    kind = _name_kind(entry.name)[1]
     try:
         link = entry.is_symlink()
         target = os.path.realpath(entry.path) if link else entry.path
@@ -315,12 +322,14 @@ def _wanted(entry: os.DirEntry[str], inside: str, found: Walk) -> bool:
     what = "folder" if is_folder else "file"
     if link and not target.startswith(inside):
         found.problems.append(
-            DataError(path, 1, f"expected a {what} inside {inside[:-1]}, got a link to {target}")
+            DataError(Path(path), 1, f"expected a {what} inside {inside[:-1]}, got a link to {target}")
         )
     elif is_folder or not kind:
-        found.ignored.append(path)
+        found.ignored.append(Path(path))
     elif not stat.S_ISREG(info.st_mode):
-        found.problems.append(DataError(path, 1, f"expected a regular file, got {file_type(info.st_mode)}"))
+        found.problems.append(
+            DataError(Path(path), 1, f"expected a regular file, got {file_type(info.st_mode)}")
+        )
     else:
         return True
     return False

@@ -112,14 +112,19 @@ def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -
     try:
         pending: deque[tuple[Future[list[Prepared]], int]] = deque()
         ahead = 0  # bytes of input in flight or parsed and not yet taken
-        upcoming = iter(chunks)
+        upcoming = iter(chunks[1:])
         following = next(upcoming, None)
-        while following is not None or pending:
+        while True:
             while following is not None and (len(pending) < 2 * workers + 1 or ahead < AHEAD_BYTES):
                 size = _input_bytes(following)
                 pending.append((pool.submit(_prepare_chunk, following), size))
                 ahead += size
                 following = next(upcoming, None)
+            if chunks:  # the first chunk is read here while the workers start (a spawn takes a while)
+                yield list(_prepare_here(chunks[0], stop))
+                chunks = []
+            if not pending:
+                break
             future, size = pending.popleft()
             results = _result(future, stop)
             ahead -= size

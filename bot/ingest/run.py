@@ -53,6 +53,7 @@ from bot.text import printable, storable
 # write waits a fraction of a second at most. A commit per file would rewrite the same index
 # pages thousands of times; each episode still gets its own savepoint, so none is half-written.
 BATCH_EPISODES = 250
+FIRST_BATCH_EPISODES = 32
 BATCH_ROWS = 20_000
 WRITE_SLICE_S = 0.1
 # The write lock is left free this long between two transactions of a run, so that a writer
@@ -364,14 +365,15 @@ def _prepare_again(items: list[Prepared]) -> list[Prepared]:
 
 def _batches(items: Iterator[Prepared]) -> Generator[list[Prepared], None, None]:
     """Group read episodes into batches small enough to keep in memory between writes."""
+    # The first batches are small, so writing starts while the rest is still being read.
     batch: list[Prepared] = []
-    rows = 0
+    rows, size = 0, min(FIRST_BATCH_EPISODES, BATCH_EPISODES)
     for item in items:
         batch.append(item)
         rows += len(item.rows.segments) + len(item.rows.moments) if item.rows else 0
-        if len(batch) >= BATCH_EPISODES or rows >= BATCH_ROWS:
+        if len(batch) >= size or rows >= BATCH_ROWS:
             yield batch
-            batch, rows = [], 0
+            batch, rows, size = [], 0, min(2 * size, BATCH_EPISODES)
     if batch:
         yield batch
 

@@ -558,3 +558,14 @@ async def test_an_edit_within_the_file_systems_time_resolution_is_not_missed(db,
 
 def unread(files):
     raise AssertionError(f"{files.key} was read")
+
+
+async def test_a_load_leaves_its_log_copied_into_the_database(db, tmp_path):
+    """Check that an ingest checkpoints its write-ahead log, so the bot's next commit copies none of it."""
+    data = copy_seed(tmp_path / "data")
+    write(data / "guest.txt", GUEST_PAGE)
+    report = await ingest(db, [data])
+    # Opened immutable, SQLite reads the database file alone and ignores the log.
+    with sqlite3.connect(f"file:{db.path}?immutable=1", uri=True) as file_only:
+        (stored,) = file_only.execute("SELECT count(*) FROM episodes").fetchone()
+    assert stored == len(report.loaded) == 2
