@@ -360,18 +360,14 @@ class KnowledgeBase:
             rows += await q.passages_of_episodes(
                 conn, sorted(reading.episodes), ASK_KINDS, EPISODE_CANDIDATES
             )
-        worded: list[q.SegmentRow] | None = None  # passages holding the rarer words, when read already
         if reading.people:
-            quotes, worded = await self._quotes_of_people(plan, snap.cat)
-            rows += quotes
+            rows += await self._quotes_of_people(plan, snap.cat)
         if reading.who_is and plan.names.groups:
             rows += await self._search(plan.names.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES)
         if plan.query.groups:
-            if worded is None:
-                worded = await self._search(
-                    plan.query.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES, ranked=plan.query.ranked
-                )
-            rows += worded
+            rows += await self._search(
+                plan.query.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES, ranked=plan.query.ranked
+            )
             rows += await self._ask_moments(plan)
         rows, context = await self._conversation(rows)
         return ranking.passages(rows, plan, snap.cat, limit, context)
@@ -409,38 +405,15 @@ class KnowledgeBase:
                 rows += await self._moments(query, episode_id, [], MOMENT_CANDIDATES, match=match)
         return rows
 
-    async def _quotes_of_people(
-        self, plan: ranking.AskPlan, cat: Catalogue
-    ) -> tuple[list[q.SegmentRow], list[q.SegmentRow] | None]:
-        """Return the named people's quotes: all when they are few, else those matching the question.
-
-        When those are found among all the passages matching the question's rarer words, return
-        those passages too (else None): one walk of the matches gives both.
-        """
+    async def _quotes_of_people(self, plan: ranking.AskPlan, cat: Catalogue) -> list[q.SegmentRow]:
+        """Return the named people's quotes: all when they are few, else those matching the question."""
         people = sorted(plan.reading.people)
         if sum(cat.quote_counts.get(p, 0) for p in people) <= PERSON_CANDIDATES:
-            return await q.quotes_of_people(self.db.conn, people, PERSON_CANDIDATES), None
-        query = plan.query
-        match = query.match_any(SCAN_BUDGET) if query.groups else None
+            return await q.quotes_of_people(self.db.conn, people, PERSON_CANDIDATES)
+        match = plan.query.match_any(SCAN_BUDGET) if plan.query.groups else None
         if match is None:
-            return await q.quotes_of_people(self.db.conn, people, PERSON_CANDIDATES), None
-        if self._probe_quotes(query, people, cat):
-            return await _fts(match, q.search_quotes_of(self.db.conn, match, people, PERSON_CANDIDATES)), None
-        search = q.search_segments_and_quotes_of(
-            self.db.conn,
-            match,
-            ASK_KINDS,
-            ASK_CANDIDATES,
-            person_ids=people,
-            person_limit=PERSON_CANDIDATES,
-            ranked=query.ranked,
-        )
-        try:
-            worded, quotes = await search
-        except sqlite3.OperationalError:  # as _fts: answer "nothing found", not a crash
-            log.exception("full-text query failed: %r", match)
-            return [], []
-        return quotes, worded
+            return await q.quotes_of_people(self.db.conn, people, PERSON_CANDIDATES)
+        return await self._quotes_of(match, plan.query, people, cat)
 
     async def related(self, ep: EpisodeRef) -> list[RelatedItem]:
         """Return the page's related episodes, then neighbours sharing people, mentions or topics."""
@@ -480,13 +453,18 @@ class KnowledgeBase:
             return []
         return await _fts(match, q.search_segments(self.db.conn, match, kinds, limit, people, ranked=ranked))
 
-    @staticmethod
-    def _probe_quotes(query: TextQuery, people: list[int], cat: Catalogue) -> bool:
-        """Tell whether to check the people's quotes one by one rather than walk the words' matches."""
+    async def _quotes_of(
+        self, match: str | None, query: TextQuery, people: list[int], cat: Catalogue
+    ) -> list[q.SegmentRow]:
+        """Return the people's quotes matching the question, by whichever way round reads less."""
+        if not match:
+            return []
         quotes = sum(cat.quote_counts.get(p, 0) for p in people)
         # Checking one quote against the index costs about as much as walking a hundred entries
         # of a word's match list, so check quotes one by one only for people with few of them.
-        return quotes * PROBE_COST < query.scan_estimate()
+        if quotes * PROBE_COST < query.scan_estimate():
+            return await _fts(match, q.search_quotes_of(self.db.conn, match, people, PERSON_CANDIDATES))
+        return await self._search(match, ("quote",), PERSON_CANDIDATES, people, ranked=query.ranked)
 
     async def _moments(
         self,

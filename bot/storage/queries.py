@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import random
 from collections.abc import Sequence
@@ -69,7 +68,6 @@ _CHAPTER_OF = (
     "(SELECT c.text FROM segments c WHERE c.episode_id = s.episode_id AND c.kind = 'chapter' "
     "AND c.seconds <= s.seconds ORDER BY c.position DESC LIMIT 1)"
 )
-_WALK_BATCH = 500  # matches read per step while walking them in order
 _MOMENT_COLUMNS = f"{_SEGMENT_COLUMNS}, s.rank, s.label, s.marks, {_CHAPTER_OF}"
 
 
@@ -207,61 +205,6 @@ async def search_segments(
         [match, *kinds, *person_ids, limit],
     )
     return [_segment(row) for row in rows]
-
-
-async def search_segments_and_quotes_of(
-    conn: aiosqlite.Connection,
-    match: str,
-    kinds: Sequence[str],
-    limit: int,
-    *,
-    person_ids: Sequence[int],
-    person_limit: int,
-    ranked: bool = True,
-) -> tuple[list[SegmentRow], list[SegmentRow]]:
-    """Return `search_segments` for `kinds` and for the quotes of `person_ids`, walking the matches once.
-
-    Both lists are as the two searches return them (`kinds` must hold "quote"), but FTS5 ranks the
-    matches of the expression once instead of twice: that ranking is most of each search's time.
-    """
-    order = "f.rank" if ranked else "f.rowid DESC"
-    marks, people = ",".join("?" * len(kinds)), ",".join("?" * len(person_ids))
-    wanted: list[tuple[int, float]] = []  # (id, rank) in order
-    first: list[int] = []  # indexes into wanted: the first `limit` matches
-    theirs: list[int] = []  # ... and the first `person_limit` quotes of the people
-    async with conn.execute(
-        f"SELECT s.id, {_rank(ranked)}, s.kind = 'quote' AND s.person_id IN ({people}) "  # noqa: S608
-        f"FROM segments_fts f JOIN segments s ON s.id = f.rowid "
-        f"WHERE segments_fts MATCH ? AND s.kind IN ({marks}) ORDER BY {order}",
-        [*person_ids, match, *kinds],
-    ) as cursor:
-        while len(first) < limit or len(theirs) < person_limit:
-            batch = list(await cursor.fetchmany(_WALK_BATCH))
-            for segment_id, rank, of_people in batch:
-                chosen = len(first) < limit
-                if chosen:
-                    first.append(len(wanted))
-                if of_people and len(theirs) < person_limit:
-                    theirs.append(len(wanted))
-                    chosen = True
-                if chosen:
-                    wanted.append((segment_id, rank))
-                if len(first) >= limit and len(theirs) >= person_limit:
-                    break
-            if len(batch) < _WALK_BATCH:
-                break
-    rows = await _segments_by_id(conn, [segment_id for segment_id, _ in wanted])
-    # A row deleted between the two reads is left out of both lists.
-    placed = [dataclasses.replace(rows[i], rank=rank) if i in rows else None for i, rank in wanted]
-    return [r for n in first if (r := placed[n])], [r for n in theirs if (r := placed[n])]
-
-
-async def _segments_by_id(conn: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, SegmentRow]:
-    """Return the segments with these ids, by id."""
-    if not ids:
-        return {}
-    found = await fetch_all(conn, _SELECT_SEGMENTS + f"WHERE s.id IN ({','.join('?' * len(ids))})", ids)
-    return {row.id: row for row in map(_segment, found)}
 
 
 async def search_quotes_of(

@@ -21,31 +21,6 @@ async def test_search_quotes_of_returns_only_those_peoples_matching_quotes(kb):
     assert await q.search_quotes_of(kb.db.conn, '"xylophone"', [nathan.id], 40) == []
 
 
-async def test_search_segments_and_quotes_of_gives_both_searches_from_one_walk(kb):
-    people = [kb.resolve_speaker("Nathan Lambert").id, kb.resolve_speaker("Sebastian Raschka").id]
-    kinds = ("description", "takeaway", "quote")
-    for match in ('"claude" OR "code" OR "model"', '"the"', '"xylophone"'):
-        for ranked in (True, False):
-            for limit, person_limit in ((3, 2), (2, 5), (40, 40)):
-                both = await q.search_segments_and_quotes_of(
-                    kb.db.conn,
-                    match,
-                    kinds,
-                    limit,
-                    person_ids=people,
-                    person_limit=person_limit,
-                    ranked=ranked,
-                )
-                if match.startswith('"claude"') and limit == 3:
-                    assert [len(rows) for rows in both] == [limit, person_limit]  # both cut short
-                assert both == (
-                    await q.search_segments(kb.db.conn, match, kinds, limit, ranked=ranked),
-                    await q.search_segments(
-                        kb.db.conn, match, ("quote",), person_limit, people, ranked=ranked
-                    ),
-                )
-
-
 async def green_hour_ids(db, tmp_path):
     """Ingest the two transcript episodes and return their ids by key."""
     assert (await ingest(db, [write_green_hour(tmp_path / "data")])).ok
