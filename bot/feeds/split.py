@@ -64,12 +64,15 @@ def split_feed(body: bytes, context: str) -> SplitFeed | None:
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         return None
     items = list(root.iter(*ITEM_TAGS))
-    parents = {id(item.getparent()) for item in items}
-    if len(parents) > 1 or any(_inside_item(item) for item in items):
-        return None  # items at several places, or nested: let feedparser make sense of it
-    parent = items[0].getparent() if items else root
-    if parent is None:
-        return None
+    # Compared as objects held in a list: lxml makes a new proxy for each getparent() call, so
+    # the id() of one already freed can differ for the same element (then a feed looked as if
+    # its items were at several places, and was read whole without item hashes).
+    parents = [item.getparent() for item in items]
+    parent = parents[0] if items else root
+    if parent is None or any(other is not parent for other in parents):
+        return None  # items at several places (or the root): let feedparser make sense of it
+    if any(_inside_item(item) for item in items):
+        return None  # nested items: likewise
     for item in items:
         parent.remove(item)
     head = hashlib.blake2b(f"{ITEM_FORMAT}\n{context}\n".encode(), digest_size=16)

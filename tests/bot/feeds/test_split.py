@@ -1,6 +1,10 @@
 """Cutting a feed into items: the same items as a whole-feed parse, and only changed items parsed."""
 
+import sys
+import threading
+
 import pytest
+from lxml import etree
 
 from bot.feeds.parse import FeedError, parse_entries, parse_feed
 from bot.feeds.split import split_feed
@@ -104,3 +108,27 @@ async def test_worker_processes_render_what_a_thread_renders():
         in_threads = [await threads.render(doc, "Show", f"{BASE}/feed.xml") for doc in docs]
     assert in_processes == in_threads
     assert sum(len(r.items) for r in in_processes) == 60
+
+
+def test_a_feed_is_cut_while_other_threads_make_elements():
+    items = "".join(f"<item><title>t{n}</title><guid>g{n}</guid></item>" for n in range(2000))
+    body = f"<rss version='2.0'><channel><title>x</title>{items}</channel></rss>".encode()
+    stop = threading.Event()
+
+    def make_elements():
+        made = []
+        while not stop.is_set():
+            made.append(etree.Element("x"))
+            del made[:-500]
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, as a busy process does now and then
+    maker = threading.Thread(target=make_elements)
+    maker.start()
+    try:
+        cuts = [split_feed(body, "") for _ in range(10)]
+    finally:
+        stop.set()
+        maker.join()
+        sys.setswitchinterval(interval)
+    assert all(cut is not None and len(cut.items) == 2000 for cut in cuts)
