@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))  # the emulator lives in tests/, which is not an i
 from aiohttp import web  # noqa: E402
 
 from bench import corpus  # noqa: E402
+from bench.bench_bot import bot_env  # noqa: E402
 from bench.feeds import HEAD, chapters, item_xml, vtt  # noqa: E402
 from bench.words import EnglishWords  # noqa: E402
 from bot.feeds.feedlist import add_feed, feeds_path  # noqa: E402
@@ -96,9 +97,7 @@ async def start_bot(
     emu: Emulator, data: Path, db: Path, log: Path, **extra: str
 ) -> asyncio.subprocess.Process:
     """Start `python -m bot` against the emulator and wait until its gateway session is up."""
-    env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(ROOT), "DISCORD_TOKEN": emu.token,
-           "DISCORD_API_BASE_URL": emu.api_url, "DATA_DIR": str(data), "DATABASE_PATH": str(db),
-           "LOG_LEVEL": "INFO", **extra}  # fmt: skip
+    env = bot_env(emu, data, db, LOG_LEVEL="INFO", **extra)
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=db.parent, env=env, stdout=out, stderr=subprocess.STDOUT
