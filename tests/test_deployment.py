@@ -49,7 +49,8 @@ def docker_env() -> dict[str, str]:
 def assert_runs_the_cli(argv: list[str], subcommand: str) -> None:
     """Assert argv calls the installed entry point with arguments the CLI accepts."""
     assert PurePosixPath(argv[0]).name == ENTRY_POINT, argv
-    assert PYPROJECT["project"]["scripts"][ENTRY_POINT] == "bot.cli:main"
+    # The script starts in bot.__main__ (cheap for spawned workers to import), which runs bot.cli.
+    assert PYPROJECT["project"]["scripts"][ENTRY_POINT] == "bot.__main__:main"
     assert build_parser().parse_args(argv[1:]).command == subcommand
 
 
