@@ -10,7 +10,7 @@ import logging
 import random
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,12 +210,21 @@ class KnowledgeBase:
         if self._after_reload is not None:
             self._after_reload()
 
-    async def ingest(self, paths: Sequence[Path], feeds: FeedSources | None = None) -> IngestReport:
-        """Load episode files (and cached feed items), then swap in the new indexes when anything changed."""
+    async def ingest(
+        self,
+        paths: Sequence[Path],
+        feeds: FeedSources | None = None,
+        *,
+        changed: Collection[str] | None = None,
+    ) -> IngestReport:
+        """Load episode files (and cached feed items), then swap in the new indexes when anything changed.
+
+        `changed`: the files known to have changed, when nothing else did (see bot.ingest.run).
+        """
         if not self._loaded and self._words is None:  # read the English word list while files parse
             self._words = asyncio.ensure_future(asyncio.to_thread(english_words))
         before = self._snap
-        report = await ingest(self.db, paths, feeds=feeds)
+        report = await ingest(self.db, paths, feeds=feeds, changed=changed)
         await self.sync(report.changes)
         if self._snap is not before:
             # Warned once per process for pairs already there, then only for pairs the data just made.

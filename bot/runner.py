@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import functools
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 
 import aiohttp
 import discord
@@ -85,18 +85,24 @@ async def knowledge(
         await db.close()
 
 
-async def load_data(kb: KnowledgeBase, settings: Settings, worker: IngestWorker | None = None) -> None:
+async def load_data(
+    kb: KnowledgeBase,
+    settings: Settings,
+    worker: IngestWorker | None = None,
+    changed: Collection[str] | None = None,
+) -> None:
     """Ingest DATA_DIR incrementally and log what happened; bad files never stop the bot.
 
     With a `worker`, in its process (the running bot's reloads; see bot.live.worker), then swap
-    the result in; else here (at start, when nothing is being answered yet).
+    the result in; else here (at start, when nothing is being answered yet). `changed`: the files
+    the watcher saw change, when those are all that changed (see bot.ingest.run).
     """
     if settings.data_dir.is_dir():
         report_dir = settings.data_dir
         if worker is None:
-            report, feeds_error = await _ingest_here(kb, settings)
+            report, feeds_error = await _ingest_here(kb, settings, changed)
         else:
-            report, feeds_error = await _ingest_elsewhere(kb, settings, worker)
+            report, feeds_error = await _ingest_elsewhere(kb, settings, worker, changed)
         if feeds_error:
             log.warning("Feeds not read: %s", feeds_error)
         counts = (len(report.loaded), len(report.unchanged), len(report.removed), len(report.failed))
@@ -124,19 +130,21 @@ async def load_data(kb: KnowledgeBase, settings: Settings, worker: IngestWorker 
     await kb.refresh()
 
 
-async def _ingest_here(kb: KnowledgeBase, settings: Settings) -> tuple[IngestReport, str | None]:
+async def _ingest_here(
+    kb: KnowledgeBase, settings: Settings, changed: Collection[str] | None = None
+) -> tuple[IngestReport, str | None]:
     feeds, feeds_error = feed_sources(settings)
-    return await kb.ingest([settings.data_dir], feeds), feeds_error
+    return await kb.ingest([settings.data_dir], feeds, changed=changed), feeds_error
 
 
 async def _ingest_elsewhere(
-    kb: KnowledgeBase, settings: Settings, worker: IngestWorker
+    kb: KnowledgeBase, settings: Settings, worker: IngestWorker, changed: Collection[str] | None
 ) -> tuple[IngestReport, str | None]:
     try:
-        outcome = await worker.ingest(settings)
+        outcome = await worker.ingest(settings, changed)
     except (OSError, NotImplementedError) as exc:  # no processes here (a sandbox, another event loop)
         log.warning("cannot ingest in a process of its own (%s); ingesting in this one", exc)
-        return await _ingest_here(kb, settings)
+        return await _ingest_here(kb, settings, changed)
     await kb.sync(outcome[0].changes)
     return outcome
 

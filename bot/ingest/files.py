@@ -11,7 +11,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,17 +84,88 @@ def walk(paths: Sequence[Path], stop: threading.Event | None = None) -> Walk:
     # whoever removes episodes must keep those under it (see `positively_gone`). A transcript or
     # chapters file alone (no page or metadata beside it) is returned too, so the caller can say
     # it was not loaded.
+    result = Walk([], set(), set(), [])
+    stopped = stop or threading.Event()
+    return _grouped((file for root in paths for file in _candidates(Path(root), result, stopped)), result)
+
+
+def walk_changed(root: Path, changed: Collection[str], stop: threading.Event | None = None) -> Walk | None:
+    """Find the episodes that files changed under the folder `root` belong to, as `walk` would.
+
+    Return None when only a walk of the whole folder can tell what changed: a folder (or what
+    was one) came or went, a path lies outside `root` or inside a hidden or linked folder, or a
+    name did not come through intact.
+    """
+    # Each changed file's folder is listed once, and only the files sharing a changed file's
+    # stem (the episode's page, metadata, transcript, chapters) are looked at: the folder is
+    # "listed" for `positively_gone`, so a removed page's episode goes as after a full walk.
+    base = os.path.abspath(root)
+    stems: dict[str, set[str]] = {}
+    for path in changed:
+        absolute = os.path.abspath(path)
+        folder, name = os.path.split(absolute)
+        stem, kind = _name_kind(name)
+        if "\ufffd" in absolute or not kind or not _plain_folder(folder, base):
+            return None
+        if not _ignored(name):
+            stems.setdefault(folder, set()).add(stem)
+    result = Walk([], set(), set(), [])
+    return _grouped(_changed_files(stems, os.path.realpath(root), result, stop or threading.Event()), result)
+
+
+def _plain_folder(folder: str, base: str) -> bool:
+    """Tell whether `folder` is `base` or a folder a walk of `base` enters (not hidden, no link)."""
+    if folder == base:
+        return True
+    if not folder.startswith(os.path.join(base, "")):
+        return False
+    relative = folder[len(base) + 1 :]
+    current = base
+    for part in relative.split(os.sep):
+        current = os.path.join(current, part)
+        if part.startswith(".") or not _real_folder(current):
+            return False
+    return True
+
+
+def _real_folder(path: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _changed_files(
+    stems: dict[str, set[str]], real_root: str, found: Walk, stop: threading.Event
+) -> Iterator[Path]:
+    """Yield the episode files of the given stems in each folder, checked as the full walk checks them."""
+    inside = os.path.join(real_root, "")
+    for folder, wanted in sorted(stems.items()):
+        if stop.is_set():
+            raise Stopped
+        for entry in _list(folder, found):
+            stem, kind = _name_kind(entry.name)
+            if (
+                kind
+                and stem in wanted
+                and not entry.name.startswith(".")
+                and not _is_dir(entry)
+                and _wanted(entry, inside, found)
+            ):
+                yield Path(entry.path)
+
+
+def _grouped(files: Iterable[Path], result: Walk) -> Walk:
+    """Group found files into episodes by folder and stem; return `result` with them."""
     found: dict[tuple[str, str], dict[str, list[Path]]] = {}
     seen: set[Path] = set()
-    result = Walk([], set(), set(), [])
-    for root in paths:
-        for file in _candidates(Path(root), result, stop or threading.Event()):
-            if file in seen:
-                continue
-            seen.add(file)
-            stem, kind = file_kind(file)
-            # A file given by name is read as a page whatever its extension.
-            found.setdefault((os.path.dirname(file), stem), {}).setdefault(kind or "page", []).append(file)
+    for file in files:
+        if file in seen:
+            continue
+        seen.add(file)
+        stem, kind = file_kind(file)
+        # A file given by name is read as a page whatever its extension.
+        found.setdefault((os.path.dirname(file), stem), {}).setdefault(kind or "page", []).append(file)
     result.ignored.sort()
     result.sources = sorted(
         (_source(stem, group) for (_, stem), group in found.items()), key=lambda s: (s.key, str(s.paths[0]))

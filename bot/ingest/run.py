@@ -8,13 +8,13 @@ import os
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ingest.changes import MAX_EPISODES, ChangeLog, EpisodeChange
-from bot.ingest.feeds import FeedSources, attach_feeds, is_feed_list
-from bot.ingest.files import SourceFiles, Walk, file_kind, positively_gone, walk
+from bot.ingest.feeds import FEEDS_FILE, FeedSources, attach_feeds, is_feed_list
+from bot.ingest.files import SourceFiles, Walk, file_kind, positively_gone, walk, walk_changed
 from bot.ingest.read import (
     Prepared,
     Work,
@@ -42,6 +42,7 @@ from bot.storage.episodes import (
     load_fingerprints,
     mark_relink,
     relink,
+    relink_changed,
     relink_token,
     same_number,
     update_stamp,
@@ -63,14 +64,24 @@ RELINK_EPISODES = 500  # episodes whose related titles are linked again in one t
 
 
 async def ingest(
-    db: Database, paths: Sequence[Path], *, workers: int | None = None, feeds: FeedSources | None = None
+    db: Database,
+    paths: Sequence[Path],
+    *,
+    workers: int | None = None,
+    feeds: FeedSources | None = None,
+    changed: Collection[str] | None = None,
 ) -> IngestReport:
     """Load the episodes under `paths` (and `feeds`' cached items); a directory given here also drops
-    episodes gone from it."""
+    episodes gone from it.
+
+    `changed`: the files known to have changed (added, edited, removed) under the one directory
+    given, when nothing else did: only their episodes are looked at, unless a full walk is needed
+    to tell (see `walk_changed`; feeds are listed).
+    """
     # Unchanged files are recognised by size and time (else by hash) and never parsed; large
     # loads parse in worker processes (`workers`, default: spare cores). What is new is decided
     # inside each writing transaction, so any number of ingests at once store one copy.
-    run = _Run([Path(p) for p in paths], workers, feeds)
+    run = _Run([Path(p) for p in paths], workers, feeds, changed)
     async with db.bulk() as session:
         return await run.run(session)
 
@@ -94,6 +105,7 @@ class _Run:
     paths: list[Path]
     workers: int | None
     feeds: FeedSources | None = None
+    changed: Collection[str] | None = None
     loaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -102,6 +114,7 @@ class _Run:
     walk: Walk = field(default_factory=lambda: Walk([], set(), set(), []))
     alone: list[Path] = field(default_factory=list)  # transcripts or chapters with no episode beside them
     log: ChangeLog = field(default_factory=ChangeLog)
+    targeted: set[str] | None = None  # the stored sources a walk of only the changed files may drop
 
     async def run(self, session: BulkSession) -> IngestReport:
         """Load everything under the paths and report what happened."""
@@ -145,7 +158,7 @@ class _Run:
 
     def _sources(self, stored: dict[str, Fingerprint], session: BulkSession) -> list[SourceFiles]:
         """Return every episode's files, reporting unreadable paths and reused file names."""
-        self.walk = walk(self.paths, session.stop)
+        self.walk = self._find(session)
         self.failed += [error_line(err) for err in self.walk.problems]
         by_key: dict[str, list[SourceFiles]] = {}
         for files in self.walk.sources:
@@ -169,6 +182,20 @@ class _Run:
         if self.feeds is None or not self.feeds.complete:
             return chosen
         return self._unique(attach_feeds(chosen, self.feeds, self.warnings))
+
+    def _find(self, session: BulkSession) -> Walk:
+        """Walk the given paths, or only the changed files' episodes when that is enough."""
+        changed, paths, feeds = self.changed, self.paths, self.feeds
+        if changed is not None and len(paths) == 1 and paths[0].is_dir() and not (feeds and feeds.dirs):
+            # The feed list decides which feed episodes stay: its change needs the full walk.
+            feed_list = os.path.join(os.path.abspath(paths[0]), FEEDS_FILE)
+            found = None
+            if all(os.path.abspath(path) != feed_list for path in changed):
+                found = walk_changed(paths[0], changed, session.stop)
+            if found is not None:
+                self.targeted = {storable(os.path.abspath(path)) for path in changed}
+                return found
+        return walk(paths, session.stop)
 
     def _unique(self, sources: list[SourceFiles]) -> list[SourceFiles]:
         """Drop a feed item whose key a local file already uses (the local file wins)."""
@@ -226,7 +253,7 @@ class _Run:
         feeds = self.feeds
         gone = []
         for key, old in stored.items():
-            if key in seen:
+            if key in seen or (self.targeted is not None and old.source not in self.targeted):
                 continue
             if feeds is not None and feeds.holds(old.source):
                 if feeds.complete:  # else which feeds are followed is unknown, so none is dropped
@@ -244,6 +271,9 @@ async def _relink(session: BulkSession, log: ChangeLog) -> int:
     token = await session.read(relink_token)
     if token != log.token:
         log.unknown()  # another writer changed episodes after this run's last change
+    if log.known and log.keys:  # this run's changes are all there is to link: only what they touch
+        await session.write(functools.partial(relink_changed, keys=sorted(log.keys)))
+        return await session.write(functools.partial(finish_ingest, token=token))
     for first, last in await session.read(functools.partial(episode_id_ranges, size=RELINK_EPISODES)):
         await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
         await session.write(functools.partial(relink, first=first, last=last))

@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WATCHER_STOP_S = 1.0
 FEED_RETRY_S = 60.0  # after the poll itself failed (feeds back off one by one on their own)
+# A reload reads only the episodes of the files the watcher saw change, not the whole folder. Past
+# this many paths at once (a folder copied in; or the kernel's event queue overflowed, which the
+# watcher does not report) the whole folder is walked instead.
+MAX_CHANGED_PATHS = 500
+# And the first change at least this long after the last full walk is loaded with a full walk,
+# so a change the watcher never saw is picked up in the end.
+FULL_WALK_EVERY_S = 3600.0
 
 
 class FeedPoll(Protocol):
@@ -45,7 +52,8 @@ class FeedPoll(Protocol):
 
 
 PollFeeds = Callable[[], Awaitable[FeedPoll]]
-Load = Callable[[], Awaitable[object]]
+# Load DATA_DIR: given the files that changed, only their episodes; given None, everything.
+Load = Callable[[frozenset[str] | None], Awaitable[object]]
 # A listener runs after every swap; it returns seconds until it wants to run again regardless
 # (a retry that is due later, a server not visible yet), or None.
 Listener = Callable[[], Awaitable[float | None]]
@@ -71,12 +79,21 @@ class Updater:
         self.rounds = 0  # finished rounds, for tests and logs
         self._wake = asyncio.Event()
         self._files_changed = False
+        self._changed: set[str] | None = None  # paths seen changing since the last load; None: unknown
+        self._full_walk_at: float | None = None  # when the last load that walked everything started
         self._feeds_due_at: float | None = 0.0 if poll_feeds else None
         self._listeners_due_at: float | None = 0.0  # run them once at start
 
     def files_changed(self, paths: Collection[str] = ()) -> None:
-        """Note that files under DATA_DIR changed (the watcher calls this); feeds.toml polls feeds now."""
+        """Note that files under DATA_DIR changed (the watcher calls this); feeds.toml polls feeds now.
+
+        `paths`: the files that changed; none given means anything may have changed.
+        """
         self._files_changed = True
+        if not paths:
+            self._changed = None
+        elif self._changed is not None:
+            self._changed.update(paths)
         if self.poll_feeds is not None and any(PurePath(p).name == FEEDS_FILE for p in paths):
             self._feeds_due_at = time.monotonic()  # a feed added or removed: read it now
         self._wake.set()
@@ -94,6 +111,9 @@ class Updater:
         """Update until cancelled; watch DATA_DIR meanwhile."""
         watcher = FileWatcher(self.data_dir, self.files_changed, scan_interval=self.interval)
         watching = asyncio.create_task(watcher.run(), name="data-dir-watcher")
+        # Files changed between the load at start and the watcher's start are seen by no event: the
+        # first round walks everything (which also starts the ingest's process before it is needed).
+        self.files_changed()
         try:
             while True:
                 await self.step()
@@ -109,13 +129,13 @@ class Updater:
         """Run one round; tell whether the snapshot was swapped."""
         self._wake.clear()
         before = self.kb.snapshot
-        load = self._files_changed
-        self._files_changed = False
+        load, changed = self._files_changed, self._changed
+        self._files_changed, self._changed = False, set()
         now = time.monotonic()
-        if self._feeds_due_at is not None and now >= self._feeds_due_at:
-            load = await self._poll_feeds() or load
+        if self._feeds_due_at is not None and now >= self._feeds_due_at and await self._poll_feeds():
+            load, changed = True, None  # the feed cache changed: walk it all
         if load:
-            await _guarded("loading DATA_DIR", self.load())
+            await self._load(changed)
         await _guarded("reloading the catalogue", self.kb.sync())
         swapped = self.kb.snapshot is not before  # by this sync, or by the ingest itself
         due = self._listeners_due_at
@@ -123,6 +143,19 @@ class Updater:
             await self._notify()
         self.rounds += 1
         return swapped
+
+    async def _load(self, changed: set[str] | None) -> None:
+        """Load the changed files' episodes, or everything; after a failure, everything next time."""
+        now = time.monotonic()
+        overdue = self._full_walk_at is None or now - self._full_walk_at >= FULL_WALK_EVERY_S
+        if changed is None or overdue or len(changed) > MAX_CHANGED_PATHS:
+            changed = None
+            self._full_walk_at = now
+        done = await _guarded(
+            "loading DATA_DIR", _done(self.load(None if changed is None else frozenset(changed)))
+        )
+        if done is None:
+            self._changed = None  # what the failed load did not finish is not known
 
     async def _poll_feeds(self) -> bool:
         assert self.poll_feeds is not None  # noqa: S101 (only scheduled when set)
@@ -154,6 +187,11 @@ class Updater:
                 timeout = min(timeout, max(due - now, 0.0))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
+
+
+async def _done(work: Awaitable[object]) -> bool:
+    await work
+    return True
 
 
 async def _guarded(what: str, work: Awaitable[T]) -> T | None:

@@ -47,11 +47,15 @@ class FileWatcher:
 
     async def run(self) -> None:
         """Watch until stopped, waiting for `root` to exist and falling back to scanning."""
-        polling = False
+        polling, first = False, True
         while not self._stop.is_set():
             if not self.root.is_dir():
+                first = False
                 await self._pause()  # not there (yet): ingest is not run on a missing folder either
                 continue
+            if not first:
+                self.changed({str(self.root)})  # no watch saw what changed in between: look at it all
+            first = False
             try:
                 await self._watch(polling)
             except (OSError, RuntimeError) as exc:

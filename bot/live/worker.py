@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import multiprocessing
 import signal
+from collections.abc import Collection
 from multiprocessing.connection import Connection
 
 from bot.config import Settings
@@ -46,8 +47,10 @@ class IngestWorker:
         self._process: multiprocessing.process.BaseProcess | None = None
         self._pipe: Connection | None = None
 
-    async def ingest(self, settings: Settings) -> Outcome:
+    async def ingest(self, settings: Settings, changed: Collection[str] | None = None) -> Outcome:
         """Ingest DATA_DIR (and the feed cache) there; return its report and the feed list's error.
+
+        `changed`: the files the watcher saw change, when it saw every change (see bot.ingest.run).
 
         Cancelling stops the process: its open transaction rolls back, and what it committed before
         stays (each episode is stored atomically), as when `python -m bot ingest` is interrupted.
@@ -57,7 +60,7 @@ class IngestWorker:
             await self.close()  # it died (killed, out of memory): start another
             pipe = self._start()
         # Only what the ingest needs crosses over: never the token.
-        pipe.send(dataclasses.replace(settings, token=None))
+        pipe.send((dataclasses.replace(settings, token=None), None if changed is None else sorted(changed)))
         try:
             await _readable(pipe)
         except asyncio.CancelledError:
@@ -121,14 +124,15 @@ def _serve(pipe: Connection) -> None:
     configured = False
     while True:
         try:
-            settings: Settings = pipe.recv()
+            request: tuple[Settings, list[str] | None] = pipe.recv()
         except (EOFError, OSError):
             return  # the bot closed its end: it is stopping
+        settings, changed = request
         if not configured:
             configure(settings.log_level)
             configured = True
         try:
-            outcome: Outcome | str = asyncio.run(_ingest(settings))
+            outcome: Outcome | str = asyncio.run(_ingest(settings, changed))
         except asyncio.CancelledError:
             return  # stopped by the bot (SIGTERM), which no longer waits for a report
         except Exception as exc:
@@ -139,13 +143,14 @@ def _serve(pipe: Connection) -> None:
             return
 
 
-async def _ingest(settings: Settings) -> Outcome:
+async def _ingest(settings: Settings, changed: list[str] | None) -> Outcome:
     task = asyncio.current_task()
     assert task is not None  # noqa: S101 (asyncio.run runs this as a task)
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
     db = await Database.open(settings.database_path)
     try:
         feeds, feeds_error = feed_sources(settings)
-        return await ingest(db, [settings.data_dir], workers=0, feeds=feeds), feeds_error
+        report = await ingest(db, [settings.data_dir], workers=0, feeds=feeds, changed=changed)
+        return report, feeds_error
     finally:
         await db.close()

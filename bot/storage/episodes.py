@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from bot.text import normalize
@@ -472,6 +473,31 @@ def relink(conn: sqlite3.Connection, first: int, last: int) -> None:
         f" WHERE episode_id BETWEEN ? AND ? AND target_id IS NOT {_RELATED_TARGET}",
         (first, last),
     )
+
+
+def relink_changed(conn: sqlite3.Connection, keys: Sequence[str]) -> None:
+    """Link again the related titles that the episodes `keys` (written or removed) may have changed.
+
+    As `relink` over every episode would, when these are the only episodes changed since the last
+    link: the changed episodes' own titles; titles linked to none (a removed episode's referrers
+    lost their link with it); titles linked to a changed episode; titles its new title or number
+    names (a number match wins over a title match). New episodes take larger ids than those
+    already linked, so they never win over an unchanged link by id alone.
+    """
+    # One statement per kind of row, each through an index (or one plain scan of the titles):
+    # together in one WHERE they made SQLite link every row again.
+    changed = "(SELECT id FROM episodes WHERE key IN (SELECT value FROM json_each(?1)))"
+    named = (
+        f"(title_norm IN (SELECT title_norm FROM episodes WHERE id IN {changed})"  # noqa: S608 (constants)
+        f" OR number IN (SELECT number FROM episodes WHERE id IN {changed}))"
+    )
+    listed = json.dumps(list(keys))
+    for rows in ("target_id IS NULL", f"episode_id IN {changed}", f"target_id IN {changed}", named):
+        conn.execute(
+            f"UPDATE related SET target_id = {_RELATED_TARGET}"  # noqa: S608 (constants)
+            f" WHERE {rows} AND target_id IS NOT {_RELATED_TARGET}",
+            (listed,) if "?1" in rows else (),
+        )
 
 
 def finish_ingest(conn: sqlite3.Connection, token: str | None) -> int:

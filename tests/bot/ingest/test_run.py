@@ -445,6 +445,7 @@ async def test_related_titles_are_linked_by_the_next_run_when_one_died_before_li
         raise KeyboardInterrupt
 
     monkeypatch.setattr(bot.ingest.run, "relink", killed)
+    monkeypatch.setattr(bot.ingest.run, "relink_changed", killed)
     with pytest.raises(KeyboardInterrupt):
         await ingest(db, [data])
     monkeypatch.undo()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.live.updates
 from bot.knowledge import KnowledgeBase
 from bot.live.updates import Updater
 from tests.bot.kb_pages import ROSOLIE_PAGE, copy_seed, write
@@ -29,7 +30,7 @@ async def kb(db, tmp_path):
 
 
 def updater(kb: KnowledgeBase, data: Path, **kwargs) -> Updater:
-    return Updater(kb, lambda: kb.ingest([data]), data_dir=data, interval=0.05, **kwargs)
+    return Updater(kb, lambda _changed: kb.ingest([data]), data_dir=data, interval=0.05, **kwargs)
 
 
 async def test_a_file_change_is_loaded_and_swapped_in(kb, tmp_path):
@@ -46,7 +47,7 @@ async def test_a_failing_step_is_logged_and_the_loop_carries_on(kb, tmp_path, ca
     data = tmp_path / "data"
     calls = []
 
-    async def flaky_load():
+    async def flaky_load(_changed):
         calls.append(1)
         if len(calls) == 1:
             raise OSError("disk went away")
@@ -132,7 +133,7 @@ async def test_a_changed_feed_list_polls_the_feeds_at_once(kb, tmp_path):
 
 async def test_the_watcher_wakes_the_running_loop_on_a_new_file(kb, tmp_path):
     data = tmp_path / "data"
-    loop = Updater(kb, lambda: kb.ingest([data]), data_dir=data, interval=30)  # no timed wake-ups
+    loop = Updater(kb, lambda _changed: kb.ingest([data]), data_dir=data, interval=30)  # no timed wake-ups
     task = asyncio.create_task(loop.run())
     try:
         await asyncio.sleep(0.3)  # the watcher starts
@@ -149,3 +150,32 @@ async def _until(predicate, within: float = 5.0) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError(f"still false after {within} s")
+
+
+async def test_a_reload_reads_the_files_the_watcher_saw_and_everything_when_unsure(kb, tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    loads = []
+
+    async def load(changed):
+        loads.append(changed)
+        if changed == {"fail"}:
+            raise OSError("disk went away")
+
+    loop = Updater(kb, load, data_dir=data, interval=0.05)
+    page, other = str(data / "a.txt"), str(data / "b.toml")
+    for paths in ({page}, {page}, {other}, set(), {"fail"}, {page}):
+        loop.files_changed(paths)
+        if paths == {other}:
+            loop.files_changed({page})  # a burst: both, once
+        await loop.step()
+    assert loads == [None, {page}, {page, other}, None, {"fail"}, None]  # the first: everything
+
+    monkeypatch.setattr(bot.live.updates, "MAX_CHANGED_PATHS", 2)
+    loop.files_changed({page, other, str(data / "c.txt")})
+    await loop.step()
+    loop.files_changed({page})
+    await loop.step()
+    monkeypatch.setattr(bot.live.updates, "FULL_WALK_EVERY_S", 0.0)
+    loop.files_changed({page})
+    await loop.step()
+    assert loads[6:] == [None, {page}, None]

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.knowledge import KnowledgeBase
 from bot.live.worker import IngestWorker, WorkerError
 from bot.runner import load_data
-from tests.bot.kb_pages import ROSOLIE_PAGE, copy_seed, write
+from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
 from tests.bot.processes import check_database, small_pages
 
 PAGES = 1500  # enough that the first episodes are stored well before the last
@@ -54,6 +54,20 @@ async def test_added_edited_and_removed_files_are_loaded_elsewhere_and_swapped_i
     assert [ep.key for ep in kb.suggest_episodes("", 5)] == ["lex-fridman-490"]
     assert kb.suggest_episodes("rosolie", 5) == []
     assert (await kb.stats())["episodes"] == 1
+
+
+async def test_the_files_the_watcher_saw_are_all_the_process_reads(db, settings, worker):
+    kb = KnowledgeBase(db)
+    data = copy_seed(settings.data_dir)
+    await kb.ingest([data])
+    seen, unseen = write(data / "rosolie.txt", ROSOLIE_PAGE), write(data / "guest.txt", GUEST_PAGE)
+    await load_data(kb, settings, worker, {str(seen)})
+    assert [ep.key for ep in kb.suggest_episodes("", 5)] == ["rosolie", "lex-fridman-490"]
+    (data / "rosolie.txt").unlink()
+    await load_data(kb, settings, worker, {str(seen)})
+    assert [ep.key for ep in kb.suggest_episodes("", 5)] == ["lex-fridman-490"]
+    await load_data(kb, settings, worker)  # everything: the unseen file too
+    assert {ep.key for ep in kb.suggest_episodes("", 5)} == {"lex-fridman-490", unseen.stem}
 
 
 async def test_a_cancelled_reload_stops_its_process_and_the_next_loads_each_episode_once(
