@@ -78,6 +78,8 @@ class TextQuery:
     # words of a passage that start with none (most of them).
     prefixes: tuple[tuple[str, ...], ...] = field(init=False, repr=False, compare=False, default=())
     any_prefix: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
+    # Per word: the forms that hold it fully (as typed, its stem, their plurals and singulars).
+    forms: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False, default=())
 
     def __post_init__(self) -> None:
         prefixes = tuple(
@@ -86,6 +88,11 @@ class TextQuery:
         )
         object.__setattr__(self, "prefixes", prefixes)
         object.__setattr__(self, "any_prefix", tuple(dict.fromkeys(p for each in prefixes for p in each)))
+        forms = tuple(
+            frozenset({word, stem} | _plural_forms(word) | _plural_forms(stem))
+            for word, stem in zip(self.words, self.stems, strict=False)  # strengths_in checks the lengths
+        )
+        object.__setattr__(self, "forms", forms)
 
     @property
     def need(self) -> int:
@@ -155,17 +162,15 @@ class TextQuery:
         forms whose meanings part ("stock" and "stocked", "sit" and "sitting"): such a form says
         less about what the passage is about than the typed word does.
         """
+        # Corrections and stems are among the query's prefixes: only the words starting with one
+        # of those (few, often none) can hold a word by either.
+        starting = [w for w in words if w.startswith(self.any_prefix)] if self.any_prefix else []
         found = []
-        for word, stem, group in zip(self.words, self.stems, self.groups, strict=True):
-            corrected = len(group) > 1 and any(w.startswith(group[1:]) for w in words)
-            if (
-                corrected
-                or word in words
-                or stem in words
-                or (_plural_forms(word) | _plural_forms(stem)) & words
-            ):
+        for stem, group, forms in zip(self.stems, self.groups, self.forms, strict=True):
+            corrected = len(group) > 1 and any(w.startswith(group[1:]) for w in starting)
+            if corrected or not forms.isdisjoint(words):
                 found.append(1.0)
-            elif len(stem) >= 3 and any(w.startswith(stem) for w in words):
+            elif len(stem) >= 3 and any(w.startswith(stem) for w in starting):
                 found.append(inflected)
             else:
                 found.append(0.0)

@@ -123,8 +123,10 @@ def passages(
     texts = [normalize_passage(row.text) for row in unique]
     if len(reading.primary) < len(reading.people) and plan.query.groups:
         plan = dataclasses.replace(plan, reading=_meant_person(unique, texts, plan, context))
+    titled: dict[tuple[int, str | None], list[bool]] = {}  # per episode and chapter: _title_hits
     scores = [
-        _score(row, text, plan, cat, context.get(row.id)) for row, text in zip(unique, texts, strict=True)
+        _score(row, text, plan, cat, before=context.get(row.id), titled=titled)
+        for row, text in zip(unique, texts, strict=True)
     ]
     scores = _replies_first(unique, scores)
     scored = [(score, order, row) for order, (score, row) in enumerate(zip(scores, unique, strict=True))]
@@ -200,10 +202,19 @@ def is_question(text: str) -> bool:
     return "?" in text or any(_REQUEST.match(s) for s in _SENTENCE.split(text))
 
 
-def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: str | None = None) -> float:
+def _score(
+    row: SegmentRow,
+    text: str,
+    plan: AskPlan,
+    cat: Catalogue,
+    *,
+    before: str | None = None,
+    titled: dict[tuple[int, str | None], list[bool]] | None = None,
+) -> float:
     """Return 0-100 and a little over: how well a passage (`text`: normalized) answers the question.
 
-    `before` is what was said just before a transcript moment: its words count in part.
+    `before` is what was said just before a transcript moment: its words count in part. `titled`
+    keeps _title_hits per episode and chapter for the other passages of one question.
     """
     reading = plan.reading
     words = set(text.split())
@@ -217,10 +228,7 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: st
     asked = PROMPT_CREDIT if before and is_question(before) else CONTEXT_CREDIT
     # A word the passage lacks but its episode's title (or a moment's chapter) holds half counts:
     # "theft in ancient rome" is answered by a quote about theft in the episode "How Rome Moved Water".
-    titles = cat.title_words(row.episode_id)
-    if row.chapter:
-        titles = titles | set(normalize_passage(row.chapter).split())
-    title = query.hits_in(titles)
+    title = _title_hits(row, query, cat, {} if titled is None else titled)
     fit = _person_fit(row, words, reading, cat) if reading.people else 0.0
     # Common words alone ("the next episode") are in passage after passage by chance; they are
     # evidence enough only in the words of the person, or the episode, the question names.
@@ -262,6 +270,19 @@ def _score(row: SegmentRow, text: str, plan: AskPlan, cat: Catalogue, before: st
     if row.kind == "moment" and is_question(row.text):
         score *= QUESTION_SHARE  # asking about it is not an answer; the reply, a candidate too, is
     return score
+
+
+def _title_hits(
+    row: SegmentRow, query: TextQuery, cat: Catalogue, titled: dict[tuple[int, str | None], list[bool]]
+) -> list[bool]:
+    """Return, per question word, whether the passage's episode title (or its chapter) holds it."""
+    key = (row.episode_id, row.chapter)
+    if key not in titled:
+        titles = cat.title_words(row.episode_id)
+        if row.chapter:
+            titles = titles | set(normalize_passage(row.chapter).split())
+        titled[key] = query.hits_in(titles)
+    return titled[key]
 
 
 def _meant(credit: list[float], words: set[str], plan: AskPlan) -> list[float]:

@@ -77,6 +77,17 @@ def _rank(ranked: bool, column: str = "f.rank") -> str:
     return column if ranked else "0.0"
 
 
+def _all_matches(table: str) -> str:
+    """Return a subquery of every match of a MATCH expression (the first parameter) with its rank.
+
+    For a search whose filter (people, an episode) drops most matches: FTS5's own rank order
+    re-reads each match's index entries to hand it back in order, only for the filter to drop it,
+    which costs more than ranking every match. Ranked in one pass here, only the rows kept are
+    sorted, by rank and then rowid: FTS5's order, equal ranks included.
+    """
+    return f"(SELECT rowid, rank FROM {table} WHERE {table} MATCH ?)"  # noqa: S608 (a table's name)
+
+
 def _segment(row: Row) -> SegmentRow:
     """Return a segment from `_SEGMENT_COLUMNS`, and its rank when the query added one."""
     id_, kind, position, text, person_id, seconds, truncated, episode_id, *rank = row
@@ -195,13 +206,15 @@ async def search_segments(
     """Return segments of `kinds` matching an escaped FTS5 expression, best first (or newest)."""
     # Unranked, the newest matches come first and the scan stops at `limit`: for words found in
     # much of the index, BM25 over every match would take longer than the caller can wait.
-    order = "f.rank" if ranked else "f.rowid DESC"
     marks = ",".join("?" * len(kinds))
     people = f"AND s.person_id IN ({','.join('?' * len(person_ids))})" if person_ids else ""
+    source, where, order = "segments_fts", "segments_fts MATCH ? AND ", "f.rank" if ranked else "f.rowid DESC"
+    if ranked and person_ids:  # most matches are other people's (see _all_matches)
+        source, where, order = _all_matches("segments_fts"), "", "f.rank, f.rowid"
     rows = await fetch_all(
         conn,
-        f"SELECT {_SEGMENT_COLUMNS}, {_rank(ranked)} FROM segments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
-        f"WHERE segments_fts MATCH ? AND s.kind IN ({marks}) {people} ORDER BY {order} LIMIT ?",
+        f"SELECT {_SEGMENT_COLUMNS}, {_rank(ranked)} FROM {source} f JOIN segments s ON s.id = f.rowid "  # noqa: S608
+        f"WHERE {where}s.kind IN ({marks}) {people} ORDER BY {order} LIMIT ?",
         [match, *kinds, *person_ids, limit],
     )
     return [_segment(row) for row in rows]
@@ -244,8 +257,11 @@ async def search_moments(
             f"WHERE moments_fts MATCH ? ORDER BY {inner} LIMIT ?) f JOIN segments s ON s.id = f.rowid "
         )
         params: list[object] = [match, limit]
+        kept = "rank" if ranked else "id DESC"
     else:
-        where = ["moments_fts MATCH ?"]
+        source, where = "moments_fts", ["moments_fts MATCH ?"]
+        if ranked:  # most matches are of other episodes or people (see _all_matches)
+            source, where = _all_matches("moments_fts"), []
         params = [match]
         if episode_id is not None:
             where.append("s.episode_id = ?")
@@ -254,14 +270,15 @@ async def search_moments(
             where.append(f"s.person_id IN ({','.join('?' * len(person_ids))})")
             params += person_ids
         found = (
-            f"SELECT s.*, {_rank(ranked)} AS rank FROM moments_fts f JOIN segments s ON s.id = f.rowid "  # noqa: S608
+            f"SELECT s.*, {_rank(ranked)} AS rank FROM {source} f JOIN segments s ON s.id = f.rowid "  # noqa: S608
             f"WHERE {' AND '.join(where)} "
         )
+        kept = "rank, id" if ranked else "id DESC"  # equal ranks in FTS5's order: by rowid
     order = "rank" if ranked else "id DESC"
     # Each moment's chapter is looked up for the moments returned only, not for every match.
     rows = await fetch_all(
         conn,
-        f"SELECT {_MOMENT_COLUMNS} FROM ({found} ORDER BY {order} LIMIT ?) s ORDER BY {order}",  # noqa: S608
+        f"SELECT {_MOMENT_COLUMNS} FROM ({found} ORDER BY {kept} LIMIT ?) s ORDER BY {order}",  # noqa: S608
         [*params, limit],
     )
     return [_segment(row) for row in rows]
