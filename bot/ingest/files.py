@@ -101,6 +101,7 @@ def walk_changed(root: Path, changed: Collection[str], stop: threading.Event | N
     # "listed" for `positively_gone`, so a removed page's episode goes as after a full walk.
     base = os.path.abspath(root)
     stems: dict[str, set[str]] = {}
+    attached: set[tuple[str, str]] = set()  # changed transcripts and chapters: (folder, stem)
     for path in changed:
         absolute = os.path.abspath(path)
         folder, name = os.path.split(absolute)
@@ -109,8 +110,19 @@ def walk_changed(root: Path, changed: Collection[str], stop: threading.Event | N
             return None
         if not _ignored(name):
             stems.setdefault(folder, set()).add(stem)
+            if kind in ("transcript", "chapters"):
+                attached.add((folder, stem))
     result = Walk([], set(), set(), [])
-    return _grouped(_changed_files(stems, os.path.realpath(root), result, stop or threading.Event()), result)
+    found = _grouped(_changed_files(stems, os.path.realpath(root), result, stop or threading.Event()), result)
+    # A transcript or chapters file with no page or metadata beside it may be the one a metadata
+    # file elsewhere names (`transcript = "transcripts/13.srt"`): only a full walk finds that episode.
+    return found if attached <= _anchored(found) else None
+
+
+def _anchored(found: Walk) -> set[tuple[str, str]]:
+    """Return (folder, stem) of every episode found with a page or metadata file."""
+    anchors = (source.page or source.meta for source in found.sources)
+    return {(os.path.dirname(path), _name_kind(path.name)[0]) for path in anchors if path is not None}
 
 
 def _plain_folder(folder: str, base: str) -> bool:

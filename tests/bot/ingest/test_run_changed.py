@@ -8,6 +8,7 @@ from bot.ingest.run import ingest
 from bot.storage import Database, episodes
 from tests.bot.ingest.test_run import fail_listing, small_pages, snapshot, stored_keys
 from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
+from tests.bot.transcript_files import FUNGI_SRT, write_green_hour
 
 
 @pytest.fixture
@@ -182,3 +183,19 @@ async def test_related_titles_are_linked_after_each_change_as_linking_everything
         assert await db.conn.execute_fetchall(query) == links
         await db.conn.rollback()
     assert linked == [8, 8, 7, 3, 3, 0]
+
+
+async def test_a_transcript_named_by_metadata_elsewhere_is_reloaded_when_it_changes(db, twin, tmp_path):
+    data = write_green_hour(tmp_path / "data")
+    await ingest(db, [data])
+    await ingest(twin, [data])
+    named = data / "transcripts" / "13.srt"  # green-13.toml names it; no page or metadata beside it
+
+    named.write_text(FUNGI_SRT.replace("a jar of forest soil", "a bucket of river mud"), encoding="utf-8")
+    report = await both(db, twin, data, {named})
+    assert names(report.loaded) == ["green-13.txt"]
+    said = "SELECT count(*) FROM segments WHERE text LIKE '%river mud%'"
+    assert await db.conn.execute_fetchall(said) == [(1,)]
+
+    named.unlink()  # what the metadata names is missing: as after a full walk
+    await both(db, twin, data, {named})
