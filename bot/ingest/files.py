@@ -288,7 +288,10 @@ def read_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
                 raise DataError(path, 1, f"expected a regular file, got {file_type(info.st_mode)}")
             if info.st_size > limit:
                 raise DataError(path, 1, f"{at_most}, got {info.st_size / MIB:.1f} MiB")
-            data = file.read(limit + 1)
+            # Asking for limit + 1 bytes at once would allocate that much for every small file.
+            data = file.read(min(info.st_size, limit) + 1)
+            if len(data) > info.st_size:  # it grew since: read on, still no further than the limit
+                data += file.read(limit + 1 - len(data))
     except OSError as err:
         raise DataError(path, 1, f"expected a readable file, got {err.strerror or err}") from None
     if len(data) > limit:

@@ -53,6 +53,11 @@ class Prepared(NamedTuple):
     new: bool = False  # no stored version: nothing to replace
 
 
+# A Prepared from a worker process, without its files: key, shown, source, stamp, digest, rows,
+# error, unchanged, new.
+Sent = tuple[str, str, str, str, str, EpisodeRows | None, str, bool, bool]
+
+
 def spare_cores() -> int:
     """Return how many worker processes to use: every core but the one that writes, at most 4."""
     try:
@@ -89,8 +94,23 @@ def prepare_all(
         yield from _prepare_here([item for chunk in chunks[done:] for item in chunk], stop)
 
 
-def _prepare_chunk(chunk: Sequence[Work]) -> list[Prepared]:
-    return [prepare(files, old) for files, old in chunk]
+def _prepare_chunk(chunk: Sequence[Work]) -> list[Sent]:
+    """Prepare a chunk in a worker; return each result as a plain tuple without its files."""
+    # The parent has the files (it sent them), and a plain tuple pickles faster than a named one.
+    return [
+        (p.key, p.shown, p.source, p.stamp, p.digest, p.rows, p.error, p.unchanged, p.new)
+        for p in (prepare(files, old) for files, old in chunk)
+    ]
+
+
+def _received(results: list[Sent], chunk: Sequence[Work]) -> list[Prepared]:
+    """Rebuild a worker's results with the files they were prepared from."""
+    return [
+        Prepared(key, shown, source, files, stamp, digest, rows, error, unchanged, new)
+        for (key, shown, source, stamp, digest, rows, error, unchanged, new), (files, _) in zip(
+            results, chunk, strict=True
+        )
+    ]
 
 
 def _prepare_here(work: Sequence[Work], stop: threading.Event) -> Iterator[Prepared]:
@@ -110,14 +130,14 @@ def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -
     )
     finished = False
     try:
-        pending: deque[tuple[Future[list[Prepared]], int]] = deque()
+        pending: deque[tuple[Future[list[Sent]], Sequence[Work], int]] = deque()
         ahead = 0  # bytes of input in flight or parsed and not yet taken
         upcoming = iter(chunks[1:])
         following = next(upcoming, None)
         while True:
             while following is not None and (len(pending) < 2 * workers + 1 or ahead < AHEAD_BYTES):
                 size = _input_bytes(following)
-                pending.append((pool.submit(_prepare_chunk, following), size))
+                pending.append((pool.submit(_prepare_chunk, following), following, size))
                 ahead += size
                 following = next(upcoming, None)
             if chunks:  # the first chunk is read here while the workers start (a spawn takes a while)
@@ -125,8 +145,8 @@ def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -
                 chunks = []
             if not pending:
                 break
-            future, size = pending.popleft()
-            results = _result(future, stop)
+            future, chunk, size = pending.popleft()
+            results = _received(_result(future, stop), chunk)
             ahead -= size
             yield results
         finished = True
@@ -149,7 +169,7 @@ def _input_bytes(chunk: Sequence[Work]) -> int:
     return total
 
 
-def _result(future: Future[list[Prepared]], stop: threading.Event) -> list[Prepared]:
+def _result(future: Future[list[Sent]], stop: threading.Event) -> list[Sent]:
     """Wait for a chunk's results, giving up as soon as the run is asked to stop."""
     while True:
         if stop.is_set():

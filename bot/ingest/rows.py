@@ -5,34 +5,25 @@ from __future__ import annotations
 from bot.ingest.page import split_title_line
 from bot.ingest.timed import Timed
 from bot.model import EpisodeSource
-from bot.storage.episodes import (
-    AliasEntry,
-    EpisodeFields,
-    EpisodeRows,
-    MentionEntry,
-    PersonEntry,
-    RelatedEntry,
-    SegmentEntry,
-    TimedEntry,
-)
+from bot.storage.episodes import EpisodeFields, EpisodeRows, RelatedRow, SegmentRow, TimedEntry
 from bot.text import normalize
 
 
 def episode_rows(src: EpisodeSource, timed: Timed | None = None, linked: str | None = None) -> EpisodeRows:
     """Return the rows that store `src` and its moments, every name and title normalized for matching."""
+    # Plain tuples throughout (see EpisodeRows): they go to the writer through a pipe.
     timed = timed or Timed()
     speakers = dict.fromkeys([q.speaker for q in src.quotes] + [m.person for m in timed.moments if m.person])
     people: dict[tuple[str, str], int] = {}  # (name, role) -> position of the first listing
     for names, role in ((src.hosts, "host"), (src.guests, "guest"), (speakers, "speaker")):
         for n, name in enumerate(names, 1):
             people.setdefault((name, role), n)
-    segments = (
-        [SegmentEntry("description", 1, None, None, 0, src.description)] if src.description.strip() else []
+    segments: list[SegmentRow] = (
+        [("description", 1, None, None, 0, src.description)] if src.description.strip() else []
     )
-    segments += [SegmentEntry("takeaway", n, None, None, 0, text) for n, text in enumerate(src.takeaways, 1)]
+    segments += [("takeaway", n, None, None, 0, text) for n, text in enumerate(src.takeaways, 1)]
     segments += [
-        SegmentEntry("quote", n, q.speaker, q.seconds, int(q.truncated), q.text)
-        for n, q in enumerate(src.quotes, 1)
+        ("quote", n, q.speaker, q.seconds, int(q.truncated), q.text) for n, q in enumerate(src.quotes, 1)
     ]
     return EpisodeRows(
         key=src.key,
@@ -52,23 +43,20 @@ def episode_rows(src: EpisodeSource, timed: Timed | None = None, linked: str | N
             page_url=src.page_url,
         ),
         aliases=tuple(dict.fromkeys(src.aliases)),
-        people=tuple(PersonEntry(name, role, n) for (name, role), n in people.items()),
+        people=tuple((name, role, n) for (name, role), n in people.items()),
         person_aliases=tuple(
-            AliasEntry(p.name, alias, normalize(alias))
-            for p in src.people
-            for alias in p.aliases
-            if normalize(alias)
+            (p.name, alias, normalize(alias)) for p in src.people for alias in p.aliases if normalize(alias)
         ),
         segments=tuple(segments),
-        mentions=tuple(MentionEntry(n, text, normalize(text)) for n, text in enumerate(src.mentions, 1)),
+        mentions=tuple((n, text, normalize(text)) for n, text in enumerate(src.mentions, 1)),
         related=tuple(_related(n, line) for n, line in enumerate(src.related, 1)),
         warnings=src.warnings + timed.warnings,
-        moments=timed.moments,
-        chapters=timed.chapters,
+        moments=tuple(map(tuple, timed.moments)),  # type: ignore[arg-type] # field for field
+        chapters=tuple(map(tuple, timed.chapters)),  # type: ignore[arg-type] # field for field
         timed=TimedEntry(timed.transcript, linked, timed.digest),
     )
 
 
-def _related(position: int, line: str) -> RelatedEntry:
+def _related(position: int, line: str) -> RelatedRow:
     title, show, number = split_title_line(line)
-    return RelatedEntry(position, line, normalize(title), normalize(show) if show else None, number)
+    return (position, line, normalize(title), normalize(show) if show else None, number)

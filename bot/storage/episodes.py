@@ -126,6 +126,19 @@ class SegmentIdentity(NamedTuple):
 IndexText = tuple[int, str, bool]
 
 
+# The entries above as plain tuples, field for field: the rows an episode holds by the thousand
+# cross from a parsing process to the writer, and a plain tuple pickles several times faster
+# than a named one (whose every instance is rebuilt through its class), so they travel and are
+# written as these. An entry class's instance is one of them too.
+PersonRow = tuple[str, str, int]
+AliasRow = tuple[str, str, str]
+SegmentRow = tuple[str, int, str | None, int | None, int, str]
+MentionRow = tuple[int, str, str]
+RelatedRow = tuple[int, str, str, str | None, int | None]
+MomentRow = tuple[int, str | None, str | None, int, int, str, bytes]
+ChapterRow = tuple[int, int, int | None, str]
+
+
 class EpisodeRows(NamedTuple):
     """Hold one episode as plain rows, cheap to pass between processes; people still by name."""
 
@@ -133,14 +146,14 @@ class EpisodeRows(NamedTuple):
     show: str | None
     episode: EpisodeFields
     aliases: tuple[str, ...]
-    people: tuple[PersonEntry, ...]
-    person_aliases: tuple[AliasEntry, ...]
-    segments: tuple[SegmentEntry, ...]
-    mentions: tuple[MentionEntry, ...]
-    related: tuple[RelatedEntry, ...]
+    people: tuple[PersonRow, ...]
+    person_aliases: tuple[AliasRow, ...]
+    segments: tuple[SegmentRow, ...]
+    mentions: tuple[MentionRow, ...]
+    related: tuple[RelatedRow, ...]
     warnings: tuple[str, ...]
-    moments: tuple[MomentEntry, ...] = ()
-    chapters: tuple[ChapterEntry, ...] = ()
+    moments: tuple[MomentRow, ...] = ()
+    chapters: tuple[ChapterRow, ...] = ()
     timed: TimedEntry = TimedEntry(None, None, "")
 
 
@@ -310,42 +323,53 @@ class EpisodeWriter:
         )
 
     def _write_segments(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[IndexText]:
-        old = [] if new else self.conn.execute(
+        person = self._person_id
+        if new:  # nothing stored to keep: every segment is inserted
+            return self._insert_segments(
+                episode_id,
+                [
+                    (kind, position, person(speaker) if speaker else None, seconds, truncated, text)
+                    for kind, position, speaker, seconds, truncated, text in rows.segments
+                ],
+            )
+        old = self.conn.execute(
             "SELECT id, kind, person_id, seconds, text FROM segments WHERE episode_id = ? "
             "AND kind NOT IN ('moment', 'chapter')",
             (episode_id,),
-        ).fetchall()  # fmt: skip
+        ).fetchall()
         # Keep the id of every segment whose text, speaker and second are unchanged, so anything
         # that refers to a takeaway or quote (daily-post history) survives an edit of the page.
         reusable: dict[SegmentIdentity, list[int]] = {}
         for id_, kind, person_id, seconds, text in old:
             reusable.setdefault(SegmentIdentity(kind, person_id, seconds, text), []).append(id_)
-        inserts: list[tuple[SegmentIdentity, int, int]] = []  # identity, position, truncated
+        inserts: list[tuple[str, int, int | None, int | None, int, str]] = []
         moves: list[tuple[int, int, int]] = []  # position, truncated, id
-        for segment in rows.segments:
-            person_id = self._person_id(segment.speaker) if segment.speaker else None
-            identity = SegmentIdentity(segment.kind, person_id, segment.seconds, segment.text)
-            ids = reusable.get(identity)
+        for kind, position, speaker, seconds, truncated, text in rows.segments:
+            person_id = person(speaker) if speaker else None
+            ids = reusable.get(SegmentIdentity(kind, person_id, seconds, text))
             if ids:
-                moves.append((segment.position, segment.truncated, ids.pop()))
+                moves.append((position, truncated, ids.pop()))
             else:
-                inserts.append((identity, segment.position, segment.truncated))
+                inserts.append((kind, position, person_id, seconds, truncated, text))
         gone = [i for ids in reusable.values() for i in ids]
         self.conn.executemany("DELETE FROM segments WHERE id = ?", [(i,) for i in gone])
         if self.dropped is not None and gone:
             texts = {id_: text for id_, _, _, _, text in old}
             self.dropped += [texts[i] for i in gone]
         self.conn.executemany("UPDATE segments SET position = ?, truncated = ? WHERE id = ?", moves)
-        first = self._segment_ids(len(inserts))
+        return self._insert_segments(episode_id, inserts)
+
+    def _insert_segments(
+        self, episode_id: int, segments: list[tuple[str, int, int | None, int | None, int, str]]
+    ) -> list[IndexText]:
+        """Insert (kind, position, person id, second, truncated, text) rows; return their texts to index."""
+        first = self._segment_ids(len(segments))
         self.conn.executemany(
             "INSERT INTO segments(id, episode_id, kind, position, person_id, seconds, truncated, text) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (first + n, episode_id, seg.kind, position, seg.person_id, seg.seconds, truncated, seg.text)
-                for n, (seg, position, truncated) in enumerate(inserts)
-            ],
+            [(first + n, episode_id, *segment) for n, segment in enumerate(segments)],
         )
-        return [(first + n, seg.text, False) for n, (seg, _, _) in enumerate(inserts)]
+        return [(first + n, segment[5], False) for n, segment in enumerate(segments)]
 
     def _write_timed(self, episode_id: int, rows: EpisodeRows, new: bool) -> list[IndexText]:
         """Replace the episode's moments and chapters, unless they are the same as stored."""
