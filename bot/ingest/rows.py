@@ -13,7 +13,8 @@ def episode_rows(src: EpisodeSource, timed: Timed | None = None, linked: str | N
     """Return the rows that store `src` and its moments, every name and title normalized for matching."""
     # Plain tuples throughout (see EpisodeRows): they go to the writer through a pipe.
     timed = timed or Timed()
-    speakers = dict.fromkeys([q.speaker for q in src.quotes] + [m.person for m in timed.moments if m.person])
+    moment_people = [m[1] for m in timed.moments if m[1]]  # a moment row's second field is its person
+    speakers = dict.fromkeys([q.speaker for q in src.quotes] + moment_people)
     people: dict[tuple[str, str], int] = {}  # (name, role) -> position of the first listing
     for names, role in ((src.hosts, "host"), (src.guests, "guest"), (speakers, "speaker")):
         for n, name in enumerate(names, 1):
@@ -51,8 +52,8 @@ def episode_rows(src: EpisodeSource, timed: Timed | None = None, linked: str | N
         mentions=tuple((n, text, normalize(text)) for n, text in enumerate(src.mentions, 1)),
         related=tuple(_related(n, line) for n, line in enumerate(src.related, 1)),
         warnings=src.warnings + timed.warnings,
-        moments=tuple(map(tuple, timed.moments)),  # type: ignore[arg-type] # field for field
-        chapters=tuple(map(tuple, timed.chapters)),  # type: ignore[arg-type] # field for field
+        moments=timed.moments,
+        chapters=timed.chapters,
         timed=TimedEntry(timed.transcript, linked, timed.digest),
     )
 

@@ -7,23 +7,24 @@ import dataclasses
 from collections.abc import Sequence
 
 from bot.model import EpisodeSource
-from bot.storage.episodes import MomentEntry
+from bot.storage.episodes import MomentRow
 
 # A soundbite may start a little after the moment before it ends (a pause, a breath): still that
 # speaker. Later than this, nobody is known to speak there.
 SLACK_SECONDS = 2
 
 
-def speaker_at(moments: Sequence[MomentEntry], second: int) -> str | None:
+def speaker_at(moments: Sequence[MomentRow], second: int) -> str | None:
     """Return the person speaking the moment (moments in order of start) that holds `second`, if known."""
-    index = bisect.bisect_right([moment.seconds for moment in moments], second) - 1
+    # Rows as the writer takes them: position, person, label, seconds, end_seconds, text, marks.
+    index = bisect.bisect_right([moment[3] for moment in moments], second) - 1
     if index < 0:
         return None
-    moment = moments[index]
-    return moment.person if second <= moment.end_seconds + SLACK_SECONDS else None
+    _, person, _, _, end, _, _ = moments[index]
+    return person if second <= end + SLACK_SECONDS else None
 
 
-def name_soundbite_speakers(src: EpisodeSource, moments: Sequence[MomentEntry]) -> EpisodeSource:
+def name_soundbite_speakers(src: EpisodeSource, moments: Sequence[MomentRow]) -> EpisodeSource:
     """Return `src` with each soundbite said by the transcript's speaker at its second.
 
     A moment's person is None where the transcript names nobody (no label, or one a machine gave an

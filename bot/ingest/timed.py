@@ -18,7 +18,7 @@ from bot.ingest.page import split_lines
 from bot.ingest.transcript import read_transcript
 from bot.model import Chapter, EpisodeSource, Moment
 from bot.sentences import pack
-from bot.storage.episodes import ChapterEntry, MomentEntry
+from bot.storage.episodes import ChapterRow, MomentRow
 from bot.text import normalize
 
 # Labels that machine transcripts give voices they cannot name; shown as written unless the
@@ -35,8 +35,8 @@ class Timed:
     """Hold the moments and chapters of one episode as rows, with what they were read from."""
 
     transcript: str | None = None  # the transcript's file name
-    moments: tuple[MomentEntry, ...] = ()
-    chapters: tuple[ChapterEntry, ...] = ()
+    moments: tuple[MomentRow, ...] = ()  # plain tuples, as they go to the writer
+    chapters: tuple[ChapterRow, ...] = ()
     digest: str = ""  # of the rows: equal digests need no rewrite
     warnings: tuple[str, ...] = ()
 
@@ -84,7 +84,8 @@ def read_timed(
         cues = read_transcript(transcript, contents[transcript], duration=duration, warnings=warnings)
         moments = build_moments(cues, chapters, dict(src.speakers))
     people = _people(src)
-    moment_rows = tuple(_moment_row(n, m, people) for n, m in enumerate(moments, 1))
+    named: dict[str, str | None] = {}  # label -> person: an episode has a few labels, said thousands of times
+    moment_rows = tuple(_moment_row(n, m, people, named) for n, m in enumerate(moments, 1))
     chapter_rows = tuple(_chapter_rows(chapters))
     digest = hashlib.blake2b(repr((moment_rows, chapter_rows)).encode(), digest_size=16).hexdigest()
     name = transcript.name if transcript is not None else None
@@ -113,14 +114,18 @@ def _people(src: EpisodeSource) -> dict[str, str]:
     return known
 
 
-def _moment_row(position: int, moment: Moment, people: Mapping[str, str]) -> MomentEntry:
+def _moment_row(
+    position: int, moment: Moment, people: Mapping[str, str], named: dict[str, str | None]
+) -> MomentRow:
     label = (moment.speaker or "").strip()
-    person = label_person(label, people)
+    if label not in named:
+        named[label] = label_person(label, people)
+    person = named[label]
     start = int(moment.start)
     sentences = [(offset, int(second)) for offset, second in moment.sentences]
     end = max(start, math.ceil(moment.end))
     unmapped = label if label and person is None else None
-    return MomentEntry(position, person, unmapped, start, end, moment.text, pack(sentences, start))
+    return (position, person, unmapped, start, end, moment.text, pack(sentences, start))
 
 
 def label_person(label: str, people: Mapping[str, str]) -> str | None:
@@ -133,11 +138,11 @@ def label_person(label: str, people: Mapping[str, str]) -> str | None:
     return None if is_generic_label(label) else label
 
 
-def _chapter_rows(chapters: Sequence[Chapter]) -> list[ChapterEntry]:
-    rows = []
+def _chapter_rows(chapters: Sequence[Chapter]) -> list[ChapterRow]:
+    rows: list[ChapterRow] = []
     for n, chapter in enumerate(chapters):
         end = int(chapters[n + 1].start) if n + 1 < len(chapters) else None
-        rows.append(ChapterEntry(n + 1, int(chapter.start), end, " ".join(chapter.title.split())))
+        rows.append((n + 1, int(chapter.start), end, " ".join(chapter.title.split())))
     return rows
 
 
