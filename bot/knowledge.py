@@ -33,11 +33,13 @@ from bot.model import (
 )
 from bot.search import ranking
 from bot.search.catalogue import Catalogue
+from bot.search.dense import DenseIndex, VectorCache, build_index, cache_path
+from bot.search.encoder import SentenceEncoder
 from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
 from bot.search.lookalikes import lookalikes
 from bot.search.lookalikes import warning as lookalike_warning
 from bot.search.moments import excerpt, moment_searches
-from bot.search.semantic import WordVectors, word_vectors
+from bot.search.semantic import WordVectors, sentence_encoder, word_vectors
 from bot.search.typos import english_words
 from bot.slices import Steps, drain, run_sliced
 from bot.storage import Database
@@ -55,6 +57,8 @@ NAMED_EPISODES = 3  # a title phrase shared by more episodes (a show's name) onl
 SCAN_BUDGET = 3000  # index entries an ask's any-word MATCH may read before common words are left out
 ASK_KINDS = ("description", "takeaway", "quote")
 MOMENT_CANDIDATES = 60
+DENSE_CANDIDATES = 20  # passages closest in meaning to the question, with the [semantic] extra
+DENSE_KINDS = (*("description", "takeaway", "quote"), "moment")
 PROBE_COST = 100  # index entries walked in the time one quote is checked against the index
 EPISODE_PROBE_LIMIT = 20_000  # index entries worth walking before checking an episode's moments one by one
 
@@ -144,12 +148,20 @@ class KnowledgeBase:
         semantic: bool = True,
         expand: Expansion | None = None,
         after_reload: Callable[[], None] | None = None,
+        vector_cache: Path | None = None,
+        sentences: bool = True,
     ) -> None:
         self.db = db
         self._after_reload = after_reload  # e.g. heap.settle: run once each new catalogue is in
         self._snap = Snapshot()
         self._semantic = semantic  # use the optional model's word vectors when installed
+        self._sentences = semantic and sentences  # ... and its sentence vectors
         self._vectors: WordVectors | None = None
+        self._encoder: SentenceEncoder | None = None
+        self._dense = DenseIndex()
+        self._embedding: asyncio.Task[None] | None = None
+        self._stop_embedding = False
+        self._vector_cache = vector_cache or cache_path(Path(db.path))
         self._words: Awaitable[object] | None = None
         self._expand = expand  # another way to widen a question's words (the evaluation compares them)
         self._rng = rng or random.Random()  # noqa: S311 (picking a quote to show, not security)
@@ -206,9 +218,49 @@ class KnowledgeBase:
         await (self._words or asyncio.to_thread(english_words))  # once per process, before any question
         if self._semantic and self._vectors is None:
             self._vectors = await asyncio.to_thread(word_vectors)
+        if self._sentences and self._encoder is None:
+            self._encoder = await asyncio.to_thread(sentence_encoder)
+        if self._encoder is not None:
+            await self._embed_later()
         self._loaded = True
         if self._after_reload is not None:
             self._after_reload()
+
+    async def _embed_later(self) -> None:
+        """Start embedding the passages not embedded yet, in a worker thread (stopping one running)."""
+        if self._embedding is not None and not self._embedding.done():
+            self._stop_embedding = True
+            await asyncio.gather(self._embedding, return_exceptions=True)
+        self._stop_embedding = False
+        self._embedding = asyncio.create_task(self._embed())
+
+    async def _embed(self) -> None:
+        encoder = self._encoder
+        if encoder is None:
+            return
+        passages = await q.ask_passage_texts(self.db.conn, DENSE_KINDS)
+
+        def build() -> DenseIndex:
+            cache = VectorCache(self._vector_cache)
+            try:
+                return build_index(passages, cache, encoder.encode, lambda: self._stop_embedding)
+            finally:
+                cache.close()
+
+        try:
+            self._dense = await asyncio.to_thread(build)
+        except Exception:  # answers by words alone rather than not at all
+            log.exception("could not embed the passages; /ask answers by words alone")
+
+    async def embedded(self) -> None:
+        """Wait until every passage loaded so far has its sentence vector (with the [semantic] extra)."""
+        if self._embedding is not None:
+            await asyncio.gather(self._embedding, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Stop embedding passages, if it is under way."""
+        self._stop_embedding = True
+        await self.embedded()
 
     async def ingest(
         self,
@@ -378,7 +430,16 @@ class KnowledgeBase:
                 plan.query.match_any(SCAN_BUDGET), ASK_KINDS, ASK_CANDIDATES, ranked=plan.query.ranked
             )
             rows += await self._ask_moments(plan)
+        dense, encoder = self._dense, self._encoder
+        vector = None
+        if encoder is not None and len(dense) and not reading.overview:
+            vector = (await asyncio.to_thread(encoder.encode, [_dense_text(question, reading)]))[0]
+            nearest = [i for i, _ in dense.nearest(vector, DENSE_CANDIDATES)]
+            rows += await q.segments_by_ids(conn, nearest)
         rows, context = await self._conversation(rows)
+        if vector is not None:
+            meaning = dense.cosines(vector, {row.id for row in rows})
+            plan = dataclasses.replace(plan, meaning=meaning)
         return ranking.passages(rows, plan, snap.cat, limit, context)
 
     async def _conversation(self, rows: list[q.SegmentRow]) -> tuple[list[q.SegmentRow], dict[int, str]]:
@@ -512,6 +573,14 @@ class KnowledgeBase:
         return MomentHit(
             row.id, part.text, speaker, person, part.seconds, ep, row.chapter, link, part.matched
         )
+
+
+def _dense_text(question: str, reading: ranking.Reading) -> str:
+    """Return the question to embed: without the names it names."""
+    # A name in both would make any passage naming the person seem close in meaning ("what did
+    # nathan ochieng say about marathon world records" and his episode's description).
+    names = set(reading.name_words)
+    return " ".join(w for w in question.split() if normalize(w) not in names) or question
 
 
 def _known(rows: Sequence[q.SegmentRow], cat: Catalogue) -> list[q.SegmentRow]:

@@ -75,11 +75,14 @@ async def knowledge(
     start costs seconds.
     """
     db = await Database.open(settings.database_path)
+    kb: KnowledgeBase | None = None
     try:
         kb = KnowledgeBase(db, after_reload=heap.settle if settle_heap else None)
         await load_data(kb, settings)
         yield db, kb
     finally:
+        if kb is not None:
+            await kb.close()  # a passage embedding under way (the [semantic] extra) stops
         if settle_heap:
             heap.release()
         await db.close()

@@ -24,6 +24,7 @@ from bot.storage import Database
 from eval.methods import METHODS
 from eval.questions import EPISODES, Question, load
 
+VECTORS = Path(__file__).resolve().parent / ".cache" / "vectors"  # passages' sentence vectors, kept
 LIMIT = 5  # passages asked for; MRR counts a right passage down to this rank
 TOP3_TARGET, NOTHING_TARGET, DRIFT_MAX = 0.90, 0.90, 0.05
 
@@ -99,14 +100,19 @@ async def measure(
     explain: bool,
     semantic: bool,
     method: str | None,
+    sentences: bool = True,
 ) -> Outcome:
     """Load `folders` into a fresh knowledge base and ask the questions (twice: the first run warms up)."""
     db = await Database.open(db_path)
     try:
-        kb = KnowledgeBase(db, semantic=semantic, expand=METHODS.get(method))
+        VECTORS.parent.mkdir(exist_ok=True)
+        kb = KnowledgeBase(
+            db, semantic=semantic, expand=METHODS.get(method), vector_cache=VECTORS, sentences=sentences
+        )
         report = await kb.ingest(list(folders))
         if not report.ok:
             raise RuntimeError(f"evaluation data did not load: {report.failed[:3]}")
+        await kb.embedded()  # every passage's sentence vector (the first run computes and keeps them)
         await ask_all(kb, questions, explain=False)
         return await ask_all(kb, questions, explain)
     finally:
@@ -143,10 +149,12 @@ def met(alone: Outcome, crowded: Outcome) -> bool:
     )
 
 
-async def run(half: str, competitors: int, explain: bool, semantic: bool, method: str | None) -> int:
+async def run(
+    half: str, competitors: int, explain: bool, semantic: bool, method: str | None, *, sentences: bool = True
+) -> int:
     """Measure one half of the questions alone and among competitors; print the table."""
     questions = load(half=half)
-    options = {"explain": explain, "semantic": semantic, "method": method}
+    options = {"explain": explain, "semantic": semantic, "method": method, "sentences": sentences}
     with tempfile.TemporaryDirectory(prefix="eval-") as tmp:
         work = Path(tmp)
         alone = await measure([EPISODES], work / "alone.db", questions, **options)
@@ -156,7 +164,11 @@ async def run(half: str, competitors: int, explain: bool, semantic: bool, method
         print("seed alone:", *alone.lines, sep="\n")
         print(f"\nwith {competitors:,} competing episodes:", *crowded.lines, sep="\n")
         print()
-    engine = "words and word vectors (the [semantic] extra)" if semantic and available() else "words only"
+    engine = "words only"
+    if semantic and available():
+        engine = (
+            "words, word vectors" + (" and sentence vectors" if sentences else "") + " (the [semantic] extra)"
+        )
     print(f"/ask engine: {engine}\n")
     print(table(half, questions, alone, crowded, competitors))
     ok = met(alone, crowded)
@@ -170,6 +182,11 @@ def main() -> int:
     parser.add_argument("--half", choices=("tune", "test"), default="test")
     parser.add_argument("--competitors", type=int, default=1000, help="competing episodes to add")
     parser.add_argument("--words-only", action="store_true", help="leave the optional word vectors out")
+    parser.add_argument(
+        "--no-sentences",
+        action="store_true",
+        help="leave the optional sentence vectors out (word vectors only)",
+    )
     parser.add_argument("--method", choices=sorted(METHODS), help="widen questions another way (tuning half)")
     parser.add_argument(
         "--misses", action="store_true", help="print each question's outcome (tuning half only)"
@@ -179,7 +196,10 @@ def main() -> int:
         parser.error("--misses shows per-question outcomes of the tuning half only")
     if args.method and args.half != "tune":
         parser.error("--method compares ways of widening questions on the tuning half only")
-    return asyncio.run(run(args.half, args.competitors, args.misses, not args.words_only, args.method))
+    semantic = not args.words_only
+    return asyncio.run(
+        run(args.half, args.competitors, args.misses, semantic, args.method, sentences=not args.no_sentences)
+    )
 
 
 if __name__ == "__main__":

