@@ -161,6 +161,7 @@ class KnowledgeBase:
         self._dense = DenseIndex()
         self._embedding: asyncio.Task[None] | None = None
         self._stop_embedding = False
+        self._closed = False
         self._vector_cache = vector_cache or cache_path(Path(db.path))
         self._words: Awaitable[object] | None = None
         self._expand = expand  # another way to widen a question's words (the evaluation compares them)
@@ -232,15 +233,16 @@ class KnowledgeBase:
             self._stop_embedding = True
             await asyncio.gather(self._embedding, return_exceptions=True)
         self._stop_embedding = False
+        if self._closed:
+            return
         self._embedding = asyncio.create_task(self._embed())
 
     async def _embed(self) -> None:
         encoder = self._encoder
         if encoder is None:
             return
-        passages = await q.ask_passage_texts(self.db.conn, DENSE_KINDS)
 
-        def build() -> DenseIndex:
+        def build(passages: list[tuple[int, str]]) -> DenseIndex:
             cache = VectorCache(self._vector_cache)
             try:
                 return build_index(passages, cache, encoder.encode, lambda: self._stop_embedding)
@@ -248,7 +250,10 @@ class KnowledgeBase:
                 cache.close()
 
         try:
-            self._dense = await asyncio.to_thread(build)
+            passages = await q.ask_passage_texts(self.db.conn, DENSE_KINDS)
+            self._dense = await asyncio.to_thread(build, passages)
+        except ValueError:  # the database closed meanwhile: nothing left to answer
+            return
         except Exception:  # answers by words alone rather than not at all
             log.exception("could not embed the passages; /ask answers by words alone")
 
@@ -257,9 +262,13 @@ class KnowledgeBase:
         if self._embedding is not None:
             await asyncio.gather(self._embedding, return_exceptions=True)
 
+    def stop_embedding(self) -> None:
+        """Stop embedding passages after the current few, and start no more (the bot is stopping)."""
+        self._stop_embedding = self._closed = True
+
     async def close(self) -> None:
-        """Stop embedding passages, if it is under way."""
-        self._stop_embedding = True
+        """Stop embedding passages, if it is under way, and wait for it."""
+        self.stop_embedding()
         await self.embedded()
 
     async def ingest(

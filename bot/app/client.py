@@ -224,6 +224,7 @@ class EpisodeBot(commands.Bot):
             self._heartbeat.cancel()
         if not self.stopping:
             self.stopping = True
+            self.kb.stop_embedding()  # a passage embedding under way ([semantic] extra) ends within 0.5 s
             await asyncio.gather(self._finish_in_flight(), self.stop_updates())
         await super().close()
 
