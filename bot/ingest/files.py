@@ -73,6 +73,8 @@ class Walk:
     unlisted: set[str]  # absolute folders that could not be listed (unreadable, vanished)
     problems: list[DataError]  # one per unreadable folder, missing path, special file or link out
     ignored: list[Path] = dataclasses.field(default_factory=list)  # files of a type ingest does not read
+    # What the walk's stat of each file found, by path: the stamp check reuses it (one stat per file).
+    stats: dict[str, os.stat_result] = dataclasses.field(default_factory=dict)
 
 
 def walk(paths: Sequence[Path], stop: threading.Event | None = None) -> Walk:
@@ -170,14 +172,16 @@ def _changed_files(
 def _grouped(files: Iterable[Path], result: Walk) -> Walk:
     """Group found files into episodes by folder and stem; return `result` with them."""
     found: dict[tuple[str, str], dict[str, list[Path]]] = {}
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for file in files:
-        if file in seen:
+        name = str(file)  # strings: hashing and splitting a Path costs more than the rest of the walk
+        if name in seen:
             continue
-        seen.add(file)
-        stem, kind = file_kind(file)
+        seen.add(name)
+        folder, base = os.path.split(name)
+        stem, kind = _name_kind(base)
         # A file given by name is read as a page whatever its extension.
-        found.setdefault((os.path.dirname(file), stem), {}).setdefault(kind or "page", []).append(file)
+        found.setdefault((folder, stem), {}).setdefault(kind or "page", []).append(file)
     result.ignored.sort()
     result.sources = sorted(
         (_source(stem, group) for (_, stem), group in found.items()), key=lambda s: (s.key, str(s.paths[0]))
@@ -417,6 +421,7 @@ def _wanted(entry: os.DirEntry[str], inside: str, found: Walk) -> bool:
             DataError(Path(path), 1, f"expected a regular file, got {file_type(info.st_mode)}")
         )
     else:
+        found.stats[path] = info
         return True
     return False
 

@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -194,12 +194,17 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def quick_check(files: SourceFiles, old: Fingerprint | None) -> Prepared | None:
-    """Return the result for files whose stamp shows them unchanged or unreadable, else None."""
+def quick_check(
+    files: SourceFiles, old: Fingerprint | None, stats: Mapping[str, os.stat_result] | None = None
+) -> Prepared | None:
+    """Return the result for files whose stamp shows them unchanged or unreadable, else None.
+
+    `stats`: what a walk just found for (some of) the files, by path; the others are looked at now.
+    """
     main = main_file(files)
     label, source = shown_path(main), storable(os.path.abspath(main))
     try:
-        stamp = _stamp(files)
+        stamp = _stamp(files, stats)
     except OSError as err:
         return Prepared(files.key, label, source, files, error=_unreadable(label, err))
     if old is None or old.source != source:
@@ -258,11 +263,13 @@ def main_file(files: SourceFiles) -> Path:
     return path
 
 
-def _stamp(files: SourceFiles) -> str:
+def _stamp(files: SourceFiles, stats: Mapping[str, os.stat_result] | None = None) -> str:
     """Describe the files by name, size and modification time: equal stamps mean nothing to read."""
     parts, recent = [], False
     for path in files.paths:
-        info = os.stat(path)
+        info = stats.get(str(path)) if stats else None
+        if info is None:
+            info = os.stat(path)
         parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
         recent = recent or _recent(info)
     stamp = storable("|".join(parts))

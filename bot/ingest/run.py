@@ -216,7 +216,7 @@ class _Run:
         to_read: list[Work] = []
         for files in todo:
             session.check()
-            quick = quick_check(files, stored.get(files.key))
+            quick = quick_check(files, stored.get(files.key), self.walk.stats)
             if quick is None:
                 to_read.append((files, stored.get(files.key)))
             elif quick.error:
