@@ -123,13 +123,23 @@ class Database:
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """Run a block as one write transaction; the lock keeps other coroutines' writes out of it."""
         async with self._write_lock:
-            await self._begin()
             try:
+                await self._begin()
                 yield self.conn
+                await self.conn.execute("COMMIT")
             except BaseException:
-                await self.conn.execute("ROLLBACK")
+                # Also when BEGIN ran but its caller was cancelled, or COMMIT failed: a transaction
+                # left open would make every later write on this shared connection fail.
+                await _uninterrupted(self._roll_back_if_open())
                 raise
-            await self.conn.execute("COMMIT")
+
+    async def _roll_back_if_open(self) -> None:
+        """Roll back the shared connection's open transaction, if any."""
+        # The connection's one thread runs statements in order: once this SELECT has run, a BEGIN
+        # still queued by a cancelled caller has run too, and in_transaction tells the truth.
+        await self.conn.execute("SELECT 1")
+        if self.conn.in_transaction:
+            await self.conn.execute("ROLLBACK")
 
     @asynccontextmanager
     async def bulk(self) -> AsyncIterator[BulkSession]:

@@ -79,6 +79,52 @@ async def test_transaction_rolls_back_on_error(tmp_path):
         await db.close()
 
 
+async def test_a_caller_cancelled_as_its_transaction_begins_leaves_none_open(tmp_path, monkeypatch):
+    db = await Database.open(tmp_path / "kb.db")
+    try:
+        begin = db._begin
+
+        async def begun_then_cancelled():
+            await begin()
+            raise asyncio.CancelledError  # the caller's task is cancelled just as BEGIN returns
+
+        monkeypatch.setattr(db, "_begin", begun_then_cancelled)
+        with pytest.raises(asyncio.CancelledError):
+            async with db.transaction():
+                pass
+        monkeypatch.undo()
+        assert not db.conn.in_transaction
+        async with db.transaction() as conn:  # the next write works and is kept
+            await conn.execute("INSERT INTO bot_state (key, value) VALUES ('k', 'after')")
+        assert await db.get_state("k") == "after"
+    finally:
+        await db.close()
+
+
+async def test_a_failed_commit_rolls_back_and_later_writes_still_work(tmp_path, monkeypatch):
+    db = await Database.open(tmp_path / "kb.db")
+    try:
+        execute = db.conn.execute
+
+        def commit_fails(sql, *args):
+            if sql == "COMMIT":
+                raise sqlite3.OperationalError("database is locked")
+            return execute(sql, *args)
+
+        monkeypatch.setattr(db.conn, "execute", commit_fails)
+        with pytest.raises(sqlite3.OperationalError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO bot_state (key, value) VALUES ('k', 'lost')")
+        monkeypatch.undo()
+        assert not db.conn.in_transaction
+        assert await db.get_state("k") is None  # the failed block is not half kept
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO bot_state (key, value) VALUES ('k', 'kept')")
+        assert await db.get_state("k") == "kept"
+    finally:
+        await db.close()
+
+
 async def test_a_bulk_write_commits_through_its_own_connection(tmp_path):
     db = await Database.open(tmp_path / "kb.db")
     try:
