@@ -10,7 +10,7 @@ from pathlib import Path
 
 import watchfiles
 
-from bot.ingest.files import META_SUFFIX, PAGE_SUFFIX
+from bot.ingest.files import META_SUFFIX, PAGE_SUFFIX, TRANSCRIPT_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 # changed for QUIET_MS, so an editor's save or a copied folder is read once, when complete.
 QUIET_MS = 200
 MAX_WAIT_MS = 2000
-_SUFFIXES = (PAGE_SUFFIX, META_SUFFIX, "")  # "": a directory, whose files may have come or gone
+# Chapters files (`.chapters.json`) end in `.json` too. "": a directory, whose files may have come or gone.
+_SUFFIXES = (PAGE_SUFFIX, META_SUFFIX, *TRANSCRIPT_SUFFIXES, "")
 
 
 def relevant(path: str, root: Path) -> bool:
