@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -203,8 +204,8 @@ def _meant_person(
     for row, text in zip(rows, texts, strict=True):
         if row.person_id in reading.people:
             before = context.get(row.id)
-            asked = normalize_passage(before) if before and is_question(before) else ""
-            hits = query.hits_in(set(text.split()) | set(asked.split()))
+            asked = _said_words(before) if before and is_question(before) else frozenset()
+            hits = query.hits_in(set(text.split()) | asked)
             weight = sum(w for w, hit in zip(query.weights, hits, strict=True) if hit)
             held[row.person_id] = max(held.get(row.person_id, 0.0), weight)
     most = max(held.values(), default=0.0)
@@ -228,9 +229,18 @@ def _replies_first(rows: Sequence[SegmentRow], scores: list[float]) -> list[floa
     ]
 
 
+# A moment's text is asked about several times per question (as a candidate, and as what was said
+# before the next): remembered for the few hundred moments one question reads.
+@functools.lru_cache(maxsize=1024)
 def is_question(text: str) -> bool:
     """Tell whether a moment asks something, or asks for it: its answer is what is said next."""
     return "?" in text or any(_REQUEST.match(s) for s in _SENTENCE.split(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _said_words(text: str) -> frozenset[str]:
+    """Return the normalized words of what was said before a moment (read once per question)."""
+    return frozenset(normalize_passage(text).split())
 
 
 def _score(
@@ -255,7 +265,7 @@ def _score(
     # Another form of a word's stem ("stocked" for "stock") ranks a passage as the word does but
     # is only half the evidence: Porter's stems join forms whose meanings part.
     hits = query.strengths_in(words, INFLECTED_EVIDENCE)
-    heard = query.hits_in(set(normalize_passage(before).split())) if before else [False] * len(hits)
+    heard = query.hits_in(_said_words(before)) if before else [False] * len(hits)
     asked = PROMPT_CREDIT if before and is_question(before) else CONTEXT_CREDIT
     # A word the passage lacks but its episode's title (or a moment's chapter) holds half counts:
     # "theft in ancient rome" is answered by a quote about theft in the episode "How Rome Moved Water".
