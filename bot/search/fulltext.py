@@ -178,9 +178,13 @@ class TextQuery:
 
     def coverage(self, text: str) -> float:
         """Return the share of typed words that appear in `text`, inflected or corrected."""
+        return self.coverage_normalized(normalize_passage(text))
+
+    def coverage_normalized(self, text: str) -> float:
+        """Return the share of typed words that appear in normalized `text`, inflected or corrected."""
         if not self.groups:
             return 0.0
-        return sum(self.hits(text)) / len(self.groups)
+        return sum(self.hits_in(set(text.split()))) / len(self.groups)
 
     def weighted_coverage(self, text: str) -> float:
         """Return the share of the words' weight that `text` holds: rare, focused words count most."""
@@ -236,7 +240,7 @@ def plan_query(
     )
     docs = tuple(vocabulary.docs_of(group, stem) for group, stem in zip(groups, stems, strict=True))
     common = tuple(count > vocabulary.common_docs for count in docs)
-    exprs = tuple(_group_expr(group, vocabulary.stemmer) for group in groups)
+    exprs = _group_exprs(groups, vocabulary.stemmer)
     weights = _subject_first(
         [f * vocabulary.weight(w, d) for (w, f), d in zip(kept, docs, strict=True)], kept
     )
@@ -280,12 +284,27 @@ def acronyms(words: Sequence[str], vocabulary: Vocabulary) -> dict[str, list[str
     return found
 
 
-def _group_expr(group: tuple[str, ...], stemmer: Stemmer) -> str:
-    """Return `word OR correction...` as an FTS5 expression."""
+def _group_exprs(groups: Sequence[tuple[str, ...]], stemmer: Stemmer) -> tuple[str, ...]:
+    """Return each group's FTS5 expression, stemming all their corrections at once."""
+    corrections = [c for group in groups for c in group[1:]]
+    kept = stemmer.terms(corrections) if corrections else []
+    if len(kept) != len(corrections):  # not one term per word: each group as stems() takes it alone
+        return tuple(_group_expr(group, stemmer) for group in groups)
+    exprs, start = [], 0
+    for group in groups:
+        end = start + len(group) - 1
+        exprs.append(_group_expr(group, stemmer, kept[start:end]))
+        start = end
+    return tuple(exprs)
+
+
+def _group_expr(group: tuple[str, ...], stemmer: Stemmer, kept: Sequence[str] | None = None) -> str:
+    """Return `word OR correction...` as an FTS5 expression (`kept`: the corrections' stems, if known)."""
     # A correction is an index term: matched as typed when the tokenizer leaves it as it is, else
     # as a prefix (stemming "recurs" again gives "recur").
     word, *corrections = group
-    kept = stemmer.stems(corrections) if corrections else []
+    if kept is None:
+        kept = stemmer.stems(corrections) if corrections else []
     forms = [fts_phrase(word)] + [
         fts_phrase(c, prefix=c != k) for c, k in zip(corrections, kept, strict=True)
     ]
@@ -303,11 +322,16 @@ class Stemmer:
 
     def stems(self, words: Sequence[str]) -> list[str]:
         """Return the index term of each normalized word (the word itself if it makes no term)."""
+        terms = self.terms(words)
+        return terms if len(terms) == len(words) else list(words)
+
+    def terms(self, words: Sequence[str]) -> list[str]:
+        """Return the index terms the words make, in order (one per word, unless some make none or more)."""
         with self._lock:
             self._conn.execute("INSERT INTO t(rowid, x) VALUES (1, ?)", (" ".join(words),))
             terms = [row[0] for row in self._conn.execute("SELECT term FROM v ORDER BY offset")]
             self._conn.execute("DELETE FROM t")
-        return terms if len(terms) == len(words) else list(words)
+        return terms
 
 
 def term_docs(texts: Iterable[str]) -> dict[str, int]:

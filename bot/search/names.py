@@ -151,21 +151,31 @@ class NameIndex:
         totals: dict[int, float] = {}
         matched: dict[int, int] = {}
         for token in tokens:
-            for index, score in self._token_scores(token).items():
-                totals[index] = totals.get(index, 0.0) + score
-                matched[index] = matched.get(index, 0) + 1
+            scores = self._token_scores(token)
+            if not totals:  # the first word to match anything: its scores are the totals so far
+                totals, matched = dict(scores), dict.fromkeys(scores, 1)
+                continue
+            total_of, matched_of = totals.get, matched.get
+            for index, score in scores.items():
+                totals[index] = total_of(index, 0.0) + score
+                matched[index] = matched_of(index, 0) + 1
+        best = self._best(totals, matched, 0.9 / len(tokens), cutoff)
+        return _top(best, limit, self._priority)
+
+    def _best(
+        self, totals: dict[int, float], matched: dict[int, int], scale: float, cutoff: float
+    ) -> dict[int, float]:
+        """Return entry -> its best name's score, for the names scoring at least `cutoff`."""
         best: dict[int, float] = {}
-        names, scale = self._names, 0.9 / len(tokens)
+        best_of, names = best.get, self._names
         for index, total in totals.items():
             entry_id, words = names[index]
-            hits = matched[index]
+            hits, size = matched[index], len(words)
             # Mostly how well each typed word matched; a little for how much of the name was typed.
-            size = len(words)
             score = scale * total + 10.0 * (hits if hits < size else size) / size
-            if score >= cutoff and score > best.get(entry_id, -1.0):
+            if score >= cutoff and score > best_of(entry_id, -1.0):
                 best[entry_id] = score
-        priority = self._priority.get
-        return heapq.nlargest(limit, best.items(), key=lambda item: (item[1], priority(item[0], 0.0)))
+        return best
 
     def entries_with_run(self, run: Sequence[str], skip: Collection[str] = ()) -> set[int]:
         """Return the entries with a name holding `run` as consecutive words, words in `skip` left out."""
@@ -213,3 +223,14 @@ class NameIndex:
             for word, score in self._typos.matches(token, 10):
                 matches.setdefault(word, 0.95 * score)
         return matches
+
+
+def _top(best: dict[int, float], limit: int, priority: Mapping[int, float]) -> list[tuple[int, float]]:
+    """Return the `limit` best (entry, score) by score, then priority; earlier entries first on a tie."""
+    if len(best) > limit > 0:
+        # Only entries scoring at least the limit-th best score can be among the best: the key's
+        # second part is compared on the few left, in their order, so ties fall out as before.
+        least = heapq.nlargest(limit, best.values())[-1]
+        best = {entry: score for entry, score in best.items() if score >= least}
+    of = priority.get
+    return heapq.nlargest(limit, best.items(), key=lambda item: (item[1], of(item[0], 0.0)))

@@ -83,7 +83,8 @@ def rank(
     """Return (score, row) above the cut-off, best first; rows arrive in BM25 order, which breaks ties."""
     scored = []
     for order, row in enumerate(rows):
-        score = 60.0 * query.coverage(row.text) + 0.4 * query.similarity(row.text)
+        text = normalize_passage(row.text)  # once for both measures: it is most of their cost
+        score = 60.0 * query.coverage_normalized(text) + 0.4 * query.similarity_normalized(text)
         if bonus is not None:
             score += bonus(row)
         if score >= SCORE_CUTOFF:

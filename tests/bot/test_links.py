@@ -130,3 +130,17 @@ def test_timestamp_url_needs_an_http_url(url):
 )
 def test_moment_url_plays_the_audio_from_the_second_when_the_link_cannot(url, audio, link):
     assert moment_url(url, 53, audio) == link
+
+
+def test_links_of_one_episode_differ_only_in_their_second():
+    url = "https://www.youtube.com/watch?v=EV7WhVT270Q&t=3s#chapters"
+    assert [moment_url(url, s) for s in (0, 7, 10005)] == [
+        "https://www.youtube.com/watch?v=EV7WhVT270Q&t=0s#chapters",
+        "https://www.youtube.com/watch?v=EV7WhVT270Q&t=7s#chapters",
+        "https://www.youtube.com/watch?v=EV7WhVT270Q&t=10005s#chapters",
+    ]
+    odd = "https://www.youtube.com/watch?v=a\x00b"  # a NUL in the address is kept, and so is the time
+    assert moment_url(odd, 5) == "https://www.youtube.com/watch?v=a\x00b&t=5s"
+    assert moment_url("https://example.com/page\x00", 5, "https://cdn.example/ep.mp3") == (
+        "https://cdn.example/ep.mp3#t=5"
+    )

@@ -31,3 +31,13 @@ def test_an_updated_index_answers_like_a_rebuilt_one_and_leaves_the_old_as_it_wa
         assert new.word_typos(typed) == rebuilt.word_typos(typed)
     assert old.contents() == NameIndex(entries.items(), {}).contents()
     assert [e for e, _ in old.search("pulsar timing")] == [2]
+
+
+def test_the_best_few_are_the_first_of_all_matches_ties_included():
+    # Equal scores and equal priorities: the names met first stay first, however few are asked for.
+    entries = [(i, [f"Ada {word} Show"]) for i, word in enumerate(["Alpha", "Beta", "Gamma", "Delta"] * 5)]
+    names = NameIndex(entries, {i: float(i % 3) for i in range(20)})
+    everything = names.search("ada", limit=100)
+    assert len(everything) == 20
+    for limit in (1, 2, 5, 7, 19):
+        assert names.search("ada", limit=limit) == everything[:limit]
