@@ -10,7 +10,7 @@ from pathlib import Path
 
 import watchfiles
 
-from bot.ingest.files import META_SUFFIX, PAGE_SUFFIX, TRANSCRIPT_SUFFIXES
+from bot.ingest.files import file_kind
 
 log = logging.getLogger(__name__)
 
@@ -18,8 +18,6 @@ log = logging.getLogger(__name__)
 # changed for QUIET_MS, so an editor's save or a copied folder is read once, when complete.
 QUIET_MS = 200
 MAX_WAIT_MS = 2000
-# Chapters files (`.chapters.json`) end in `.json` too. "": a directory, whose files may have come or gone.
-_SUFFIXES = (PAGE_SUFFIX, META_SUFFIX, *TRANSCRIPT_SUFFIXES, "")
 
 
 def relevant(path: str, root: Path) -> bool:
@@ -30,7 +28,10 @@ def relevant(path: str, root: Path) -> bool:
         return True
     if not parts or any(part.startswith((".", "#")) or part.endswith("~") for part in parts):
         return False
-    return Path(parts[-1]).suffix.lower() in _SUFFIXES
+    name = Path(parts[-1])
+    # A name ingest reads (its own rule, so the two never drift apart), or a directory, whose
+    # files may have come or gone.
+    return not name.suffix or bool(file_kind(name)[1])
 
 
 class FileWatcher:
