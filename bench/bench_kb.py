@@ -88,14 +88,16 @@ class Workload:
         self.episodes = list(cat.episodes.values())
         self.people = list(cat.people.values())
         self.hosts = sorted(self.people, key=lambda p: -cat.quote_counts.get(p.id, 0))[:20]
+        # Sampled with the seeded generator, not SQLite's random(), so that two runs on the same
+        # data send the same inputs and their figures can be compared.
         with sqlite3.connect(db_path) as raw:
-            self.quotes = raw.execute(
+            quotes = raw.execute(
                 "SELECT s.text, p.name, s.episode_id FROM segments s JOIN people p ON p.id = s.person_id "
-                "WHERE s.kind = 'quote' ORDER BY random() LIMIT 2000"
+                "WHERE s.kind = 'quote' ORDER BY s.id"
             ).fetchall()
-            self.takeaways = [
-                r[0] for r in raw.execute("SELECT text FROM takeaways ORDER BY random() LIMIT 500")
-            ]
+            takeaways = [r[0] for r in raw.execute("SELECT text FROM takeaways ORDER BY id")]
+        self.quotes = self.rng.sample(quotes, min(2000, len(quotes)))
+        self.takeaways = self.rng.sample(takeaways, min(500, len(takeaways)))
 
     def words(self, text: str, count: int) -> list[str]:
         """Return `count` distinct longer words of `text`, in order."""
