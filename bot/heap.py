@@ -10,10 +10,14 @@ import time
 # settle and then at most this often, for cyclic garbage among objects frozen earlier.
 FULL_EVERY_S = 3600.0
 _last_full: float | None = None
+# Between those, a settle only freezes: collecting every unfrozen object first (what survived since
+# the last settle: the new snapshot's tables and the commands' leftovers) took 5-15 ms at 10,000
+# episodes, and even the young generations 4-9 ms, each one stop of the event loop per reload.
+# Cyclic garbage alive at that moment stays frozen until the next full pass.
 
 
 def settle() -> None:
-    """Collect the garbage made since the last settle, then exempt every object alive now from collections.
+    """Exempt every object alive now from collections (collecting everything first once an hour).
 
     The catalogue, its indexes and the word lists are hundreds of thousands of long-lived
     objects; frozen, later collections skip them. A reload builds a new catalogue sharing most of
@@ -26,7 +30,7 @@ def settle() -> None:
     if _last_full is None or now - _last_full >= FULL_EVERY_S:
         gc.unfreeze()
         _last_full = now
-    gc.collect()
+        gc.collect()
     gc.freeze()
 
 

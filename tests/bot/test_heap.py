@@ -23,7 +23,7 @@ def test_settle_freezes_and_release_unfreezes():
     try:
         heap.settle()
         assert gc.get_freeze_count() > 0
-        heap.settle()  # the cheap settle: only what was made since
+        heap.settle()  # the cheap settle: a freeze, no collection
         assert gc.get_freeze_count() > 0
     finally:
         heap.release()
