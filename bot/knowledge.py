@@ -147,12 +147,14 @@ class KnowledgeBase:
         *,
         semantic: bool = True,
         expand: Expansion | None = None,
+        before_reload: Callable[[], None] | None = None,
         after_reload: Callable[[], None] | None = None,
         vector_cache: Path | None = None,
         sentences: bool = True,
     ) -> None:
         self.db = db
-        self._after_reload = after_reload  # e.g. heap.settle: run once each new catalogue is in
+        # e.g. heap.pause and heap.settle: run before each reload, and after it (whether or not it failed)
+        self._before_reload, self._after_reload = before_reload, after_reload
         self._snap = Snapshot()
         self._semantic = semantic  # use the optional model's word vectors when installed
         self._sentences = semantic and sentences  # ... and its sentence vectors
@@ -204,6 +206,15 @@ class KnowledgeBase:
             return True
 
     async def _reload(self, changes: CatalogueChanges | None = None) -> None:
+        if self._before_reload is not None:
+            self._before_reload()
+        try:
+            await self._build(changes)
+        finally:
+            if self._after_reload is not None:
+                self._after_reload()
+
+    async def _build(self, changes: CatalogueChanges | None) -> None:
         # Read in a worker thread on a connection of its own (SQLite lets other threads run
         # meanwhile), then built on the event loop a slice at a time, between commands: a thread
         # building it would hold the interpreter lock and make every command wait in turn.
@@ -224,8 +235,6 @@ class KnowledgeBase:
         if self._encoder is not None:
             await self._embed_later()
         self._loaded = True
-        if self._after_reload is not None:
-            self._after_reload()
 
     async def _embed_later(self) -> None:
         """Start embedding the passages not embedded yet, in a worker thread (stopping one running)."""

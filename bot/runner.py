@@ -77,7 +77,11 @@ async def knowledge(
     db = await Database.open(settings.database_path)
     kb: KnowledgeBase | None = None
     try:
-        kb = KnowledgeBase(db, after_reload=heap.settle if settle_heap else None)
+        kb = KnowledgeBase(
+            db,
+            before_reload=heap.pause if settle_heap else None,
+            after_reload=heap.settle if settle_heap else None,
+        )
         await load_data(kb, settings)
         yield db, kb
     finally:

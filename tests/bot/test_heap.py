@@ -28,3 +28,38 @@ def test_settle_freezes_and_release_unfreezes():
     finally:
         heap.release()
     assert gc.get_freeze_count() == 0
+
+
+def test_pause_stops_automatic_collections_until_settle():
+    """Check that pause() turns automatic collections off and settle() turns them back on."""
+    assert gc.isenabled()
+    try:
+        heap.pause()
+        assert not gc.isenabled()
+        heap.settle()
+        assert gc.isenabled()
+    finally:
+        heap.release()
+        gc.enable()
+
+
+def test_release_turns_paused_collections_back_on():
+    """Check that closing the catalogue mid-reload leaves the collector running."""
+    try:
+        heap.pause()
+        heap.release()
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_pause_leaves_collections_off_when_they_were_already():
+    """Check that settle() does not turn on collections someone else turned off."""
+    gc.disable()
+    try:
+        heap.pause()
+        heap.settle()
+        assert not gc.isenabled()
+    finally:
+        heap.release()
+        gc.enable()

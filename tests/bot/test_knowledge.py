@@ -484,6 +484,24 @@ async def test_a_reload_is_built_between_commands_and_swapped_in_whole(kb, tmp_p
     assert sorted(ep.key for ep in kb.suggest_episodes("", 10)) == ["lex-fridman-490", "rosolie"]
 
 
+async def test_the_reload_hooks_run_around_every_reload_even_a_failed_one(kb, tmp_path, monkeypatch):
+    calls: list[str] = []
+    hooked = KnowledgeBase(
+        kb.db, before_reload=lambda: calls.append("before"), after_reload=lambda: calls.append("after")
+    )
+    await hooked.refresh()
+    assert calls == ["before", "after"]
+    assert hooked.suggest_episodes("", 5)
+
+    def broken(_conn: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(knowledge.stored, "read_catalogue", broken)
+    with pytest.raises(OSError, match="disk gone"):
+        await hooked.refresh()
+    assert calls == ["before", "after", "before", "after"]  # e.g. collections paused, then back on
+
+
 async def test_a_reloaded_catalogue_holds_each_episode_and_person_once(kb, tmp_path):
     data = tmp_path / "data"
     write(data / "guest.txt", GUEST_PAGE.replace("Small Models, Big Reasoning", "Tiny Models, Deep Thought"))
