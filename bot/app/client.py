@@ -226,7 +226,9 @@ class EpisodeBot(commands.Bot):
             self.stopping = True
             self.kb.stop_embedding()  # a passage embedding under way ([semantic] extra) ends within 0.5 s
             await asyncio.gather(self._finish_in_flight(), self.stop_updates())
+        gateway.stop_waiting_for_guilds(self)
         await super().close()
+        gateway.stop_waiting_for_guilds(self)  # a READY that came in while the connection closed
 
     async def _finish_in_flight(self) -> None:
         """Wait up to IN_FLIGHT_GRACE_S for interactions under way, then cancel what is left."""

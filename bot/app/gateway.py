@@ -4,6 +4,8 @@
   `DiscordWebSocket.DEFAULT_GATEWAY` (asked from that API's `GET /gateway/bot`), so they move together.
 - The tree's full command list (`CommandTree._get_all_commands`), to hash what a sync would send.
 - `VoiceClient.warn_nacl` and `warn_dave`, to drop warnings about voice features the bot does not have.
+- The connection state's wait for the last GUILD_CREATE after READY (`_ready_task`, and per shard
+  `_ready_tasks`), cancelled when the bot closes (see stop_waiting_for_guilds).
 """
 
 from __future__ import annotations
@@ -64,3 +66,18 @@ def quiet_voice_warning() -> None:
     """Drop discord.py's "PyNaCl/davey is not installed" warnings: the bot has no voice features."""
     discord.VoiceClient.warn_nacl = False
     discord.VoiceClient.warn_dave = False  # discord.py 2.7: the DAVE voice encryption library
+
+
+def stop_waiting_for_guilds(client: discord.Client) -> None:
+    """Cancel discord.py's wait for the servers after READY, so it dispatches nothing once closed.
+
+    After READY discord.py waits `guild_ready_timeout` (2 s) for the last GUILD_CREATE, then
+    dispatches `ready`; its close() leaves that wait running and drops the client's loop, so a
+    bot stopped within those 2 s and still busy closing (waiting for interactions, a passage
+    embedding) failed on `ready` with "'_MissingSentinel' object has no attribute 'create_task'".
+    """
+    state = client._connection
+    waits = [getattr(state, "_ready_task", None), *getattr(state, "_ready_tasks", {}).values()]
+    for task in waits:
+        if task is not None and not task.done():
+            task.cancel()

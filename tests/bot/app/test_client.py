@@ -1,4 +1,5 @@
 import asyncio
+import gc
 import logging
 import re
 import time
@@ -141,6 +142,21 @@ async def test_an_interaction_still_running_after_three_seconds_is_cancelled_bef
     assert "still running after 3 s; cancelled" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     emulator.take_violations()  # the member got no answer in time, as Discord would show
+
+
+async def test_a_bot_closed_right_after_ready_dispatches_nothing_once_closed(emulator, live_bot):
+    # discord.py dispatches `ready` 2 s (guild_ready_timeout) after READY, once no more servers
+    # arrive; a bot closed before then must not have that fire into its dropped loop.
+    errors = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _loop, context: errors.append(context))
+    try:
+        await asyncio.wait_for(live_bot.close(), 5)
+        await asyncio.sleep(2.5)
+        gc.collect()  # a task that failed unobserved is reported when collected
+    finally:
+        loop.set_exception_handler(None)
+    assert not errors
 
 
 async def test_without_shard_settings_the_bot_is_one_unsharded_connection(tmp_path):

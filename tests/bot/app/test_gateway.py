@@ -9,6 +9,7 @@ import yarl
 from discord import app_commands
 from discord.gateway import DiscordWebSocket
 from discord.http import HTTPClient, Route
+from discord.state import AutoShardedConnectionState, ConnectionState
 
 from bot.app import gateway
 from bot.app.client import EpisodeBot
@@ -72,6 +73,10 @@ def test_the_discord_py_internals_the_bot_touches_are_still_there():
     walk = getattr(app_commands.CommandTree, "_get_all_commands", None)
     if walk is None or "guild" not in inspect.signature(walk).parameters:
         moved.append("discord.app_commands.CommandTree._get_all_commands(guild=...)")
+    if "_ready_task" not in inspect.getsource(ConnectionState.__init__):
+        moved.append("discord.state.ConnectionState._ready_task (the wait for servers after READY)")
+    if "_ready_tasks" not in inspect.getsource(AutoShardedConnectionState.__init__):
+        moved.append("discord.state.AutoShardedConnectionState._ready_tasks (per shard)")
     for flag in ("warn_nacl", "warn_dave"):
         if not isinstance(getattr(discord.VoiceClient, flag, None), bool):
             moved.append(f"discord.VoiceClient.{flag} (a bool)")
