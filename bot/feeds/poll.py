@@ -17,7 +17,7 @@ from functools import partial
 from pathlib import Path
 
 from bot.config import Settings
-from bot.feeds.cache import FeedCache, cache_root, index_exists
+from bot.feeds.cache import FeedCache, cache_root, feed_dir_name, index_exists
 from bot.feeds.feedlist import FeedEntry, feeds_path, read_feeds
 from bot.feeds.fetch import Fetcher, FetchError, Response
 from bot.feeds.parse import FeedError
@@ -65,6 +65,19 @@ class PollResult:
     def ingest_needed(self) -> bool:
         """Tell whether cached files changed or feeds went away, so ingest has work to do."""
         return bool(self.removed_feeds) or any(outcome.changed for outcome in self.outcomes)
+
+    @property
+    def changed_files(self) -> tuple[str, ...] | None:
+        """Return the metadata file of every cached item written (ingest reads just their episodes),
+        or None when ingest must read every feed's items (a feed went away, the list is unknown)."""
+        if self.removed_feeds or self.sources is None or not self.sources.complete:
+            return None
+        root = self.sources.root
+        return tuple(
+            str(root / feed_dir_name(outcome.url) / f"{key}.toml")
+            for outcome in self.outcomes
+            for key in outcome.changed
+        )
 
     @property
     def new_episodes(self) -> tuple[str, ...]:

@@ -7,12 +7,12 @@ import json
 import logging
 import os
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import DataError
-from bot.ingest.files import CHAPTERS_SUFFIX, TRANSCRIPT_SUFFIXES, SourceFiles, read_file
+from bot.ingest.files import CHAPTERS_SUFFIX, TRANSCRIPT_SUFFIXES, SourceFiles, file_kind, read_file
 from bot.ingest.page import split_title_line
 from bot.text import normalize
 
@@ -52,7 +52,7 @@ def is_feed_list(files: SourceFiles, roots: Sequence[Path]) -> bool:
 
 def attach_feeds(local: list[SourceFiles], feeds: FeedSources, warnings: list[str]) -> list[SourceFiles]:
     """Return the local episodes, each with its feed item attached, plus the feed items nobody claims."""
-    items = _feed_items(feeds, warnings)
+    items = feed_items(feeds, warnings)
     if not items:
         return local
     by_guid: dict[str, int] = {}
@@ -89,21 +89,47 @@ def attach_feeds(local: list[SourceFiles], feeds: FeedSources, warnings: list[st
     return paired + alone
 
 
-def _feed_items(feeds: FeedSources, warnings: list[str]) -> list[tuple[SourceFiles, _Identity]]:
-    """Return each listed feed's cached items with their identity; a guid in two feeds is read once."""
+def item_files(feeds: FeedSources, changed: Collection[str]) -> set[str] | None:
+    """Return the metadata files (absolute paths) of the cached items the `changed` files belong to.
+
+    None when a path is not an item's file in a listed feed's folder: only a full read can tell.
+    """
+    folders = {os.path.abspath(folder) for folder in feeds.dirs}
+    wanted: set[str] = set()
+    for path in changed:
+        folder, name = os.path.split(os.path.abspath(path))
+        stem, kind = file_kind(Path(name))
+        if folder not in folders or name.startswith(".") or not kind:
+            return None
+        wanted.add(os.path.join(folder, f"{stem}.toml"))
+    return wanted
+
+
+def feed_items(
+    feeds: FeedSources, warnings: list[str], only: set[str] | None = None
+) -> list[tuple[SourceFiles, _Identity]]:
+    """Return each listed feed's cached items with their identity; a guid in two feeds is read once.
+
+    `only`: the absolute paths of the items' metadata files wanted; the others are still looked at
+    (which feed reads a guid first), but neither returned nor warned about.
+    """
     found: list[tuple[SourceFiles, _Identity]] = []
     guids: dict[str, Path] = {}
     shows: dict[str, str] = {}  # a feed's items share their show: normalize it once
     for folder in feeds.dirs:
-        present = _names(folder)
+        base, present = os.path.abspath(folder), _names(folder)
         for key, (guid, show, number) in _index(folder).items():
             if f"{key}.toml" not in present:
                 continue
             path = folder / f"{key}.toml"
+            wanted = only is None or os.path.join(base, f"{key}.toml") in only
             if guid in guids:
-                warnings.append(f"{path}:1: skipped: the same guid is already read from {guids[guid]}")
+                if wanted:
+                    warnings.append(f"{path}:1: skipped: the same guid is already read from {guids[guid]}")
                 continue
             guids[guid] = path
+            if not wanted:
+                continue
             norm = shows.get(show or "")
             if norm is None:
                 norm = shows[show or ""] = normalize(show or "")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.ingest.changes import MAX_EPISODES, ChangeLog, EpisodeChange
-from bot.ingest.feeds import FEEDS_FILE, FeedSources, attach_feeds, is_feed_list
+from bot.ingest.feeds import FEEDS_FILE, FeedSources, attach_feeds, feed_items, is_feed_list, item_files
 from bot.ingest.files import SourceFiles, Walk, file_kind, positively_gone, walk, walk_changed
 from bot.ingest.read import (
     Prepared,
@@ -45,6 +45,7 @@ from bot.storage.episodes import (
     relink_changed,
     relink_token,
     same_number,
+    sources_claiming,
     update_stamp,
 )
 from bot.text import printable, storable
@@ -115,6 +116,7 @@ class _Run:
     alone: list[Path] = field(default_factory=list)  # transcripts or chapters with no episode beside them
     log: ChangeLog = field(default_factory=ChangeLog)
     targeted: set[str] | None = None  # the stored sources a walk of only the changed files may drop
+    only_items: list[SourceFiles] | None = None  # only these cached feed items changed (a poll's)
 
     async def run(self, session: BulkSession) -> IngestReport:
         """Load everything under the paths and report what happened."""
@@ -159,6 +161,8 @@ class _Run:
     def _sources(self, stored: dict[str, Fingerprint], session: BulkSession) -> list[SourceFiles]:
         """Return every episode's files, reporting unreadable paths and reused file names."""
         self.walk = self._find(session)
+        if self.only_items is not None:
+            return self._unique(self.only_items)
         self.failed += [error_line(err) for err in self.walk.problems]
         by_key: dict[str, list[SourceFiles]] = {}
         for files in self.walk.sources:
@@ -186,7 +190,10 @@ class _Run:
     def _find(self, session: BulkSession) -> Walk:
         """Walk the given paths, or only the changed files' episodes when that is enough."""
         changed, paths, feeds = self.changed, self.paths, self.feeds
-        if changed is not None and len(paths) == 1 and paths[0].is_dir() and not (feeds and feeds.dirs):
+        if changed is not None and len(paths) == 1 and paths[0].is_dir() and feeds and feeds.dirs:
+            if self._find_feed_items(session, changed):
+                return Walk([], set(), set(), [])
+        elif changed is not None and len(paths) == 1 and paths[0].is_dir():
             # The feed list decides which feed episodes stay: its change needs the full walk.
             feed_list = os.path.join(os.path.abspath(paths[0]), FEEDS_FILE)
             found = None
@@ -196,6 +203,31 @@ class _Run:
                 self.targeted = {storable(os.path.abspath(path)) for path in changed}
                 return found
         return walk(paths, session.stop)
+
+    def _find_feed_items(self, session: BulkSession, changed: Collection[str]) -> bool:
+        """Take just the cached feed items of `changed` (what a poll wrote), when that is enough.
+
+        Not when a file outside the listed feeds' folders changed too, nor when a stored episode of
+        a local file has an item's guid, or its show and number: pairing them needs the full walk.
+        """
+        feeds = self.feeds
+        if feeds is None or not feeds.complete or not all(feeds.holds(path) for path in changed):
+            return False
+        wanted = item_files(feeds, changed)
+        if wanted is None:
+            return False
+        warnings: list[str] = []
+        items = feed_items(feeds, warnings, only=wanted)
+        for _, (guid, show, number) in items:
+            session.check()
+            claims = sources_claiming(session.conn, guid, show, number)
+            if any(not feeds.holds(source) for source in claims):
+                return False
+        self.only_items = [files for files, _ in items]
+        self.warnings += warnings
+        # Only the changed items' episodes may go (a repeated guid now skipped), as after a full read.
+        self.targeted = {storable(path) for path in wanted}
+        return True
 
     def _unique(self, sources: list[SourceFiles]) -> list[SourceFiles]:
         """Drop a feed item whose key a local file already uses (the local file wins)."""

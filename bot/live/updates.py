@@ -50,6 +50,10 @@ class FeedPoll(Protocol):
     def seeded(self) -> Collection[str]:
         """Return keys of a first-read feed's items: its back catalogue, never announced."""
 
+    @property
+    def changed_files(self) -> Collection[str] | None:
+        """Return the cached files it wrote (ingest reads only their episodes); None: read every feed."""
+
 
 PollFeeds = Callable[[], Awaitable[FeedPoll]]
 # Load DATA_DIR: given the files that changed, only their episodes; given None, everything.
@@ -132,8 +136,11 @@ class Updater:
         load, changed = self._files_changed, self._changed
         self._files_changed, self._changed = False, set()
         now = time.monotonic()
-        if self._feeds_due_at is not None and now >= self._feeds_due_at and await self._poll_feeds():
-            load, changed = True, None  # the feed cache changed: walk it all
+        if self._feeds_due_at is not None and now >= self._feeds_due_at:
+            needed, written = await self._poll_feeds()
+            if needed:  # the feed cache changed: read the items it wrote, or every item
+                load = True
+                changed = None if changed is None or written is None else changed | set(written)
         if load:
             await self._load(changed)
         await _guarded("reloading the catalogue", self.kb.sync())
@@ -157,19 +164,20 @@ class Updater:
         if done is None:
             self._changed = None  # what the failed load did not finish is not known
 
-    async def _poll_feeds(self) -> bool:
+    async def _poll_feeds(self) -> tuple[bool, Collection[str] | None]:
+        """Poll the due feeds; tell whether ingest has work, and the cached files to read (None: all)."""
         assert self.poll_feeds is not None  # noqa: S101 (only scheduled when set)
         result = await _guarded("polling feeds", self.poll_feeds())
         if result is None:
             self._feeds_due_at = time.monotonic() + FEED_RETRY_S
-            return False
+            return False, None
         due = result.next_due
         self._feeds_due_at = None if due is None else time.monotonic() + max(due - time.time(), 0.0)
         if result.seeded:  # before ingest stores them as arrivals that may be announced
             await _guarded(
                 "recording a feed's back catalogue", arrivals.seed_silently(self.kb.db, result.seeded)
             )
-        return result.ingest_needed
+        return result.ingest_needed, result.changed_files
 
     async def _notify(self) -> None:
         self._listeners_due_at = None

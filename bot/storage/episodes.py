@@ -186,6 +186,23 @@ def same_number(conn: sqlite3.Connection, key: str) -> list[tuple[str, str, int]
     return [(source, show, number) for source, show, number in rows]
 
 
+def sources_claiming(
+    conn: sqlite3.Connection, guid: str | None, show_norm: str | None, number: int | None
+) -> list[str]:
+    """Return the sources of stored episodes with this guid, or with this (normalized) show and number."""
+    found = []
+    if guid:
+        found += [row[0] for row in conn.execute("SELECT source FROM episodes WHERE guid = ?", (guid,))]
+    if show_norm and number is not None:
+        rows = conn.execute(
+            "SELECT e.source FROM episodes AS e JOIN shows ON shows.id = e.show_id "
+            "WHERE shows.name_norm = ? AND e.number = ?",
+            (show_norm, number),
+        )
+        found += [row[0] for row in rows]
+    return found
+
+
 def update_stamp(conn: sqlite3.Connection, key: str, source: str, stamp: str) -> None:
     """Record new file stamps for an episode whose content did not change."""
     conn.execute("UPDATE episodes SET source = ?, stamp = ? WHERE key = ?", (source, stamp, key))

@@ -208,3 +208,50 @@ async def test_a_page_written_after_the_feed_item_takes_it_over_without_doubling
     assert (await kb.stats())["episodes"] == 3
     ep = await kb.resolve_episode("12")
     assert (ep.key, ep.title) == (feed_key, "Deep Listening with Priya Raman")
+
+
+NEW_ITEM = b"""<item><title>#13: Slack Water</title><guid>tidal-0013</guid><itunes:episode>13</itunes:episode>
+<description>Between the tides.</description></item>
+"""
+
+
+async def test_a_polls_written_items_are_read_alone_and_end_as_a_full_read(db, server, feed_settings):
+    kb, _ = await loaded(db, server, feed_settings)
+    body = server.fixture("tidal.xml").replace(b"Tides and Time", b"Tides and Times")
+    server.serve("/feed.xml", body.replace(b"<item>", NEW_ITEM + b"<item>", 1), etag='"v2"')
+    result = await poll_feeds(db, feed_settings, force=True)
+    assert result.changed_files is not None
+    assert len(result.changed_files) == 2  # the new item and the retitled one
+    feeds = feed_sources(feed_settings)[0]
+    report = await kb.ingest([feed_settings.data_dir], feeds, changed=result.changed_files)
+    assert report.ok, report.failed
+    assert len(report.loaded) == 2
+    assert report.unchanged == ()  # the other items were not even looked at
+    assert report.removed == ()
+    assert (await kb.resolve_episode("13")).title == "#13: Slack Water"
+    assert (await kb.resolve_episode("11")).title == "#11: Tides and Times"
+    assert (await kb.stats())["episodes"] == 4
+    again = await kb.ingest([feed_settings.data_dir], feeds)  # a full read finds nothing left to do
+    assert (again.loaded, again.removed, len(again.unchanged)) == ((), (), 4)
+
+
+async def test_an_item_a_local_file_claims_is_paired_by_a_full_read(db, server, feed_settings):
+    (feed_settings.data_dir / "tidal-12.txt").write_text(PAGE)
+    mine = 'show = "The Tidal Hour"\nnumber = 13\ntitle = "Mine"\n'
+    (feed_settings.data_dir / "tidal-13.toml").write_text(mine)
+    kb, _ = await loaded(db, server, feed_settings)
+    assert (await kb.stats())["episodes"] == 4  # the local 13 waits for its item
+    body = server.fixture("tidal.xml").replace(b"Priya Raman</podcast:person>", b"P. Raman</podcast:person>")
+    server.serve("/feed.xml", body.replace(b"<item>", NEW_ITEM + b"<item>", 1), etag='"v2"')
+    result = await poll_feeds(db, feed_settings, force=True)
+    assert result.changed_files is not None
+    assert len(result.changed_files) == 2
+    feeds = feed_sources(feed_settings)[0]
+    report = await kb.ingest([feed_settings.data_dir], feeds, changed=result.changed_files)
+    assert report.ok, report.failed
+    assert len(report.unchanged) == 2  # read in full: pairing the items with the local files needs it
+    assert (await kb.stats())["episodes"] == 4  # never doubled: each item joined its local file
+    thirteen = await kb.resolve_episode("13")
+    assert (thirteen.key, thirteen.title) == ("tidal-13", "Mine")
+    assert (await kb.episode_card(thirteen)).description == "Between the tides."
+    assert (await kb.episode_card(await kb.resolve_episode("12"))).guests == ("P. Raman",)

@@ -20,6 +20,7 @@ class Poll:
     ingest_needed: bool = False
     next_due: float | None = None
     seeded: tuple[str, ...] = ()
+    changed_files: tuple[str, ...] | None = None
 
 
 @pytest.fixture
@@ -179,3 +180,30 @@ async def test_a_reload_reads_the_files_the_watcher_saw_and_everything_when_unsu
     loop.files_changed({page})
     await loop.step()
     assert loads[6:] == [None, {page}, None]
+
+
+async def test_a_polls_written_items_are_all_the_reload_reads(kb, tmp_path):
+    data = tmp_path / "data"
+    loads = []
+
+    async def load(changed):
+        loads.append(changed)
+
+    item, page = str(tmp_path / "cache" / "item.toml"), str(data / "a.txt")
+    polls = [
+        Poll(ingest_needed=True, next_due=time.time(), changed_files=None),  # a feed went away
+        Poll(ingest_needed=True, next_due=time.time(), changed_files=(item,)),
+        Poll(ingest_needed=True, next_due=time.time(), changed_files=(item,)),
+        Poll(ingest_needed=False, next_due=time.time(), changed_files=()),
+    ]
+
+    async def poll_feeds():
+        return polls.pop(0)
+
+    loop = Updater(kb, load, data_dir=data, interval=0.05, poll_feeds=poll_feeds)
+    await loop.step()
+    await loop.step()
+    loop.files_changed({page})
+    await loop.step()
+    await loop.step()
+    assert loads == [None, {item}, {item, page}]  # nothing written by the last poll: no reload
