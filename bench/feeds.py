@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import functools
 import multiprocessing
 import os
 import platform
@@ -33,9 +34,12 @@ from bot.app import limits
 from bot.app.options import episode_choice
 from bot.config import Settings
 from bot.feeds.feedlist import add_feed, feeds_path
-from bot.feeds.poll import poll_feeds
+from bot.feeds.poll import PollResult, poll_feeds
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
+from bot.live.updates import Updater
+from bot.live.worker import IngestWorker
+from bot.runner import load_data
 from bot.storage import Database
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
@@ -323,20 +327,39 @@ async def one_new(
         await asyncio.sleep(2)
     idle = members.summary()
     changed, lags, busy = [], [], []
-    for extra in range(repeats):
-        number = items + 1 + extra
-        body.insert(0, item_xml(number, host.base, words, rng))
-        host.put("feed.xml", feed_xml(host.base, body, number))
-        with Ticker() as ticker, members:
-            start = time.perf_counter()
-            result = await poll_feeds(db, settings, force=True)
-            report = await kb.ingest([settings.data_dir], feed_sources(settings)[0])
-            changed.append(time.perf_counter() - start)
-        lags.append(ticker.worst)
-        busy += members.latencies
-        assert result.new_episodes, result.outcomes
-        assert len(report.loaded) == 1, report
-        assert (await kb.resolve_episode(str(number))).number == number
+    polls: list[PollResult] = []
+
+    async def poll() -> PollResult:
+        polls.append(await poll_feeds(db, settings, force=True))
+        return polls[-1]
+
+    # As the running bot reads a feed (bot.runner.updater): the poll here, the ingest of what it
+    # wrote in the ingest's own process, then the swap. Its first round walks everything and
+    # starts that process, as the bot's first round after its start does.
+    worker = IngestWorker()
+    loop = Updater(
+        kb, functools.partial(load_data, kb, settings, worker), data_dir=settings.data_dir,
+        interval=settings.watch_interval, poll_feeds=poll, close=worker.close,
+    )  # fmt: skip
+    try:
+        loop.files_changed()
+        await loop.step()
+        for extra in range(repeats):
+            number = items + 1 + extra
+            body.insert(0, item_xml(number, host.base, words, rng))
+            host.put("feed.xml", feed_xml(host.base, body, number))
+            with Ticker() as ticker, members:
+                start = time.perf_counter()
+                loop.wake(feeds=True)
+                swapped = await loop.step()
+                changed.append(time.perf_counter() - start)
+            lags.append(ticker.worst)
+            busy += members.latencies
+            assert polls[-1].new_episodes, polls[-1].outcomes
+            assert swapped
+            assert (await kb.resolve_episode(str(number))).number == number
+    finally:
+        await worker.close()
     members.latencies = busy
     print(
         f"one new item, polled and imported: p50 {statistics.median(changed):.2f} s, max {max(changed):.2f} s"
