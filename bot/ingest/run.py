@@ -41,6 +41,7 @@ from bot.storage.episodes import (
     load_fingerprint,
     load_fingerprints,
     mark_relink,
+    merge_indexes,
     relink,
     relink_changed,
     relink_token,
@@ -61,6 +62,8 @@ WRITE_SLICE_S = 0.1
 # The write lock is left free this long between two transactions of a run, so that a writer
 # in another process (polling every few milliseconds, see bot.storage.database) gets it.
 BETWEEN_TRANSACTIONS_S = 0.01
+# Full-text index pages one merging transaction writes (about 0.1 s; see merge_indexes).
+MERGE_PAGES = 1000
 RELINK_EPISODES = 500  # episodes whose related titles are linked again in one transaction
 
 
@@ -143,6 +146,7 @@ class _Run:
         changed = bool(self.loaded or self.removed)
         generation = None
         if changed or await session.read(relink_token) is not None:  # or a run died before relinking
+            await _merge(session)
             generation = await _relink(session, self.log)
         if self.alone:
             self._report_alone(await session.read(linked_paths))
@@ -293,6 +297,14 @@ class _Run:
             elif old.source.startswith(roots) and positively_gone(old.source, self.walk):
                 gone.append(key)
         return gone
+
+
+async def _merge(session: BulkSession) -> None:
+    """Merge the full-text indexes' segments written by the load, a few pages per transaction."""
+    while True:
+        if not await session.write(functools.partial(merge_indexes, pages=MERGE_PAGES)):
+            return
+        await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
 
 
 async def _relink(session: BulkSession, log: ChangeLog) -> int:

@@ -570,3 +570,27 @@ async def test_a_load_leaves_its_log_copied_into_the_database(db, tmp_path):
     with sqlite3.connect(f"file:{db.path}?immutable=1", uri=True) as file_only:
         (stored,) = file_only.execute("SELECT count(*) FROM episodes").fetchone()
     assert stored == len(report.loaded) == 2
+
+
+async def test_a_load_in_many_transactions_leaves_merged_indexes_with_fts5_settings_as_they_were(
+    db, tmp_path, monkeypatch
+):
+    """Write each episode in its own transaction: the indexes stay whole and merging stays on."""
+    monkeypatch.setattr(bot.ingest.run, "WRITE_SLICE_S", 0.0)  # one episode per transaction
+    monkeypatch.setattr(bot.ingest.run, "BETWEEN_TRANSACTIONS_S", 0.0)
+    data = tmp_path / "data"
+    for n in range(1, 13):
+        write(data / f"guest-{n}.txt", GUEST_PAGE.replace("#900", f"#{900 + n}"))
+    report = await ingest(db, [data])
+    assert len(report.loaded) == 12
+    for table in ("segments_fts", "moments_fts"):
+        await db.conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)")  # noqa: S608
+        async with db.conn.execute(f"SELECT k, v FROM {table}_config ORDER BY k") as cur:  # noqa: S608
+            settings = dict(await cur.fetchall())
+        # As FTS5 starts: merged after every write, so a later single-file change is merged too.
+        assert settings.get("automerge", 4) == 4
+        assert settings.get("crisismerge", 16) == 16
+    # Twelve transactions each left a segment; merging at the end leaves fewer than FTS5's 4 a level.
+    leaves = await scalar(db, "SELECT count(*) FROM segments_fts_data WHERE id > 10")  # 1, 10: FTS5's own
+    assert leaves < 12
+    assert await scalar(db, "SELECT count(*) FROM segments_fts WHERE segments_fts MATCH 'distillation'") >= 12

@@ -8,6 +8,7 @@ import pytest
 
 import bot.ingest.files
 import bot.ingest.read
+import bot.ingest.run
 import bot.ingest.timed
 from bot.ingest.files import MAX_FILE_BYTES
 from bot.ingest.run import ingest
@@ -309,6 +310,7 @@ async def test_moments_stored_before_their_own_index_move_into_it(tmp_path, monk
     old = await Database.open(path, migrations=before)
     with monkeypatch.context() as patched:
         patched.setattr(EpisodeWriter, "index", index_all_in_one)
+        patched.setattr(bot.ingest.run, "merge_indexes", lambda conn, pages: False)  # no moments_fts yet
         assert (await ingest(old, [write_green_hour(tmp_path / "data")])).ok
     await old.close()
     db = await Database.open(path)
