@@ -259,11 +259,14 @@ class KnowledgeBase:
                 cache.close()
 
         try:
-            passages = await q.ask_passage_texts(self.db.conn, DENSE_KINDS)
+            # Read on a connection of its own in a worker thread: the shared one answers commands.
+            passages = await self.db.read_in_thread(functools.partial(q.ask_passage_texts, kinds=DENSE_KINDS))
             self._dense = await asyncio.to_thread(build, passages)
         except ValueError:  # the database closed meanwhile: nothing left to answer
             return
         except Exception:  # answers by words alone rather than not at all
+            if self._stop_embedding:  # stopped while reading (the bot is stopping): nothing failed
+                return
             log.exception("could not embed the passages; /ask answers by words alone")
 
     async def embedded(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -467,10 +468,14 @@ async def first_segments(
     return rows
 
 
-async def ask_passage_texts(conn: aiosqlite.Connection, kinds: Sequence[str]) -> list[tuple[int, str]]:
-    """Return (id, text) of every passage of these kinds (what /ask can answer with)."""
+def ask_passage_texts(conn: sqlite3.Connection, kinds: Sequence[str]) -> list[tuple[int, str]]:
+    """Return (id, text) of every passage of these kinds (what /ask can answer with).
+
+    Meant for a worker thread's connection (Database.read_in_thread): at 10,000 episodes this is
+    370,000 rows, which on the shared connection would hold up every command behind them.
+    """
     marks = ",".join("?" * len(kinds))
-    rows = await fetch_all(conn, f"SELECT id, text FROM segments WHERE kind IN ({marks})", list(kinds))  # noqa: S608
+    rows = conn.execute(f"SELECT id, text FROM segments WHERE kind IN ({marks})", list(kinds)).fetchall()  # noqa: S608
     return [(int(row[0]), str(row[1])) for row in rows]
 
 
