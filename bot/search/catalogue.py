@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -105,9 +106,11 @@ class Catalogue:
         which stays as it is.
         """
         stale = {i for i, ref in self.episodes.items() if ref.key in keys} | {row.id for row in episodes}
-        rows = [row for i, row in self.rows.items() if i not in stale] + list(episodes)
-        rows.sort(key=lambda row: row.id)
         yield
+        # The rows kept are in id order already: merged with the changed ones as they are indexed,
+        # rather than sorted whole in one step of the build.
+        unchanged = (row for i, row in self.rows.items() if i not in stale)
+        rows = heapq.merge(unchanged, sorted(episodes, key=_row_id), key=_row_id)
         cat = Catalogue()
         yield from cat._add_episodes(rows, self, stale)
         entries = ((row.id, _title_names(row)) for row in episodes)
@@ -137,10 +140,11 @@ class Catalogue:
         return cat
 
     def _add_episodes(
-        self, episodes: Sequence[EpisodeRow], previous: Catalogue | None, stale: Collection[int]
+        self, episodes: Iterable[EpisodeRow], previous: Catalogue | None, stale: Collection[int]
     ) -> Steps[None]:
         """Index `episodes` by key, number and recency, reusing what `previous` holds of those not `stale`."""
         refs, recency = (previous.episodes, previous.recency) if previous is not None else ({}, {})
+        fresh = []  # episodes not taken from `previous`
         for n, row in enumerate(episodes, 1):
             if row.id in refs and row.id not in stale:
                 ref, order = refs[row.id], recency[row.id]
@@ -149,6 +153,7 @@ class Catalogue:
                     row.id, row.key, row.title, row.show, row.number, row.url, row.published, row.audio_url
                 )
                 order = _recency(row)
+                fresh.append(row.id)
             self.rows[row.id] = row
             self.episodes[row.id] = ref
             self.by_key[row.key.casefold()] = row.id
@@ -157,13 +162,31 @@ class Catalogue:
             self.recency[row.id] = order
             if not n % EVERY:
                 yield
-        self.latest = sorted(self.episodes, key=self.recency.__getitem__, reverse=True)
+        self.latest = yield from self._newest_first(previous, fresh)
+        size = len(self.latest)
+        # A few thousand entries per step: built whole, these tables stopped the loop for milliseconds.
+        for rank, episode_id in enumerate(self.latest, 1):
+            self.latest_rank[episode_id] = size - rank + 1
+            self.title_priority[episode_id] = 1 - rank
+            if not rank % (32 * EVERY):
+                yield
         yield
-        self.latest_rank = {
-            episode_id: len(self.latest) - rank for rank, episode_id in enumerate(self.latest)
-        }
-        self.title_priority = {episode_id: -rank for rank, episode_id in enumerate(self.latest)}
-        yield
+
+    def _newest_first(self, previous: Catalogue | None, fresh: list[int]) -> Steps[list[int]]:
+        """Return the episode ids newest first: `previous`'s order, kept, merged with the `fresh` ones."""
+        order = self.recency.__getitem__
+        if previous is None:
+            return sorted(self.episodes, key=order, reverse=True)
+        # Recency keys end with the id, so no two are equal: merging gives what sorting all would.
+        renewed = set(fresh)
+        kept = (i for i in previous.latest if i in self.episodes and i not in renewed)
+        latest = []
+        merged = heapq.merge(kept, sorted(fresh, key=order, reverse=True), key=order, reverse=True)
+        for n, episode_id in enumerate(merged, 1):
+            latest.append(episode_id)
+            if not n % (32 * EVERY):
+                yield
+        return latest
 
     def _add_people(self, people: Sequence[PersonRow], previous: Catalogue | None) -> Steps[None]:
         """Index `people`; the names index of `previous` is kept when nobody's names changed."""
@@ -192,6 +215,7 @@ class Catalogue:
                     yield
             entries = ((person.id, (person.name, *person.aliases)) for person in people)
             self.names = yield from NameIndex.built(entries, self.prominence)
+        yield
         self.most_quoted = sorted(self.people, key=lambda i: -self.quote_counts[i])
 
     def resolve_episode(self, text: str | None) -> EpisodeRef:
@@ -309,6 +333,10 @@ def _recency(row: EpisodeRow) -> tuple[float, int, int]:
     else:
         moment = float("-inf")
     return (moment, row.number or 0, row.id)
+
+
+def _row_id(row: EpisodeRow) -> int:
+    return row.id
 
 
 def _without(mapping: dict[int, T], stale: Collection[int]) -> Steps[dict[int, T]]:
