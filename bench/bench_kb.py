@@ -89,15 +89,24 @@ class Workload:
         self.people = list(cat.people.values())
         self.hosts = sorted(self.people, key=lambda p: -cat.quote_counts.get(p.id, 0))[:20]
         # Sampled with the seeded generator, not SQLite's random(), so that two runs on the same
-        # data send the same inputs and their figures can be compared.
+        # data send the same inputs; only the picked rows' texts are read, as peak RSS is measured.
         with sqlite3.connect(db_path) as raw:
-            quotes = raw.execute(
-                "SELECT s.text, p.name, s.episode_id FROM segments s JOIN people p ON p.id = s.person_id "
-                "WHERE s.kind = 'quote' ORDER BY s.id"
-            ).fetchall()
-            takeaways = [r[0] for r in raw.execute("SELECT text FROM takeaways ORDER BY id")]
-        self.quotes = self.rng.sample(quotes, min(2000, len(quotes)))
-        self.takeaways = self.rng.sample(takeaways, min(500, len(takeaways)))
+            said = raw.execute("SELECT id FROM quotes WHERE person_id IS NOT NULL ORDER BY id")
+            quote_ids = [r[0] for r in said]
+            takeaway_ids = [r[0] for r in raw.execute("SELECT id FROM takeaways ORDER BY id")]
+            picked = self.rng.sample(quote_ids, min(2000, len(quote_ids)))
+            self.quotes = [
+                raw.execute(
+                    "SELECT s.text, p.name, s.episode_id FROM segments s "
+                    "JOIN people p ON p.id = s.person_id WHERE s.id = ?",
+                    (i,),
+                ).fetchone()
+                for i in picked
+            ]
+            picked = self.rng.sample(takeaway_ids, min(500, len(takeaway_ids)))
+            self.takeaways = [
+                raw.execute("SELECT text FROM takeaways WHERE id = ?", (i,)).fetchone()[0] for i in picked
+            ]
 
     def words(self, text: str, count: int) -> list[str]:
         """Return `count` distinct longer words of `text`, in order."""
