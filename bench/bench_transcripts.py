@@ -90,12 +90,18 @@ class Inputs:
         import wordfreq  # noqa: PLC0415 (the benchmark's own input, not the bot's)
 
         self.rng = random.Random(seed)
+        # Sampled with the seeded generator, not SQLite's random(), so that two runs on the same
+        # archive send the same inputs and their figures can be compared.
         with contextlib.closing(sqlite3.connect(db_path)) as raw:
-            self.moments = raw.execute(
-                "SELECT s.text, p.name, e.key FROM segments s JOIN episodes e ON e.id = s.episode_id "
-                "LEFT JOIN people p ON p.id = s.person_id WHERE s.kind = 'moment' "
-                "ORDER BY random() LIMIT 4000"
-            ).fetchall()
+            ids = [r[0] for r in raw.execute("SELECT id FROM segments WHERE kind = 'moment' ORDER BY id")]
+            self.moments = [
+                raw.execute(
+                    "SELECT s.text, p.name, e.key FROM segments s JOIN episodes e ON e.id = s.episode_id "
+                    "LEFT JOIN people p ON p.id = s.person_id WHERE s.id = ?",
+                    (i,),
+                ).fetchone()
+                for i in self.rng.sample(ids, min(4000, len(ids)))
+            ]
         self.long = [m for m in self.moments if len(words_of(m[0])) >= 40] or self.moments
         english = [w for w in wordfreq.top_n_list("en", 20000)[500:] if w.isalpha() and len(w) > 3]
         self.english = english
