@@ -504,15 +504,7 @@ class KnowledgeBase:
         match = plan.query.match_any(SCAN_BUDGET) if plan.query.groups else None
         if match is None:
             return await q.quotes_of_people(self.db.conn, people, PERSON_CANDIDATES)
-        found = await self._quotes_of(match, plan.query, people, cat)
-        primary = sorted(plan.reading.primary)
-        if plan.vectors is None or not primary:
-            return found
-        # The person meant (of those sharing the first name typed) may answer in words of their
-        # own ("what does sebastian pick because of its speed": "I use Composer ... it's fast"):
-        # with word vectors to credit them, their latest quotes are candidates even when they share
-        # no word with the question. By words alone such a quote could not rank, so none is read.
-        return await q.quotes_of_people(self.db.conn, primary, PERSON_CANDIDATES) + found
+        return await self._quotes_of(match, plan.query, people, cat)
 
     async def related(self, ep: EpisodeRef) -> list[RelatedItem]:
         """Return the page's related episodes, then neighbours sharing people, mentions or topics."""

@@ -76,32 +76,3 @@ async def test_a_word_close_in_meaning_ranks_passages_holding_the_questions_own_
     meant = await kb.ask(question)
     assert "Composer" in meant[0].text
     assert meant[0].score > next(p.score for p in plain if p.text == meant[0].text)
-
-
-def namesakes(data, people: int = 6, quotes: int = 5) -> None:
-    """Write other Sebastians, each less heard than Sebastian Raschka, whose quotes add up to many."""
-    data.mkdir(parents=True)
-    for p in range(people):
-        lines = [f'title = "Stone Talk {p}"', 'show = "Namesake Show"', f"number = {p + 1}"]
-        for n in range(quotes):
-            lines += ["[[quotes]]", f'text = "Stone number {n} stays where it is."']
-            lines += [f'speaker = "Sebastian Namesake{chr(97 + p)}"', f'time = "{n}:00"']
-        (data / f"stones-{p}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-async def test_the_meant_persons_quotes_are_candidates_among_many_namesakes(kb, tmp_path):
-    # Sebastians' quotes are too many to read whole, and the answer shares no word with the question.
-    namesakes(tmp_path / "namesakes")
-    assert (await kb.ingest([EPISODES, tmp_path / "namesakes"])).ok
-    assert sum(kb.snapshot.cat.quote_counts.get(p, 0) for p in kb.snapshot.cat.name_words["sebastian"]) > 40
-    kb._vectors = Speedy()
-    passages = await kb.ask("what does sebastian like because it is speedy")
-    assert any("Composer" in p.text for p in passages)
-    assert all(p.speaker and p.speaker.name == "Sebastian Raschka" for p in passages)
-
-
-class Speedy:
-    """Say "speedy" and "fast" mean the same, everything else nothing alike."""
-
-    def closest(self, words, others):
-        return [1.0 if w == "speedy" and "fast" in others else 0.0 for w in words]
