@@ -21,6 +21,7 @@ import random
 import resource
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from email.utils import format_datetime
@@ -39,7 +40,7 @@ from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
 from bot.live.updates import Updater
 from bot.live.worker import IngestWorker
-from bot.runner import load_data
+from bot.runner import SWITCH_INTERVAL_S, load_data
 from bot.storage import Database
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
@@ -378,6 +379,9 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    sys.setswitchinterval(
+        SWITCH_INTERVAL_S
+    )  # this process stands in for the bot's, so it runs as the bot does
     rows = asyncio.run(run(args.items, args.repeats))
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"\nPython {platform.python_version()}, SQLite {sqlite3.sqlite_version}, {cores} cores\n")
