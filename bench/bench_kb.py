@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.corpus import write_corpus
+from bench.sample import sample_rows
 from bot import heap
 from bot.app import limits
 from bot.app.options import episode_choice, speaker_choice
@@ -88,25 +89,23 @@ class Workload:
         self.episodes = list(cat.episodes.values())
         self.people = list(cat.people.values())
         self.hosts = sorted(self.people, key=lambda p: -cat.quote_counts.get(p.id, 0))[:20]
-        # Sampled with the seeded generator, not SQLite's random(), so that two runs on the same
-        # data send the same inputs; only the picked rows' texts are read, as peak RSS is measured.
         with sqlite3.connect(db_path) as raw:
-            said = raw.execute("SELECT id FROM quotes WHERE person_id IS NOT NULL ORDER BY id")
-            quote_ids = [r[0] for r in said]
-            takeaway_ids = [r[0] for r in raw.execute("SELECT id FROM takeaways ORDER BY id")]
-            picked = self.rng.sample(quote_ids, min(2000, len(quote_ids)))
-            self.quotes = [
-                raw.execute(
-                    "SELECT s.text, p.name, s.episode_id FROM segments s "
-                    "JOIN people p ON p.id = s.person_id WHERE s.id = ?",
-                    (i,),
-                ).fetchone()
-                for i in picked
-            ]
-            picked = self.rng.sample(takeaway_ids, min(500, len(takeaway_ids)))
-            self.takeaways = [
-                raw.execute("SELECT text FROM takeaways WHERE id = ?", (i,)).fetchone()[0] for i in picked
-            ]
+            self.quotes = sample_rows(
+                raw,
+                "SELECT id FROM quotes WHERE person_id IS NOT NULL ORDER BY id",
+                "SELECT s.text, p.name, s.episode_id FROM segments s JOIN people p ON p.id = s.person_id "
+                "WHERE s.id = ?",
+                2000,
+                self.rng,
+            )
+            takeaways = sample_rows(
+                raw,
+                "SELECT id FROM takeaways ORDER BY id",
+                "SELECT text FROM takeaways WHERE id = ?",
+                500,
+                self.rng,
+            )
+        self.takeaways = [row[0] for row in takeaways]
 
     def words(self, text: str, count: int) -> list[str]:
         """Return `count` distinct longer words of `text`, in order."""

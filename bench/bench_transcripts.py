@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import transcripts as archive  # noqa: E402
 from bench.bench_bot import Sample, pct, peak_rss_mb  # noqa: E402
+from bench.sample import sample_rows  # noqa: E402
 
 MEMBERS = 600  # each request from its own member: the 5-per-10-s cooldowns never trigger
 NEW_EPISODE_HOURS = 3.0
@@ -90,18 +91,15 @@ class Inputs:
         import wordfreq  # noqa: PLC0415 (the benchmark's own input, not the bot's)
 
         self.rng = random.Random(seed)
-        # Sampled with the seeded generator, not SQLite's random(), so that two runs on the same
-        # archive send the same inputs and their figures can be compared.
         with contextlib.closing(sqlite3.connect(db_path)) as raw:
-            ids = [r[0] for r in raw.execute("SELECT id FROM segments WHERE kind = 'moment' ORDER BY id")]
-            self.moments = [
-                raw.execute(
-                    "SELECT s.text, p.name, e.key FROM segments s JOIN episodes e ON e.id = s.episode_id "
-                    "LEFT JOIN people p ON p.id = s.person_id WHERE s.id = ?",
-                    (i,),
-                ).fetchone()
-                for i in self.rng.sample(ids, min(4000, len(ids)))
-            ]
+            self.moments = sample_rows(
+                raw,
+                "SELECT id FROM segments WHERE kind = 'moment' ORDER BY id",
+                "SELECT s.text, p.name, e.key FROM segments s JOIN episodes e ON e.id = s.episode_id "
+                "LEFT JOIN people p ON p.id = s.person_id WHERE s.id = ?",
+                4000,
+                self.rng,
+            )
         self.long = [m for m in self.moments if len(words_of(m[0])) >= 40] or self.moments
         english = [w for w in wordfreq.top_n_list("en", 20000)[500:] if w.isalpha() and len(w) > 3]
         self.english = english
