@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import functools
 import multiprocessing
 import os
 import platform
@@ -38,9 +37,7 @@ from bot.feeds.feedlist import add_feed, feeds_path
 from bot.feeds.poll import PollResult, poll_feeds
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
-from bot.live.updates import Updater
-from bot.live.worker import IngestWorker
-from bot.runner import SWITCH_INTERVAL_S, load_data
+from bot.runner import SWITCH_INTERVAL_S, updater
 from bot.storage import Database
 
 HEAD = """<?xml version="1.0" encoding="UTF-8"?>
@@ -337,11 +334,7 @@ async def one_new(
     # As the running bot reads a feed (bot.runner.updater): the poll here, the ingest of what it
     # wrote in the ingest's own process, then the swap. Its first round walks everything and
     # starts that process, as the bot's first round after its start does.
-    worker = IngestWorker()
-    loop = Updater(
-        kb, functools.partial(load_data, kb, settings, worker), data_dir=settings.data_dir,
-        interval=settings.watch_interval, poll_feeds=poll, close=worker.close,
-    )  # fmt: skip
+    loop = updater(kb, settings, poll)
     try:
         loop.files_changed()
         await loop.step()
@@ -360,7 +353,8 @@ async def one_new(
             assert swapped
             assert (await kb.resolve_episode(str(number))).number == number
     finally:
-        await worker.close()
+        if loop.close is not None:
+            await loop.close()
     members.latencies = busy
     print(
         f"one new item, polled and imported: p50 {statistics.median(changed):.2f} s, max {max(changed):.2f} s"

@@ -23,7 +23,7 @@ from bot.errors import ConfigError
 from bot.feeds.poll import poll_feeds
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
-from bot.live.updates import Updater
+from bot.live.updates import PollFeeds, Updater
 from bot.live.worker import IngestWorker
 from bot.model import IngestReport
 from bot.storage.database import Database
@@ -205,15 +205,15 @@ async def _until_ready(bot: EpisodeBot, runner: asyncio.Task[None]) -> None:
         raise RuntimeError("the bot stopped before it was ready")
 
 
-def updater(kb: KnowledgeBase, settings: Settings) -> Updater:
-    """Return the update loop the running bot keeps its data current with."""
+def updater(kb: KnowledgeBase, settings: Settings, poll: PollFeeds | None = None) -> Updater:
+    """Return the update loop the running bot keeps its data current with (`poll`: its feed poll)."""
     worker = IngestWorker()
     return Updater(
         kb,
         functools.partial(load_data, kb, settings, worker),
         data_dir=settings.data_dir,
         interval=settings.watch_interval,
-        poll_feeds=lambda: poll_feeds(kb.db, settings),
+        poll_feeds=poll or (lambda: poll_feeds(kb.db, settings)),
         close=worker.close,
     )
 
