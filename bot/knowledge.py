@@ -32,7 +32,7 @@ from bot.model import (
     Takeaway,
 )
 from bot.search import ranking
-from bot.search.catalogue import Catalogue
+from bot.search.catalogue import Catalogue, PeopleChanges
 from bot.search.dense import DenseIndex, VectorCache, build_index, cache_path
 from bot.search.encoder import SentenceEncoder
 from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
@@ -102,7 +102,7 @@ class Snapshot:
         """Index the catalogue's rows, a few at a time (see bot.slices)."""
         episodes = yield from rows.read_episodes()
         people = yield from rows.read_people()
-        cat = yield from Catalogue.built(episodes, people, rows.links, rows.quotes)
+        cat = yield from Catalogue.built(episodes, people, rows.links, rows.quotes, rows.person_aliases)
         vocab = yield from Vocabulary.built(rows.terms, rows.passages)
         return cls(rows.generation, cat, vocab)
 
@@ -112,8 +112,7 @@ class Snapshot:
         cat = yield from self.cat.updated(
             delta.keys,
             episodes,
-            people=delta.person_rows,
-            person_aliases=delta.person_aliases,
+            people=PeopleChanges(delta.people_added, delta.people_removed, delta.person_aliases),
             links=delta.links,
             quotes=delta.quotes,
         )
@@ -122,8 +121,11 @@ class Snapshot:
 
     def updatable(self, changes: CatalogueChanges | None) -> bool:
         """Tell whether `changes` lead from this view to the next: else it is read and built anew."""
-        # Removed titles stay in the titles index, unreachable, until a rebuild drops them.
-        worn = self.cat.titles.dead > max(WORN_TITLES, len(self.cat.episodes) // 4)
+        # Removed titles and names stay in their index, unreachable, until a rebuild drops them.
+        cat = self.cat
+        worn = cat.titles.dead > max(WORN_TITLES, len(cat.episodes) // 4) or cat.names.dead > max(
+            WORN_TITLES, len(cat.people) // 4
+        )
         return (
             changes is not None
             and self.generation > 0
@@ -220,7 +222,13 @@ class KnowledgeBase:
         # building it would hold the interpreter lock and make every command wait in turn.
         snap = self._snap
         if self._loaded and changes is not None and snap.updatable(changes):
-            rows = await self.db.read_in_thread(functools.partial(stored.read_changes, changes=changes))
+            read = functools.partial(
+                stored.read_changes,
+                changes=changes,
+                people=snap.cat.people,
+                leaving=snap.cat.leaving(changes.keys),
+            )
+            rows = await self.db.read_in_thread(read)
         else:
             rows = await self.db.read_in_thread(stored.read_catalogue)
         if isinstance(rows, stored.CatalogueDelta):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-import heapq
+import functools
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from bot.errors import NotFoundError
 from bot.model import EpisodeRef, Person
 from bot.search.fulltext import STOPWORDS, content_words
 from bot.search.names import NameIndex
-from bot.slices import EVERY, Steps, drain
+from bot.slices import EVERY, Steps, copied, copied_list, drain
 from bot.storage.catalogue import people_rows
 from bot.storage.queries import EpisodeRow, PersonRow
 from bot.text import normalize
@@ -26,7 +27,17 @@ EPISODE_REFERENCE = re.compile(r"episode:(\d+)")  # EpisodeRef.reference
 PERSON_REFERENCE = re.compile(r"person:(\d+)")  # Person.reference
 NUMBER_DIGITS = 9  # an episode number has at most this many digits; more belong to the prefix
 T = TypeVar("T")
+Counts = tuple[dict[int, int], dict[int, int], set[int]]  # quotes and episodes per person, people moved
 _NUMBER_WORDS = frozenset({"ep", "episode", "no", "number", "nr", "num"})
+
+
+@dataclass(frozen=True, slots=True)
+class PeopleChanges:
+    """Say who came and went with one ingest: (id, name) added, ids removed, and everyone's aliases."""
+
+    added: Sequence[tuple[int, str]] = ()
+    removed: Collection[int] = ()
+    aliases: Sequence[tuple[int, str]] = ()
 
 
 @dataclass
@@ -44,16 +55,15 @@ class Catalogue:
     by_key: dict[str, int] = field(default_factory=dict)
     by_number: dict[int, list[int]] = field(default_factory=dict)
     name_words: dict[str, set[int]] = field(default_factory=dict)  # name or alias word -> people
-    latest_rank: dict[int, int] = field(default_factory=dict)  # episode id -> recency (higher: newer)
     prominence: dict[int, int] = field(default_factory=dict)  # person id -> quotes plus episodes
     titles: NameIndex = field(default_factory=lambda: NameIndex((), {}))
     names: NameIndex = field(default_factory=lambda: NameIndex((), {}))
     # What an update needs from the catalogue it starts from (see updated()).
     rows: dict[int, EpisodeRow] = field(default_factory=dict)
     episode_quotes: dict[int, tuple[tuple[int, int], ...]] = field(default_factory=dict)  # (person, quotes)
-    person_rows: tuple[PersonRow, ...] = ()
-    person_names: tuple[tuple[int, str, tuple[str, ...]], ...] = ()  # (id, name, aliases) per person
-    title_priority: dict[int, int] = field(default_factory=dict)  # episode id -> -(rank in latest)
+    appearances: dict[int, int] = field(default_factory=dict)  # person id -> episodes
+    alias_rows: list[tuple[int, str]] | None = None  # (person, alias) as read; None: not kept
+    shared_keys: set[str] = field(default_factory=set)  # keys (casefolded) more than one episode had
 
     @classmethod
     def build(
@@ -73,13 +83,18 @@ class Catalogue:
         people: Sequence[PersonRow],
         links: Iterable[tuple[int, int]],
         quotes: Iterable[tuple[int, int, int]] = (),
+        alias_rows: list[tuple[int, str]] | None = None,
     ) -> Steps[Catalogue]:
-        """Index episodes, people and who appears where, a few at a time (see bot.slices)."""
+        """Index episodes, people and who appears where, a few at a time (see bot.slices).
+
+        `alias_rows`: the (person, alias) rows as read, which `people` was made from (kept for updates).
+        """
         cat = cls()
-        yield from cat._add_episodes(episodes, None, ())
+        yield from cat._add_episodes(episodes)
         entries = ((row.id, _title_names(row)) for row in episodes)
-        cat.titles = yield from NameIndex.built(entries, cat.title_priority)
+        cat.titles = yield from NameIndex.built(entries, cat.recency)
         yield from cat._add_people(people, None)
+        cat.alias_rows = alias_rows
         grouped: dict[int, set[int]] = {}
         for n, (episode_id, person_id) in enumerate(links, 1):
             grouped.setdefault(episode_id, set()).add(person_id)
@@ -94,127 +109,221 @@ class Catalogue:
         keys: Collection[str],
         episodes: Sequence[EpisodeRow],
         *,
-        people: Sequence[tuple[int, str]],
-        person_aliases: Sequence[tuple[int, str]],
+        people: PeopleChanges,
         links: Iterable[tuple[int, int]],
         quotes: Iterable[tuple[int, int, int]],
     ) -> Steps[Catalogue]:
         """Return this catalogue with the episodes of `keys` replaced by `episodes` (those still stored).
 
-        `links` and `quotes` are those of `episodes`; `people` and their aliases are everyone's.
-        Only what those episodes touch is indexed again; the rest is shared with this catalogue,
-        which stays as it is.
+        `links` and `quotes` are those of `episodes`; `people` says who came and went. The tables
+        are copied (a few hundred entries per step) and edited only where those episodes and
+        their people changed; the rest is shared with this catalogue, which stays as it is.
         """
-        stale = {i for i, ref in self.episodes.items() if ref.key in keys} | {row.id for row in episodes}
-        yield
-        # The rows kept are in id order already: merged with the changed ones as they are indexed,
-        # rather than sorted whole in one step of the build.
-        unchanged = (row for i, row in self.rows.items() if i not in stale)
-        rows = heapq.merge(unchanged, sorted(episodes, key=_row_id), key=_row_id)
+        fresh = sorted(episodes, key=_row_id)
+        stale = self._ids_of(keys) | (self.episodes.keys() & {row.id for row in fresh})
         cat = Catalogue()
-        yield from cat._add_episodes(rows, self, stale)
-        entries = ((row.id, _title_names(row)) for row in episodes)
-        cat.titles = yield from self.titles.updated(stale & self.episodes.keys(), entries, cat.title_priority)
+        yield from cat._edit_episodes(self, stale, fresh)
+        entries = ((row.id, _title_names(row)) for row in fresh)
+        cat.titles = yield from self.titles.updated(stale, entries, cat.recency)
         grouped: dict[int, set[int]] = {}
         for episode_id, person_id in links:
             grouped.setdefault(episode_id, set()).add(person_id)
-        kept = yield from _without(self.episode_people, stale)
-        cat.episode_people = kept | {k: frozenset(v) for k, v in grouped.items()}
-        kept_quotes = yield from _without(self.episode_quotes, stale)
-        cat.episode_quotes = kept_quotes | _by_episode(quotes)
-        # Counted again from every episode, as a full build does: the same sums whatever changed.
-        quoted: dict[int, int] = {}
-        for n, pairs in enumerate(cat.episode_quotes.values(), 1):
-            for person_id, count in pairs:
-                quoted[person_id] = quoted.get(person_id, 0) + count
-            if not n % (8 * EVERY):
-                yield
-        appearances: dict[int, int] = {}
-        for n, ids in enumerate(cat.episode_people.values(), 1):
-            for person_id in ids:
-                appearances[person_id] = appearances.get(person_id, 0) + 1
-            if not n % (4 * EVERY):
-                yield
-        everyone = yield from people_rows(list(people), list(person_aliases), quoted, appearances)
-        yield from cat._add_people(everyone, self)
+        new_people = {k: frozenset(v) for k, v in grouped.items()}
+        cat.episode_people = yield from _edited(self.episode_people, stale, new_people)
+        cat.episode_quotes = yield from _edited(self.episode_quotes, stale, _by_episode(quotes))
+        counts = yield from _counts(self, cat, stale, [row.id for row in fresh])
+        yield from cat._edit_people(self, people, counts)
         return cat
 
-    def _add_episodes(
-        self, episodes: Iterable[EpisodeRow], previous: Catalogue | None, stale: Collection[int]
-    ) -> Steps[None]:
-        """Index `episodes` by key, number and recency, reusing what `previous` holds of those not `stale`."""
-        refs, recency = (previous.episodes, previous.recency) if previous is not None else ({}, {})
-        fresh = []  # episodes not taken from `previous`
+    def leaving(self, keys: Collection[str]) -> set[int]:
+        """Return the people the episodes of `keys` name: only they may go when those change."""
+        found: set[int] = set()
+        for episode_id in self._ids_of(keys):
+            found |= self.episode_people.get(episode_id, frozenset())
+            found.update(person_id for person_id, _ in self.episode_quotes.get(episode_id, ()))
+        return found
+
+    def _ids_of(self, keys: Collection[str]) -> set[int]:
+        """Return the ids of the episodes with these keys."""
+        found, unsure = set(), []
+        for key in keys:
+            episode_id = self.by_key.get(key.casefold())
+            if episode_id is None:
+                continue  # no episode has it, in any case
+            if self.episodes[episode_id].key == key:
+                found.add(episode_id)
+            else:  # another episode's key differs only in case: look at all
+                unsure.append(key)
+        if unsure:
+            found |= {i for i, ref in self.episodes.items() if ref.key in unsure}
+        return found
+
+    def _add_episodes(self, episodes: Iterable[EpisodeRow]) -> Steps[None]:
+        """Index `episodes` by key, number and recency."""
         for n, row in enumerate(episodes, 1):
-            if row.id in refs and row.id not in stale:
-                ref, order = refs[row.id], recency[row.id]
-            else:
-                ref = EpisodeRef(
-                    row.id, row.key, row.title, row.show, row.number, row.url, row.published, row.audio_url
-                )
-                order = _recency(row)
-                fresh.append(row.id)
             self.rows[row.id] = row
-            self.episodes[row.id] = ref
-            self.by_key[row.key.casefold()] = row.id
+            self.episodes[row.id] = _ref(row)
+            folded = row.key.casefold()
+            if folded in self.by_key:
+                self.shared_keys.add(folded)
+            self.by_key[folded] = row.id
             if row.number is not None:
                 self.by_number.setdefault(row.number, []).append(row.id)
-            self.recency[row.id] = order
+            self.recency[row.id] = _recency(row)
             if not n % EVERY:
                 yield
-        self.latest = yield from self._newest_first(previous, fresh)
-        size = len(self.latest)
-        # A few thousand entries per step: built whole, these tables stopped the loop for milliseconds.
-        for rank, episode_id in enumerate(self.latest, 1):
-            self.latest_rank[episode_id] = size - rank + 1
-            self.title_priority[episode_id] = 1 - rank
-            if not rank % (32 * EVERY):
-                yield
+        yield
+        self.latest = sorted(self.episodes, key=self.recency.__getitem__, reverse=True)
         yield
 
-    def _newest_first(self, previous: Catalogue | None, fresh: list[int]) -> Steps[list[int]]:
-        """Return the episode ids newest first: `previous`'s order, kept, merged with the `fresh` ones."""
-        order = self.recency.__getitem__
-        if previous is None:
-            return sorted(self.episodes, key=order, reverse=True)
-        # Recency keys end with the id, so no two are equal: merging gives what sorting all would.
-        renewed = set(fresh)
-        kept = (i for i in previous.latest if i in self.episodes and i not in renewed)
-        latest = []
-        merged = heapq.merge(kept, sorted(fresh, key=order, reverse=True), key=order, reverse=True)
-        for n, episode_id in enumerate(merged, 1):
-            latest.append(episode_id)
-            if not n % (32 * EVERY):
-                yield
-        return latest
+    def _edit_episodes(
+        self, previous: Catalogue, stale: set[int], fresh: Sequence[EpisodeRow]
+    ) -> Steps[None]:
+        """Take `previous`'s episode tables without the `stale` episodes, with the `fresh` ones."""
+        self.rows = yield from copied(previous.rows)
+        self.episodes = yield from copied(previous.episodes)
+        self.recency = yield from copied(previous.recency)
+        self.by_key = yield from copied(previous.by_key)
+        self.by_number = yield from copied(previous.by_number)
+        self.latest = yield from copied_list(previous.latest)
+        self.shared_keys = set(previous.shared_keys)
+        numbered: set[int] = set()  # numbers whose list of episodes is this catalogue's own
+        repair = self._drop_episodes(previous, stale - {row.id for row in fresh}, stale, numbered)
+        for row in fresh:
+            self.rows[row.id], self.episodes[row.id], self.recency[row.id] = row, _ref(row), _recency(row)
+            folded = row.key.casefold()
+            if folded in self.by_key:
+                self.shared_keys.add(folded)
+            if self.by_key.get(folded, -1) < row.id:  # as when built: the last of the episodes in id order
+                self.by_key[folded] = row.id
+            if row.number is not None:
+                ids = self.by_number.get(row.number, [])
+                ids = ids if row.number in numbered else list(ids)
+                bisect.insort(ids, row.id)
+                self.by_number[row.number] = ids
+                numbered.add(row.number)
+            bisect.insort(self.latest, row.id, key=functools.partial(_newest_first, self.recency))
+        for folded in repair:
+            same = [i for i, ref in self.episodes.items() if ref.key.casefold() == folded]
+            if same:
+                self.by_key[folded] = max(same)
+        yield
+
+    def _drop_episodes(
+        self, previous: Catalogue, gone: Collection[int], stale: Collection[int], numbered: set[int]
+    ) -> set[str]:
+        """Take the `stale` episodes out of the key, number and recency tables; the `gone` ones out of all.
+
+        Return the keys whose episode went while another may hold the same key in another case.
+        Replaced episodes keep their place in the tables' order (their new rows go there).
+        """
+        repair = set()
+        newest_first = functools.partial(_newest_first, previous.recency)
+        for episode_id in stale:
+            old = previous.rows[episode_id]
+            if episode_id in gone:
+                del self.rows[episode_id], self.episodes[episode_id], self.recency[episode_id]
+            folded = old.key.casefold()
+            if self.by_key.get(folded) == episode_id:
+                del self.by_key[folded]
+                if folded in self.shared_keys:
+                    repair.add(folded)
+            if old.number is not None:
+                ids = [i for i in self.by_number[old.number] if i != episode_id]
+                numbered.add(old.number)
+                if ids:
+                    self.by_number[old.number] = ids
+                else:
+                    del self.by_number[old.number]
+            del self.latest[bisect.bisect_left(self.latest, newest_first(episode_id), key=newest_first)]
+        return repair
+
+    def _edit_people(self, previous: Catalogue, people: PeopleChanges, counts: Counts) -> Steps[None]:
+        """Take `previous`'s people with those who came and went, and the `counts` moved.
+
+        A person whose aliases changed, or a newcomer not last by id, makes the people indexed
+        whole again (as a build does), so that ties still fall in the same order.
+        """
+        quotes, appearances, moved = counts
+        removed = set(people.removed)
+        added = sorted(people.added)
+        newcomers = {i for i, _ in added}
+        aliases = list(people.aliases)
+        if previous.alias_rows is None:
+            realiased: set[int] | None = None  # built from rows not kept: compare with nothing
+        elif previous.alias_rows == aliases:
+            realiased = set()
+        else:
+            changed = set(aliases).symmetric_difference(previous.alias_rows)
+            realiased = {i for i, _ in changed} - removed - newcomers
+        kept_top = max(previous.people.keys() - removed, default=0)
+        if realiased is None or realiased or (added and added[0][0] < kept_top):
+            rows = sorted([(i, p.name) for i, p in previous.people.items() if i not in removed] + added)
+            everyone = yield from people_rows(rows, aliases, quotes, appearances)
+            yield from self._add_people(everyone, previous)
+            self.alias_rows = aliases
+            return
+        self.alias_rows = aliases
+        for person_id in removed:
+            quotes.pop(person_id, None)
+            appearances.pop(person_id, None)
+        counted = (moved - removed) | newcomers
+        for person_id in newcomers:
+            quotes.setdefault(person_id, 0)
+            appearances.setdefault(person_id, 0)
+        self.quote_counts, self.appearances = quotes, appearances
+        self.prominence = yield from copied(previous.prominence)
+        for person_id in removed:
+            del self.prominence[person_id]
+        for person_id in counted:
+            self.prominence[person_id] = quotes[person_id] + appearances[person_id]
+        self.most_quoted = yield from _most_quoted(previous, quotes, removed, counted)
+        yield from self._edit_names(previous, removed, added)
+
+    def _edit_names(
+        self, previous: Catalogue, removed: set[int], added: list[tuple[int, str]]
+    ) -> Steps[None]:
+        """Take `previous`'s names without the `removed` people's, with the `added` people's."""
+        if not removed and not added:
+            self.people, self.name_words = previous.people, previous.name_words
+            self.names = previous.names.reprioritized(self.prominence)
+            return
+        self.people = yield from copied(previous.people)
+        for person_id in removed:
+            del self.people[person_id]
+        self.people.update((i, Person(i, name)) for i, name in added)
+        self.name_words = yield from copied(previous.name_words)
+        old = _aliases_of(previous.alias_rows or (), removed)
+        new = _aliases_of(self.alias_rows or (), {i for i, _ in added})
+        for person_id in removed:
+            _drop_words(
+                self.name_words, person_id, (previous.people[person_id].name, *old.get(person_id, ()))
+            )
+        entries = [(i, (name, *new.get(i, ()))) for i, name in added]
+        for person_id, names in entries:
+            _add_words(self.name_words, person_id, names)
+        self.names = yield from previous.names.updated(removed, entries, self.prominence)
 
     def _add_people(self, people: Sequence[PersonRow], previous: Catalogue | None) -> Steps[None]:
-        """Index `people`; the names index of `previous` is kept when nobody's names changed."""
-        self.person_rows = tuple(people)
-        names = []
+        """Index `people` (reusing `previous`'s Person of those whose name is the same)."""
         for n, person in enumerate(people, 1):
-            names.append((person.id, person.name, person.aliases))
             known = previous.people.get(person.id) if previous is not None else None
             self.people[person.id] = (
                 known if known and known.name == person.name else Person(person.id, person.name)
             )
             self.quote_counts[person.id] = person.quotes
+            self.appearances[person.id] = person.episodes
             self.prominence[person.id] = person.quotes + person.episodes
             if not n % EVERY:
                 yield
-        self.person_names = tuple(names)
-        if previous is not None and previous.person_names == self.person_names:
-            self.name_words = previous.name_words
-            self.names = previous.names.reprioritized(self.prominence)
-        else:
-            for n, person in enumerate(people, 1):
-                for name in (person.name, *person.aliases):
-                    for word in normalize(name).split():
-                        self.name_words.setdefault(word, set()).add(person.id)
-                if not n % EVERY:
-                    yield
-            entries = ((person.id, (person.name, *person.aliases)) for person in people)
-            self.names = yield from NameIndex.built(entries, self.prominence)
+        for n, person in enumerate(people, 1):
+            for name in (person.name, *person.aliases):
+                for word in normalize(name).split():
+                    self.name_words.setdefault(word, set()).add(person.id)
+            if not n % EVERY:
+                yield
+        entries = ((person.id, (person.name, *person.aliases)) for person in people)
+        self.names = yield from NameIndex.built(entries, self.prominence)
         yield
         self.most_quoted = sorted(self.people, key=lambda i: -self.quote_counts[i])
 
@@ -339,15 +448,86 @@ def _row_id(row: EpisodeRow) -> int:
     return row.id
 
 
-def _without(mapping: dict[int, T], stale: Collection[int]) -> Steps[dict[int, T]]:
-    """Return a copy of `mapping` without the keys in `stale`, a few thousand keys at a time."""
-    kept: dict[int, T] = {}
-    for n, (key, value) in enumerate(mapping.items(), 1):
-        if key not in stale:
-            kept[key] = value
-        if not n % (32 * EVERY):
-            yield
-    return kept
+def _ref(row: EpisodeRow) -> EpisodeRef:
+    return EpisodeRef(row.id, row.key, row.title, row.show, row.number, row.url, row.published, row.audio_url)
+
+
+def _newest_first(recency: dict[int, tuple[float, int, int]], episode_id: int) -> tuple[float, int, int]:
+    """Return a key that sorts episode ids newest first."""
+    moment, number, _ = recency[episode_id]
+    return (-moment, -number, -episode_id)
+
+
+def _edited(mapping: dict[int, T], stale: Collection[int], new: dict[int, T]) -> Steps[dict[int, T]]:
+    """Return a copy of `mapping` without the keys in `stale`, then with `new`'s entries."""
+    edited = yield from copied(mapping)
+    for key in stale:
+        if key not in new:
+            edited.pop(key, None)
+    edited.update(new)
+    return edited
+
+
+def _most_quoted(
+    previous: Catalogue, quotes: dict[int, int], removed: set[int], counted: set[int]
+) -> Steps[list[int]]:
+    """Return `previous`'s people by quotes, most first (ties by id), with these people moved or gone."""
+    order = yield from copied_list(previous.most_quoted)
+    for person_id in sorted(counted | set(removed)):
+        if person_id in previous.people:
+            order.remove(person_id)
+    for person_id in sorted(counted):
+        bisect.insort(order, person_id, key=lambda i: (-quotes[i], i))
+    return order
+
+
+def _aliases_of(rows: Iterable[tuple[int, str]], people: Collection[int]) -> dict[int, list[str]]:
+    """Return the aliases of `people` in `rows`, in their order."""
+    found: dict[int, list[str]] = {}
+    if people:
+        for person_id, alias in rows:
+            if person_id in people:
+                found.setdefault(person_id, []).append(alias)
+    return found
+
+
+def _counts(
+    previous: Catalogue, cat: Catalogue, stale: Collection[int], fresh: Collection[int]
+) -> Steps[Counts]:
+    """Return quotes and episodes per person, moved by what the `stale` episodes had and the `fresh` have.
+
+    The same sums a full count gives; also the people whose counts moved.
+    """
+    quotes = yield from copied(previous.quote_counts)
+    appearances = yield from copied(previous.appearances)
+    moved: set[int] = set()
+    for source, episodes, sign in ((previous, stale, -1), (cat, fresh, 1)):
+        for episode_id in episodes:
+            for person_id, count in source.episode_quotes.get(episode_id, ()):
+                quotes[person_id] = quotes.get(person_id, 0) + sign * count
+                moved.add(person_id)
+            for person_id in source.episode_people.get(episode_id, ()):
+                appearances[person_id] = appearances.get(person_id, 0) + sign
+                moved.add(person_id)
+    return quotes, appearances, moved
+
+
+def _add_words(name_words: dict[str, set[int]], person_id: int, names: Iterable[str]) -> None:
+    """Note every word of `names` as naming `person_id` (the sets changed are copied first)."""
+    for name in names:
+        for word in normalize(name).split():
+            name_words[word] = name_words.get(word, set()) | {person_id}
+
+
+def _drop_words(name_words: dict[str, set[int]], person_id: int, names: Iterable[str]) -> None:
+    """Take `person_id` out of the sets of every word of `names` (copied, never changed in place)."""
+    for name in names:
+        for word in normalize(name).split():
+            left = name_words.get(word, set()) - {person_id}
+            if left:
+                name_words[word] = left
+            else:
+                name_words.pop(word, None)
 
 
 def _by_episode(quotes: Iterable[tuple[int, int, int]]) -> dict[int, tuple[tuple[int, int], ...]]:

@@ -13,7 +13,7 @@ from itertools import combinations
 from rapidfuzz import fuzz
 
 from bot.search.typos import TypoIndex, english_idf, is_english
-from bot.slices import Steps, drain
+from bot.slices import Steps, copied, drain
 from bot.text import normalize, normalize_passage
 
 # Words that say nothing about which passage is meant; kept out of MATCH so "the" cannot match all.
@@ -388,8 +388,7 @@ class Vocabulary:
         This one stays as it is; its typo index's tables are shared (see TypoIndex.updated).
         """
         vocabulary = Vocabulary.__new__(Vocabulary)
-        vocabulary.docs = docs = dict(self.docs)
-        yield
+        vocabulary.docs = docs = yield from copied(self.docs)
         added, removed = [], []
         for term, change in changes:
             before = docs.get(term, 0)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
 
 from bot.search.typos import TypoIndex
-from bot.slices import EVERY, Steps, drain
+from bot.slices import EVERY, Steps, copied, copied_list, drain
 from bot.text import normalize
 
 Entries = Iterable[tuple[int, Sequence[str]]]  # entry id, its names
+# Entry id -> what ranks entries that score the same, higher first: numbers, or tuples (never both).
+Priority = Mapping[int, Any]
 MAX_EXPANSION = 2000  # names one typed word may match before weaker matches are dropped
 
 
@@ -22,19 +25,20 @@ def _typo_words(words: Iterable[str]) -> list[str]:
 class NameIndex:
     """Find entries by words typed in any order, tolerating prefixes, typos, case and accents."""
 
-    def __init__(self, entries: Entries, priority: Mapping[int, float]) -> None:
+    def __init__(self, entries: Entries, priority: Priority) -> None:
         drain(self._fill(entries, priority))
 
     @classmethod
-    def built(cls, entries: Entries, priority: Mapping[int, float]) -> Steps[NameIndex]:
+    def built(cls, entries: Entries, priority: Priority) -> Steps[NameIndex]:
         """Build the index a few entries at a time (see bot.slices)."""
         index = cls.__new__(cls)
         yield from index._fill(entries, priority)
         return index
 
-    def _fill(self, entries: Entries, priority: Mapping[int, float]) -> Steps[None]:
+    def _fill(self, entries: Entries, priority: Priority) -> Steps[None]:
         self._names: list[tuple[int, tuple[str, ...]]] = []
         self._postings: dict[str, list[int]] = {}
+        self._positions: dict[int, tuple[int, ...]] = {}  # entry id -> where its names are in _names
         for count, (entry_id, names) in enumerate(entries, 1):
             for name in dict.fromkeys(normalize(n) for n in names):
                 if name:
@@ -49,37 +53,38 @@ class NameIndex:
     def _add(self, entry_id: int, words: tuple[str, ...]) -> None:
         index = len(self._names)
         self._names.append((entry_id, words))
+        self._positions[entry_id] = (*self._positions.get(entry_id, ()), index)
         for word in dict.fromkeys(words):
             self._postings.setdefault(word, []).append(index)
 
-    def updated(
-        self, removed: Collection[int], entries: Entries, priority: Mapping[int, float]
-    ) -> Steps[NameIndex]:
+    def updated(self, removed: Collection[int], entries: Entries, priority: Priority) -> Steps[NameIndex]:
         """Return an index without the `removed` entries and with `entries` added, this one unchanged.
 
         The lists and tables are shared where nothing changed and copied where something did; a
         removed entry's names stay behind unreachable (no posting names them) until a rebuild.
         """
         index = NameIndex.__new__(NameIndex)
-        index._names = list(self._names)
-        index._postings = postings = dict(self._postings)
+        index._names = yield from copied_list(self._names)
+        index._postings = postings = yield from copied(self._postings)
+        index._positions = yield from copied(self._positions)
         index._dead = self._dead
-        copied: set[str] = set()  # words whose posting list is this index's own
+        own: set[str] = set()  # words whose posting list is this index's own
         dropped: set[str] = set()  # words no name used any more, some perhaps used again below
         if removed:
-            yield from index._remove(removed, copied, dropped)
+            index._remove(removed, own, dropped)
+            yield
         for count, (entry_id, names) in enumerate(entries, 1):
             for name in dict.fromkeys(normalize(n) for n in names):
                 if name:
                     words = tuple(name.split())
                     for word in dict.fromkeys(words):
-                        if word in postings and word not in copied:
+                        if word in postings and word not in own:
                             postings[word] = list(postings[word])
-                        copied.add(word)
+                        own.add(word)
                     index._add(entry_id, words)
             if not count % EVERY:
                 yield
-        added = sorted(w for w in copied if w not in self._postings)
+        added = sorted(w for w in own if w not in self._postings)
         gone = sorted(w for w in dropped if w not in postings)
         index._vocab = self._vocab
         if added or gone:
@@ -92,25 +97,25 @@ class NameIndex:
         index._priority = priority
         return index
 
-    def _remove(self, removed: Collection[int], copied: set[str], dropped: set[str]) -> Steps[None]:
+    def _remove(self, removed: Collection[int], own: set[str], dropped: set[str]) -> None:
         """Take the names of `removed` entries out of the postings (copied first); they stay unreachable."""
         postings = self._postings
-        for position, (entry_id, words) in enumerate(self._names):
-            if entry_id in removed and words:
-                for word in dict.fromkeys(words):
-                    kept = [i for i in postings[word] if i != position]
+        for entry_id in removed:
+            for position in self._positions.pop(entry_id, ()):
+                for word in dict.fromkeys(self._names[position][1]):
+                    # A word's positions are in ascending order: found by bisection, not by a scan.
+                    kept = postings[word] if word in own else list(postings[word])
+                    del kept[bisect.bisect_left(kept, position)]
                     if kept:
                         postings[word] = kept
-                        copied.add(word)
+                        own.add(word)
                     else:
                         del postings[word]
                         dropped.add(word)
                 self._names[position] = (entry_id, ())
                 self._dead += 1
-            if not position % (8 * EVERY):
-                yield
 
-    def reprioritized(self, priority: Mapping[int, float]) -> NameIndex:
+    def reprioritized(self, priority: Priority) -> NameIndex:
         """Return this index ranking ties by `priority` instead, sharing everything else."""
         index = NameIndex.__new__(NameIndex)
         index.__dict__.update(self.__dict__)
@@ -225,7 +230,7 @@ class NameIndex:
         return matches
 
 
-def _top(best: dict[int, float], limit: int, priority: Mapping[int, float]) -> list[tuple[int, float]]:
+def _top(best: dict[int, float], limit: int, priority: Priority) -> list[tuple[int, float]]:
     """Return the `limit` best (entry, score) by score, then priority; earlier entries first on a tie."""
     if len(best) > limit > 0:
         # Only entries scoring at least the limit-th best score can be among the best: the key's

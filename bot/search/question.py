@@ -128,7 +128,7 @@ def _numbered_episodes(text: str, cat: Catalogue) -> set[int]:
         named = [ep for ep in candidates if words & set(_content(normalize(f"{ep.show or ''} {ep.title}")))]
         pool = named or candidates
         if pool:
-            found.add(max(pool, key=lambda ep: cat.latest_rank.get(ep.id, 0)).id)
+            found.add(max(pool, key=lambda ep: cat.recency[ep.id]).id)
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import aiosqlite
@@ -62,16 +63,17 @@ class CatalogueRows:
 class CatalogueDelta:
     """Hold what changed since the generation before `generation`: the rows of the episodes changed.
 
-    Read in one transaction, like CatalogueRows; people are read whole (a few thousand rows,
-    cheap), episodes and their links and quote counts only for the episodes changed.
+    Read in one transaction, like CatalogueRows: episodes and their links and quote counts only
+    for the episodes changed, and of the people only those who came or went (see read_changes).
     """
 
     generation: int
     keys: frozenset[str]  # every episode written or removed
     episode_rows: list[Row]  # of those still stored
     episode_aliases: list[tuple[int, str]]
-    person_rows: list[tuple[int, str]]
-    person_aliases: list[tuple[int, str]]
+    people_added: list[tuple[int, str]]  # (id, name) of the people the reader did not know
+    people_removed: list[int]  # ids of the people the reader knew who are gone
+    person_aliases: list[tuple[int, str]]  # everyone's (few: only metadata declares them)
     links: list[tuple[int, int]]  # of the episodes still stored
     quotes: list[tuple[int, int, int]]
     terms: tuple[tuple[str, int], ...]  # each term's change in passage count
@@ -144,14 +146,24 @@ def read_catalogue(conn: sqlite3.Connection) -> CatalogueRows:
         conn.execute("COMMIT")
 
 
-def read_changes(conn: sqlite3.Connection, changes: CatalogueChanges) -> CatalogueRows | CatalogueDelta:
-    """Return the rows `changes` touched when the data is still as they left it, else every row."""
+def read_changes(
+    conn: sqlite3.Connection,
+    changes: CatalogueChanges,
+    people: Collection[int] = (),
+    leaving: Collection[int] = (),
+) -> CatalogueRows | CatalogueDelta:
+    """Return the rows `changes` touched when the data is still as they left it, else every row.
+
+    `people`: the ids of the people the reader knows; `leaving`: those the changed episodes named
+    (only they can have gone, as far as the reader can tell).
+    """
     conn.execute("BEGIN")
     try:
         if _generation(conn) != changes.generation:
             return _read_all(conn)  # another ingest finished since: what it changed is unknown here
         keys = json.dumps(changes.keys)
         changed = f"SELECT id FROM episodes WHERE key {_CHANGED}"  # noqa: S608 (constants)
+        added, removed = _people_changed(conn, people, leaving)
         return CatalogueDelta(
             generation=changes.generation,
             keys=frozenset(changes.keys),
@@ -162,7 +174,8 @@ def read_changes(conn: sqlite3.Connection, changes: CatalogueChanges) -> Catalog
                 f"SELECT episode_id, alias FROM episode_aliases WHERE episode_id IN ({changed})",  # noqa: S608
                 (keys,),
             ).fetchall(),
-            person_rows=conn.execute(_PEOPLE).fetchall(),
+            people_added=added,
+            people_removed=removed,
             person_aliases=conn.execute(_PERSON_ALIASES).fetchall(),
             links=conn.execute(
                 f"SELECT DISTINCT episode_id, person_id FROM episode_people WHERE episode_id IN ({changed})",  # noqa: S608
@@ -176,6 +189,29 @@ def read_changes(conn: sqlite3.Connection, changes: CatalogueChanges) -> Catalog
         )
     finally:
         conn.execute("COMMIT")
+
+
+def _people_changed(
+    conn: sqlite3.Connection, known: Collection[int], leaving: Collection[int]
+) -> tuple[list[tuple[int, str]], list[int]]:
+    """Return the people stored now whom `known` lacks, and those of `known` no longer stored.
+
+    Without reading everyone (thousands of rows, each built in Python while the reader's other
+    threads wait): a person's id never changes, and one ingest's new people take ids above every
+    id stored when it began; people go only at an ingest's end, when nothing names them, so the
+    people the changed episodes named are checked, and the count of people confirms that nobody
+    else went (a person named only by a removed transcript, say). Else every id is compared.
+    """
+    top = max(known, default=0)
+    added = conn.execute("SELECT id, name FROM people WHERE id > ? ORDER BY id", (top,)).fetchall()
+    gone = "SELECT value FROM json_each(?) WHERE NOT EXISTS (SELECT 1 FROM people WHERE id = value)"
+    removed = sorted(row[0] for row in conn.execute(gone, (json.dumps(sorted(leaving)),)))
+    (count,) = conn.execute("SELECT count(*) FROM people").fetchone()
+    if count == len(known) + len(added) - len(removed):
+        return added, removed
+    stored = {row[0]: row[1] for row in conn.execute(_PEOPLE)}
+    added = sorted((i, name) for i, name in stored.items() if i not in known)
+    return added, sorted(i for i in known if i not in stored)
 
 
 def _read_all(conn: sqlite3.Connection) -> CatalogueRows:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from unittest import mock
 
 import pytest
 
+from bot.ingest.run import ingest
 from bot.knowledge import KnowledgeBase, Snapshot
 from bot.slices import drain
 from bot.storage import Database
-from bot.storage.catalogue import read_catalogue
+from bot.storage.catalogue import CatalogueDelta, read_catalogue, read_changes
 from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, write
 from tests.bot.transcript_files import FUNGI_META, GREEN_HOUR, SOIL_VTT, write_green_hour
 
@@ -43,14 +45,13 @@ def state(snapshot: Snapshot) -> dict[str, object]:
         "episodes": cat.episodes,
         "rows": cat.rows,
         "people": cat.people,
-        "person_rows": cat.person_rows,
+        "alias_rows": cat.alias_rows,
+        "appearances": cat.appearances,
         "quote_counts": cat.quote_counts,
         "episode_quotes": cat.episode_quotes,
         "episode_people": cat.episode_people,
         "latest": cat.latest,
         "recency": cat.recency,
-        "latest_rank": cat.latest_rank,
-        "title_priority": cat.title_priority,
         "most_quoted": cat.most_quoted,
         "prominence": cat.prominence,
         "by_key": cat.by_key,
@@ -225,3 +226,20 @@ async def test_a_first_load_and_a_large_change_are_read_whole(tmp_path, monkeypa
         assert state(kb.snapshot) == state(await rebuilt(kb))
     finally:
         await db.close()
+
+
+async def test_people_gone_whom_the_changed_episodes_did_not_name_are_still_found(live):
+    """Check that a reader told of no one leaving still learns of every person gone."""
+    kb, data = live
+    before = kb.snapshot.cat
+    (data / "guest.txt").unlink()
+    report = await ingest(kb.db, [data])  # stored, not yet swapped in
+    assert report.changes is not None
+    read = functools.partial(read_changes, changes=report.changes, people=before.people, leaving=())
+    delta = await kb.db.read_in_thread(read)
+    stored = {row[0] for row in (await kb.db.read_in_thread(read_catalogue)).person_rows}
+    gone = set(before.people) - stored
+    assert gone  # the guest page's guest named no one else
+    assert isinstance(delta, CatalogueDelta)
+    assert sorted(delta.people_removed) == sorted(gone)
+    assert not delta.people_added
