@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
 import functools
 import json
@@ -35,7 +36,7 @@ from bot.search import ranking
 from bot.search.catalogue import Catalogue, PeopleChanges
 from bot.search.dense import DenseIndex, VectorCache, build_index, cache_path
 from bot.search.encoder import SentenceEncoder
-from bot.search.fulltext import TextQuery, Vocabulary, content_words, plan_query
+from bot.search.fulltext import TextQuery, Vocabulary, content_words, fts_phrase, plan_query
 from bot.search.lookalikes import lookalikes
 from bot.search.lookalikes import warning as lookalike_warning
 from bot.search.moments import excerpt, moment_searches
@@ -53,6 +54,7 @@ SEARCH_CANDIDATES = 60
 PERSON_CANDIDATES = 40
 ASK_CANDIDATES = 100
 EPISODE_CANDIDATES = 200  # passages read from the episodes a question names
+TOPIC_CANDIDATES = 50  # descriptions and takeaways read to find the episode a topic word names
 NAMED_EPISODES = 3  # a title phrase shared by more episodes (a show's name) only ranks, never gathers
 SCAN_BUDGET = 3000  # index entries an ask's any-word MATCH may read before common words are left out
 ASK_KINDS = ("description", "takeaway", "quote")
@@ -440,6 +442,10 @@ class KnowledgeBase:
         """Return passages answering `question`, best first; [] means nothing found."""
         snap = self._snap
         plan = ranking.plan_ask(question, snap.cat, snap.vocab, self._vectors)
+        if plan.reading.topic is not None:  # "the aqueduct episode": the one about aqueducts
+            episodes = await self._episodes_about(plan.reading.topic)
+            if episodes:
+                plan = ranking.about(plan, episodes, snap.vocab)
         if self._expand is not None:
             plan = await self._expand(self, plan)
         reading, conn = plan.reading, self.db.conn
@@ -470,6 +476,14 @@ class KnowledgeBase:
             meaning = dense.cosines(vector, {row.id for row in rows})
             plan = dataclasses.replace(plan, meaning=meaning)
         return ranking.passages(rows, plan, snap.cat, limit, context)
+
+    async def _episodes_about(self, word: str) -> frozenset[int]:
+        """Return the episode whose description and takeaways hold `word` most ("the aqueduct episode")."""
+        rows = await self._search(fts_phrase(word), ("description", "takeaway"), TOPIC_CANDIDATES)
+        counts = collections.Counter(row.episode_id for row in rows)
+        most = max(counts.values(), default=0)
+        found = frozenset(e for e, n in counts.items() if n == most)
+        return found if len(found) <= NAMED_EPISODES else frozenset()
 
     async def _conversation(self, rows: list[q.SegmentRow]) -> tuple[list[q.SegmentRow], dict[int, str]]:
         """Add the replies to questions among the moments, and return what was said before each moment.

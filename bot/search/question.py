@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from bot.search.catalogue import Catalogue
@@ -25,6 +25,7 @@ _CHAT_PHRASES = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE_WORDS = frozenset(["episode", "episodes", "ep", "show", "shows", "podcast", "one"])
+_TOPIC_REFERENCES = _REFERENCE_WORDS - {"one"}  # "the aqueduct episode"; "the best one" names none
 # What the member wants shown, not what to look for: "#490 takeaways about data".
 KIND_WORDS = {"takeaway": "takeaway", "takeaways": "takeaway", "quote": "quote", "quotes": "quote",
               "description": "description"}  # fmt: skip
@@ -60,6 +61,9 @@ _WHO_SAID = re.compile(r"\bwho (?:said|says|say|talks|talked|talk|mentioned|ment
                        r"uses|used|reviews|wrote|thinks|thought|tried|tries)\b")  # fmt: skip
 CONTEXT_WEIGHT = 0.4  # a word outside the clause that asks the question: context, not subject
 COMMON_NAME_ZIPF = 4.5  # a name word this common in English ("park") names someone only in a full name
+# A word before "episode" this rare in English names it by topic ("the bread episode", zipf 4.5);
+# commoner ones say which episode by time or taste ("the latest episode", 4.9; "the best", 5.8).
+TOPIC_ZIPF = 4.5
 MAX_WORDS = 12
 
 
@@ -77,6 +81,7 @@ class Reading:
     kind: str | None = None  # "takeaway", "quote" or "description" when the question asks for one
     words: tuple[str, ...] = ()
     focus: tuple[float, ...] = ()  # per word: 1 for the question's subject, less for its context
+    topic: str | None = None  # a word naming an episode by what it is about: "the aqueduct episode"
 
     @property
     def overview(self) -> bool:
@@ -99,6 +104,7 @@ def read_question(text: str, cat: Catalogue, vocab: Vocabulary) -> Reading:
         titled, consumed = _titled_episodes(clauses, cat)
     people, primary, name_words = _people(clauses, text, cat, vocab)
     consumed |= set(name_words) | _show_names(clauses, cat)
+    topic = None if numbered or titled else _topic(clauses, consumed)
     words, focus = _subject(spoken, clauses, consumed)
     kind = next((KIND_WORDS[w] for w in flat.split() if w in KIND_WORDS), None)
     return Reading(
@@ -112,7 +118,26 @@ def read_question(text: str, cat: Catalogue, vocab: Vocabulary) -> Reading:
         kind=kind,
         words=tuple(words),
         focus=tuple(focus),
+        topic=topic,
     )
+
+
+def about_episodes(reading: Reading, episodes: frozenset[int]) -> Reading:
+    """Return the reading with the episodes its topic word names, that word no longer its subject."""
+    kept = [(w, f) for w, f in zip(reading.words, reading.focus, strict=True) if w != reading.topic]
+    return replace(
+        reading, episodes=episodes, words=tuple(w for w, _ in kept), focus=tuple(f for _, f in kept)
+    )
+
+
+def _topic(clauses: Sequence[list[str]], consumed: set[str]) -> str | None:
+    """Return a rare word just before "episode" (or "show", "podcast") that names no title nor person."""
+    for words in clauses:
+        for word, after in pairwise(words):
+            named = word in consumed or word in FRAME_WORDS or word in _REFERENCE_WORDS
+            if after in _TOPIC_REFERENCES and not named and len(word) >= 3 and not word.isdigit():
+                return word if english_zipf(word) <= TOPIC_ZIPF else None
+    return None
 
 
 def _content(clause: str) -> list[str]:

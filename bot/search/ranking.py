@@ -22,7 +22,7 @@ from bot.search.fulltext import (
     plan_query,
 )
 from bot.search.moments import excerpt
-from bot.search.question import MAX_WORDS, Reading, read_question
+from bot.search.question import MAX_WORDS, Reading, about_episodes, read_question
 from bot.search.semantic import WordVectors
 from bot.storage.queries import SegmentRow
 from bot.text import normalize_passage
@@ -95,7 +95,15 @@ def rank(
 
 def plan_ask(question: str, cat: Catalogue, vocab: Vocabulary, vectors: WordVectors | None = None) -> AskPlan:
     """Read a question and plan the searches that gather its candidate passages."""
-    reading = read_question(question, cat, vocab)
+    return _planned(read_question(question, cat, vocab), vocab, vectors)
+
+
+def about(plan: AskPlan, episodes: frozenset[int], vocab: Vocabulary) -> AskPlan:
+    """Plan the question again as naming `episodes`, the ones its topic word is about."""
+    return _planned(about_episodes(plan.reading, episodes), vocab, plan.vectors)
+
+
+def _planned(reading: Reading, vocab: Vocabulary, vectors: WordVectors | None) -> AskPlan:
     related = acronyms(reading.words, vocab)
     query = plan_query(reading.words, vocab, reading.focus, limit=MAX_WORDS, related=related)
     names = plan_query(reading.name_words, vocab) if reading.who_is else TextQuery(())

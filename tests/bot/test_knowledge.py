@@ -13,6 +13,7 @@ from bot.errors import NotFoundError
 from bot.knowledge import KnowledgeBase
 from bot.storage import Database
 from bot.storage import queries as q
+from eval.questions import EPISODES
 from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, write
 
 SEED_LABEL = (
@@ -549,3 +550,19 @@ async def test_a_telling_word_of_the_episode_title_counts_for_its_passages(kb, t
     assert "faces in the trees" in passages[0].text
     # The common words alone ("see", "night") are no answer without the episode's telling one.
     assert await kb.ask("why do cyclists see things at night") == []
+
+
+async def test_an_episode_named_by_its_topic_narrows_the_answers_to_it(db):
+    kb = KnowledgeBase(db)
+    assert (await kb.ingest([EPISODES])).ok
+    overview = await kb.ask("the aqueduct episode")
+    assert [(p.episode.key, p.kind) for p in overview[:2]] == [
+        ("old-stones-77", "description"),
+        ("old-stones-77", "takeaway"),
+    ]
+    city = await kb.ask("did the aqueduct episode say anything about the city")
+    assert city
+    assert {p.episode.key for p in city} == {"old-stones-77"}
+    assert any("city" in p.text for p in city[:3])
+    # Its own words ("aqueduct") are no answer to what it never talks about.
+    assert await kb.ask("does the aqueduct episode mention tennis") == []

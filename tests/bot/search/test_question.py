@@ -72,6 +72,14 @@ async def test_an_episode_alone_asks_for_its_overview(kb):
     assert read(kb, "tell me about episode 12345").episodes == frozenset()
 
 
+async def test_a_rare_word_before_episode_names_it_by_topic(kb):
+    reading = read(kb, "did the aqueduct episode recommend a place to visit")
+    assert reading.topic == "aqueduct"
+    assert reading.episodes == frozenset()  # which episode it names takes the index (KnowledgeBase.ask)
+    assert read(kb, "when does the latest episode come out").topic is None  # which one by time
+    assert read(kb, "in that state of ai episode, what about data").topic is None  # named by its title
+
+
 async def test_two_title_words_are_a_topic_unless_an_episode_is_meant(kb):
     assert read(kb, "scaling laws").episodes == frozenset()
     assert read(kb, "scaling laws").words == ("scaling", "laws")
