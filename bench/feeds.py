@@ -327,14 +327,18 @@ async def one_new(
     changed, lags, busy = [], [], []
     polls: list[PollResult] = []
 
+    # As the running bot reads a feed (bot.runner.updater): the poll, then the ingest of what it
+    # wrote, both in the ingest's own process, then the swap. Its first round walks everything
+    # and starts that process, as the bot's first round after its start does.
+    loop = updater(kb, settings, force_polls=True)
+    polled = loop.poll_feeds
+    assert polled is not None
+
     async def poll() -> PollResult:
-        polls.append(await poll_feeds(db, settings, force=True))
+        polls.append(await polled())
         return polls[-1]
 
-    # As the running bot reads a feed (bot.runner.updater): the poll here, the ingest of what it
-    # wrote in the ingest's own process, then the swap. Its first round walks everything and
-    # starts that process, as the bot's first round after its start does.
-    loop = updater(kb, settings, poll)
+    loop.poll_feeds = poll
     try:
         loop.files_changed()
         await loop.step()

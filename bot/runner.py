@@ -20,10 +20,10 @@ from bot.config import Settings
 from bot.daily.clock import Clock
 from bot.daily.sweep import SweepOptions
 from bot.errors import ConfigError
-from bot.feeds.poll import poll_feeds
+from bot.feeds.poll import PollResult, poll_feeds
 from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
-from bot.live.updates import PollFeeds, Updater
+from bot.live.updates import Updater
 from bot.live.worker import IngestWorker
 from bot.model import IngestReport
 from bot.storage.database import Database
@@ -205,17 +205,31 @@ async def _until_ready(bot: EpisodeBot, runner: asyncio.Task[None]) -> None:
         raise RuntimeError("the bot stopped before it was ready")
 
 
-def updater(kb: KnowledgeBase, settings: Settings, poll: PollFeeds | None = None) -> Updater:
-    """Return the update loop the running bot keeps its data current with (`poll`: its feed poll)."""
+def updater(kb: KnowledgeBase, settings: Settings, *, force_polls: bool = False) -> Updater:
+    """Return the update loop the running bot keeps its data current with.
+
+    `force_polls`: every poll reads every feed, due or not (benchmarks).
+    """
     worker = IngestWorker()
     return Updater(
         kb,
         functools.partial(load_data, kb, settings, worker),
         data_dir=settings.data_dir,
         interval=settings.watch_interval,
-        poll_feeds=poll or (lambda: poll_feeds(kb.db, settings)),
+        poll_feeds=functools.partial(poll_elsewhere, kb, settings, worker, force=force_polls),
         close=worker.close,
     )
+
+
+async def poll_elsewhere(
+    kb: KnowledgeBase, settings: Settings, worker: IngestWorker, *, force: bool = False
+) -> PollResult:
+    """Poll the due feeds in the ingest's process (bot.live.worker), else here."""
+    try:
+        return await worker.poll(settings, force=force)
+    except (OSError, NotImplementedError) as exc:  # no processes here (a sandbox, another event loop)
+        log.warning("cannot poll feeds in a process of their own (%s); polling in this one", exc)
+        return await poll_feeds(kb.db, settings, force=force)
 
 
 # Network failures while logging in: retried, since the bot runs unattended.

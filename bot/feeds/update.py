@@ -35,7 +35,7 @@ class Update:
 
     title: str | None
     items: int  # items in the feed (each guid once)
-    changed: tuple[str, ...]  # keys whose metadata, transcript or chapters file was written
+    changed: tuple[str, ...]  # keys new to the index, or whose metadata, transcript or chapters was written
     new: tuple[str, ...]  # keys the cache had never held
     warnings: tuple[str, ...]
 
@@ -211,7 +211,10 @@ class _Assembly:
         if new and self.before_new is not None:
             await self.before_new(new)
         self.new += new
-        self.changed += await self.files.run(write_all, self.cache, writes)
+        written = await self.files.run(write_all, self.cache, writes)
+        # A new item's file can be on disk already, unchanged, when a read stopped before it saved
+        # the index: ingest is still told of it, or its episode would wait for a full walk.
+        self.changed += [*new, *written]
         for key, digest in taken:
             self.cache.entries[key].digest = digest  # only now: its file holds this rendering
             self.downloads.add(key)

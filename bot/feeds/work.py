@@ -22,7 +22,9 @@ MAX_PROCESSES = 4
 
 def processes_for(items: int) -> int:
     """Return how many worker processes to parse `items` changed items with (0: a thread will do)."""
-    if items <= THREAD_MAX_ITEMS:
+    if items <= THREAD_MAX_ITEMS or multiprocessing.current_process().daemon:
+        # A daemon process (the running bot's ingest and poll process, bot.live.worker) may not
+        # start processes of its own; its parsing keeps no event loop waiting anyway.
         return 0
     try:
         cores = len(os.sched_getaffinity(0))

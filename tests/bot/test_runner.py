@@ -13,7 +13,10 @@ import pytest
 
 from bot import runner
 from bot.config import Settings
+from bot.feeds.feedlist import add_feed, feeds_path
+from bot.feeds.poll import PollResult
 from bot.knowledge import KnowledgeBase
+from bot.live.worker import IngestWorker
 from bot.runner import knowledge, load_data
 from bot.storage.database import Database
 from tests.bot.processes import check_database, signal_bot, small_pages
@@ -336,3 +339,18 @@ def test_the_bot_hands_the_interpreter_lock_back_to_its_event_loop_within_a_frac
         sys.setswitchinterval(previous)
     assert seen == [pytest.approx(runner.SWITCH_INTERVAL_S)]
     assert seen[0] <= 0.0005
+
+
+async def test_feeds_are_polled_in_this_process_when_none_can_be_started(kb, tmp_path, caplog):
+    class NoProcesses(IngestWorker):
+        async def poll(self, settings: Settings, *, force: bool = False) -> PollResult:
+            raise OSError("processes are not allowed here")
+
+    settings = Settings(data_dir=tmp_path, database_path=tmp_path / "runner.db")
+    add_feed(feeds_path(tmp_path), "http://127.0.0.1:9/feed.xml")  # a closed port: the poll fails
+    caplog.set_level(logging.WARNING)
+    result = await runner.poll_elsewhere(kb, settings, NoProcesses())
+    assert "polling in this one" in caplog.text
+    (outcome,) = result.outcomes
+    assert not outcome.ok
+    assert outcome.result.startswith("failed: cannot connect")

@@ -1,20 +1,28 @@
-"""Reloads of DATA_DIR in a process of their own: loaded, swapped in whole, stoppable, failures told."""
+"""Reloads of DATA_DIR and feed polls in a process of their own: loaded, swapped in whole, stoppable,
+failures told."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import multiprocessing
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
+import bot.feeds.poll
 from bot.config import Settings
+from bot.feeds import work
+from bot.feeds.cache import cache_root, feed_dir_name
+from bot.feeds.feedlist import add_feed, feeds_path
 from bot.knowledge import KnowledgeBase
-from bot.live.worker import IngestWorker, WorkerError
+from bot.live.worker import NICENESS, IngestWorker, WorkerError
 from bot.runner import load_data
+from tests.bot.feeds.conftest import FeedServer
 from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
 from tests.bot.processes import check_database, small_pages
 
@@ -121,3 +129,84 @@ async def test_a_process_that_died_between_reloads_is_replaced(settings, worker)
     dead.join()
     write(settings.data_dir / "rosolie.txt", ROSOLIE_PAGE)
     assert len((await worker.ingest(settings))[0].loaded) == 1
+
+
+@pytest.fixture
+async def feeds(tmp_path) -> AsyncIterator[tuple[FeedServer, Settings]]:
+    server = FeedServer()
+    await server.start()
+    server.serve("/feed.xml", server.fixture("tidal.xml"), etag='"v1"')
+    server.serve("/t/ep12.vtt", server.fixture("ep12.vtt"), content_type="text/vtt")
+    server.serve("/t/ep11.json", server.fixture("ep11.json"), content_type="application/json")
+    server.serve("/c/ep12.json", server.fixture("ep12-chapters.json"), content_type="application/json")
+    data = tmp_path / "data"
+    data.mkdir()
+    add_feed(feeds_path(data), server.url("/feed.xml"))
+    yield server, Settings(data_dir=data, database_path=tmp_path / "bot.db", feeds_allow_private=True)
+    await server.stop()
+
+
+async def test_a_feed_poll_runs_in_the_process_and_says_what_to_load(feeds, worker, monkeypatch):
+    server, settings = feeds
+
+    async def not_here(*args, **kwargs):
+        raise AssertionError("the poll ran in the bot's process")
+
+    monkeypatch.setattr(bot.feeds.poll, "poll_feeds", not_here)
+    result = await worker.poll(settings)
+    (outcome,) = result.outcomes
+    assert (outcome.ok, outcome.first_read, len(outcome.new)) == (True, True, 3), outcome.result
+    assert result.seeded == outcome.new
+    assert len(server.hits("/t/ep12.vtt")) == 1
+    report, _ = await worker.ingest(settings, result.changed_files)
+    assert len(report.loaded) == 3
+    again = await worker.poll(settings, force=True)
+    assert [o.result for o in again.outcomes] == ["not modified"]
+    assert not again.ingest_needed
+
+
+async def test_many_new_items_are_parsed_in_the_process_itself(feeds, worker):
+    server, settings = feeds
+    count = work.THREAD_MAX_ITEMS + 30  # more than a thread takes: worker processes elsewhere
+    items = "".join(f"<item><title>Episode {n}</title><guid>g{n}</guid></item>" for n in range(count, 0, -1))
+    server.serve(
+        "/feed.xml", f'<rss version="2.0"><channel><title>Big</title>{items}</channel></rss>'.encode()
+    )
+    (outcome,) = (await worker.poll(settings)).outcomes
+    assert outcome.result == f"{count} items, {count} new, 0 updated"
+
+
+async def test_a_poll_stopped_midway_is_finished_by_the_next_without_doubles(feeds, worker):
+    server, settings = feeds
+    release = asyncio.Event()
+
+    async def hanging(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(status=503)
+
+    server.routes["/t/ep12.vtt"] = hanging
+    polling = asyncio.create_task(worker.poll(settings))
+    cache = cache_root(settings.database_path) / feed_dir_name(server.url("/feed.xml"))
+    await _until(lambda: len(list(cache.glob("*.toml"))) == 3)  # items written, a download hangs
+    polling.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await polling
+    assert multiprocessing.active_children() == []
+    release.set()
+    server.serve("/t/ep12.vtt", server.fixture("ep12.vtt"), content_type="text/vtt")
+    result = await worker.poll(settings, force=True)  # the lease of the stopped poll is overridden
+    (outcome,) = result.outcomes
+    assert outcome.ok, outcome.result
+    report, _ = await worker.ingest(settings, result.changed_files)
+    assert len(report.loaded) == 3
+    assert len(list(cache.glob("*.toml"))) == 3
+    assert len(list(cache.glob("*.vtt"))) == 1
+    assert _stored(settings.database_path) == 3
+
+
+async def test_the_process_runs_below_the_bots_priority(settings, worker):
+    copy_seed(settings.data_dir)
+    await worker.ingest(settings)
+    (child,) = multiprocessing.active_children()
+    own = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(own + NICENESS, 19)
