@@ -37,9 +37,11 @@ from bot.storage.episodes import (
     delete_episodes,
     episode_id_ranges,
     finish_ingest,
+    has_episodes,
     linked_paths,
     load_fingerprint,
     load_fingerprints,
+    load_fingerprints_of,
     mark_relink,
     merge_indexes,
     relink,
@@ -123,12 +125,20 @@ class _Run:
 
     async def run(self, session: BulkSession) -> IngestReport:
         """Load everything under the paths and report what happened."""
-        stored = await session.read(load_fingerprints)
+        self.walk = await session.run(self._find, session)
+        if self.targeted is None:
+            stored = await session.read(load_fingerprints)
+            first = not stored
+        else:  # only the changed files' episodes, and those stored from the changed files, are looked at
+            found = (*self.walk.sources, *(self.only_items or ()))
+            keys, sources = sorted({files.key for files in found}), sorted(self.targeted)
+            stored = await session.read(functools.partial(load_fingerprints_of, keys=keys, sources=sources))
+            first = not await session.read(has_episodes)
         if await session.read(relink_token) is not None:
             self.log.unknown()  # another run is writing, or died before its end: its changes are not ours
-        todo = await session.run(self._sources, stored, session)
+        todo = await session.run(self._sources, stored)
         to_read = await session.run(self._quick_checks, todo, stored, session)
-        if not stored or len(to_read) > MAX_EPISODES:
+        if first or len(to_read) > MAX_EPISODES:
             self.log.unknown()  # a first load, or so much to read that readers rebuild anyway
         batches = _batches(prepare_all(to_read, self.workers, stop=session.stop))
         try:
@@ -162,9 +172,8 @@ class _Run:
         changes = await session.run(self.log.changes, generation)
         return IngestReport(loaded, unchanged, removed, failed, warnings, ignored, changes)
 
-    def _sources(self, stored: dict[str, Fingerprint], session: BulkSession) -> list[SourceFiles]:
-        """Return every episode's files, reporting unreadable paths and reused file names."""
-        self.walk = self._find(session)
+    def _sources(self, stored: dict[str, Fingerprint]) -> list[SourceFiles]:
+        """Return every episode's files the walk found, reporting unreadable paths and reused file names."""
         if self.only_items is not None:
             return self._unique(self.only_items)
         self.failed += [error_line(err) for err in self.walk.problems]

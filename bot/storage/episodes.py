@@ -163,6 +163,23 @@ def load_fingerprints(conn: sqlite3.Connection) -> dict[str, Fingerprint]:
     return {key: Fingerprint(*rest) for key, *rest in rows}
 
 
+def load_fingerprints_of(
+    conn: sqlite3.Connection, keys: Sequence[str], sources: Sequence[str]
+) -> dict[str, Fingerprint]:
+    """Return the fingerprints of the stored episodes with these keys or from these source files."""
+    rows = conn.execute(
+        "SELECT key, id, source, stamp, content_hash, linked FROM episodes"
+        " WHERE key IN (SELECT value FROM json_each(?)) OR source IN (SELECT value FROM json_each(?))",
+        (json.dumps(list(keys)), json.dumps(list(sources))),
+    )
+    return {key: Fingerprint(*rest) for key, *rest in rows}
+
+
+def has_episodes(conn: sqlite3.Connection) -> bool:
+    """Tell whether any episode is stored."""
+    return conn.execute("SELECT 1 FROM episodes LIMIT 1").fetchone() is not None
+
+
 def linked_paths(conn: sqlite3.Connection) -> set[str]:
     """Return the transcripts metadata files name, as absolute paths."""
     return {row[0] for row in conn.execute("SELECT linked FROM episodes WHERE linked IS NOT NULL")}
@@ -225,6 +242,9 @@ def delete_episodes(
             "WHERE e.key = ? AND e.source = ?",
             (key, source),
         ).fetchall()  # fmt: skip
+        found = conn.execute("SELECT id FROM episodes WHERE key = ? AND source = ?", (key, source)).fetchone()
+        if found is not None:
+            conn.execute(_RELINK_LEAVING, found)
         if conn.execute("DELETE FROM episodes WHERE key = ? AND source = ?", (key, source)).rowcount:
             deleted.append(key)
             if dropped is not None:
@@ -537,13 +557,25 @@ def episode_id_ranges(conn: sqlite3.Connection, size: int) -> list[tuple[int, in
     return [(ids[i], ids[min(i + size, len(ids)) - 1]) for i in range(0, len(ids), size)]
 
 
-_RELATED_TARGET = (
-    "COALESCE("
-    " (SELECT e.id FROM episodes e JOIN shows s ON s.id = e.show_id"
-    "  WHERE related.number IS NOT NULL AND e.number = related.number AND s.name_norm = related.show_norm"
-    "  AND e.id != related.episode_id ORDER BY e.id LIMIT 1),"
-    " (SELECT e.id FROM episodes e WHERE e.title_norm = related.title_norm"
-    "  AND e.id != related.episode_id ORDER BY e.id LIMIT 1))"
+def _related_target(besides: str = "") -> str:
+    """Return the SQL for the episode a related title names (a number match first), `besides` excluded."""
+    return (
+        "COALESCE("  # noqa: S608 (constants)
+        " (SELECT e.id FROM episodes e JOIN shows s ON s.id = e.show_id"
+        "  WHERE related.number IS NOT NULL AND e.number = related.number AND s.name_norm = related.show_norm"
+        f"  AND e.id != related.episode_id{besides} ORDER BY e.id LIMIT 1),"
+        " (SELECT e.id FROM episodes e WHERE e.title_norm = related.title_norm"
+        f"  AND e.id != related.episode_id{besides} ORDER BY e.id LIMIT 1))"
+    )
+
+
+_RELATED_TARGET = _related_target()
+# Before an episode goes, the titles linked to it are linked to the next episode they name, if any
+# (as a relink of everything would after it went): a changed-files relink then need not read
+# every title linked to none to find them (see relink_changed).
+_RELINK_LEAVING = (
+    f"UPDATE related SET target_id = {_related_target(' AND e.id != ?1')}"  # noqa: S608 (a constant)
+    " WHERE target_id = ?1"
 )
 
 
@@ -562,10 +594,11 @@ def relink_changed(conn: sqlite3.Connection, keys: Sequence[str]) -> None:
     """Link again the related titles that the episodes `keys` (written or removed) may have changed.
 
     As `relink` over every episode would, when these are the only episodes changed since the last
-    link: the changed episodes' own titles; titles linked to none (a removed episode's referrers
-    lost their link with it); titles linked to a changed episode; titles its new title or number
-    names (a number match wins over a title match). New episodes take larger ids than those
-    already linked, so they never win over an unchanged link by id alone.
+    link: the changed episodes' own titles; titles linked to a changed episode; titles its new
+    title or number names (a number match wins over a title match). New episodes take larger ids
+    than those already linked, so they never win over an unchanged link by id alone. The titles
+    a removed episode was linked from were linked to the next episode they name as it went (see
+    delete_episodes), so the thousands of titles linked to none are not read.
     """
     # One statement per kind of row, each through an index (or one plain scan of the titles):
     # together in one WHERE they made SQLite link every row again.
@@ -575,7 +608,7 @@ def relink_changed(conn: sqlite3.Connection, keys: Sequence[str]) -> None:
         f" OR number IN (SELECT number FROM episodes WHERE id IN {changed}))"
     )
     listed = json.dumps(list(keys))
-    for rows in ("target_id IS NULL", f"episode_id IN {changed}", f"target_id IN {changed}", named):
+    for rows in (f"episode_id IN {changed}", f"target_id IN {changed}", named):
         conn.execute(
             f"UPDATE related SET target_id = {_RELATED_TARGET}"  # noqa: S608 (constants)
             f" WHERE {rows} AND target_id IS NOT {_RELATED_TARGET}",

@@ -199,3 +199,27 @@ async def test_a_transcript_named_by_metadata_elsewhere_is_reloaded_when_it_chan
 
     named.unlink()  # what the metadata names is missing: as after a full walk
     await both(db, twin, data, {named})
+
+
+async def links(db) -> list[tuple[int, int, int | None]]:
+    return await db.conn.execute_fetchall("SELECT episode_id, position, target_id FROM related ORDER BY 1, 2")
+
+
+async def test_a_removed_episodes_titles_link_to_the_next_episode_they_name_as_a_full_relink_would(
+    db, tmp_path
+):
+    data = copy_seed(tmp_path / "data")  # the seed page lists "... | Lex Fridman Podcast #489"
+    first = write(data / "rosolie.txt", ROSOLIE_PAGE)
+    await ingest(db, [data])
+    write(data / "rosolie-again.txt", ROSOLIE_PAGE.replace("on the rainforest", "again, on the rainforest"))
+    await ingest(db, [data])
+    (again,) = await db.conn.execute_fetchall("SELECT id FROM episodes WHERE key = 'rosolie-again'")
+    assert again[0] not in {target for _, _, target in await links(db)}  # the first #489 is linked
+    first.unlink()
+    report = await ingest(db, [data], changed=[str(first)])
+    assert names(report.removed) == ["rosolie.txt"]
+    linked = await links(db)
+    assert again[0] in {target for _, _, target in linked}
+    async with db.bulk() as session:  # every title linked again, from scratch
+        await session.write(lambda conn: episodes.relink(conn, 0, 2**62))
+    assert await links(db) == linked
