@@ -264,6 +264,14 @@ class Catalogue:
             self.alias_rows = aliases
             return
         self.alias_rows = aliases
+        if not moved and not removed and not added:  # nobody's counts or names changed: all shared
+            self.quote_counts, self.appearances = previous.quote_counts, previous.appearances
+            self.prominence, self.most_quoted = previous.prominence, previous.most_quoted
+            yield from self._edit_names(previous, removed, added)
+            return
+        if quotes is previous.quote_counts:  # shared so far (see _counts)
+            quotes = yield from copied(quotes)
+            appearances = yield from copied(appearances)
         for person_id in removed:
             quotes.pop(person_id, None)
             appearances.pop(person_id, None)
@@ -460,6 +468,8 @@ def _newest_first(recency: dict[int, tuple[float, int, int]], episode_id: int) -
 
 def _edited(mapping: dict[int, T], stale: Collection[int], new: dict[int, T]) -> Steps[dict[int, T]]:
     """Return a copy of `mapping` without the keys in `stale`, then with `new`'s entries."""
+    if not new and not any(key in mapping for key in stale):
+        return mapping  # nothing to change: shared
     edited = yield from copied(mapping)
     for key in stale:
         if key not in new:
@@ -498,9 +508,16 @@ def _counts(
 
     The same sums a full count gives; also the people whose counts moved.
     """
+    moved: set[int] = set()
+    touched = any(
+        source.episode_quotes.get(i) or source.episode_people.get(i)
+        for source, episodes in ((previous, stale), (cat, fresh))
+        for i in episodes
+    )
+    if not touched:  # nobody's counts move: the tables are shared
+        return previous.quote_counts, previous.appearances, moved
     quotes = yield from copied(previous.quote_counts)
     appearances = yield from copied(previous.appearances)
-    moved: set[int] = set()
     for source, episodes, sign in ((previous, stale, -1), (cat, fresh, 1)):
         for episode_id in episodes:
             for person_id, count in source.episode_quotes.get(episode_id, ()):
