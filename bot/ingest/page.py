@@ -41,7 +41,12 @@ _HEADING = re.compile(
 _BULLET = re.compile(r"^(?:[-*–]\s+|•\s*)+")
 _NUMBER = re.compile(r"(?P<show>.*?)\s*#\s*(?P<number>[0-9]{1,9})")
 # A separator (· or ▶) marks an attribution even when its timestamp is malformed, so that is reported.
-_ATTRIBUTION = re.compile(r"(?P<speaker>[^·▶]*+)(?:·\s*+(?:▶\s*+)?|▶\s*+)(?P<time>\S*+)")
+# A well-formed time is read by the same match (h, m, s: as bot.links.parse_offset reads it); any
+# other time is left to parse_offset, which says what is wrong with it.
+_ATTRIBUTION = re.compile(
+    r"(?P<speaker>[^·▶]*+)(?:·\s*+(?:▶\s*+)?|▶\s*+)"
+    r"(?P<time>(?:(?P<h>[0-9]{1,3}):)?(?P<m>[0-9]{1,3}):(?P<s>[0-9]{2})|\S*+)"
+)
 
 
 def split_title_line(line: str) -> tuple[str, str | None, int | None]:
@@ -70,26 +75,13 @@ def shorten(text: str) -> str:
 
 def split_lines(text: str) -> list[str]:
     """Return the lines of `text` as editors number them, without a leading BOM."""
-    return _LINE_BREAK.split(text.removeprefix("\ufeff"))
+    text = text.removeprefix("\ufeff")
+    return text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)
 
 
 def parse_page(text: str, path: Path) -> EpisodeSource:
     """Parse an episode page; raise DataError naming the line when its structure is broken."""
-    return _PageParser(Path(path), [_clean(line) for line in split_lines(text)]).parse()
-
-
-@dataclass
-class _Pending:
-    """A quote read but not yet attributed."""
-
-    line: int
-    parts: list[str]  # its lines, joined once at the end: a long quote costs linear time
-    closed: bool
-
-    @property
-    def text(self) -> str:
-        """Return the quote's lines joined by spaces."""
-        return " ".join(self.parts)
+    return _PageParser(Path(path), _clean_lines(text)).parse()
 
 
 @dataclass
@@ -103,17 +95,17 @@ class _PageParser:
     )
     declared: dict[str, int] = field(default_factory=dict)
     quotes: dict[str, SourceQuote] = field(default_factory=dict)
-    pending: _Pending | None = None
     warnings: list[str] = field(default_factory=list)
 
     def parse(self) -> EpisodeSource:
         """Read every line and build the episode."""
         self._reject_binary()
         start, (title, show, number) = self._title()
-        last = max((n for n, line in enumerate(self.lines, 1) if line), default=0)
-        for number_, line in enumerate(self.lines[start:], start + 1):
-            self._line(number_, line, number_ == last)
-        self._end_of_file()
+        lines = self.lines
+        last = len(lines)  # the last line that is not empty: a quote left open there is dropped
+        while last and not lines[last - 1]:
+            last -= 1
+        self._body(start, last)
         return EpisodeSource(
             key=self.path.stem,
             title=title,
@@ -129,11 +121,84 @@ class _PageParser:
             warnings=tuple(self.warnings),
         )
 
+    def _body(self, start: int, last: int) -> None:
+        """Read the lines after the title (0-based `start`); `last` is the last line with text."""
+        # A loop with its state in locals, and the quotes in a loop of their own: a page is mostly
+        # quotes, two lines each, and a call per line and per quote was most of a load's parsing.
+        lines, heading, bullet = self.lines, _HEADING.fullmatch, _BULLET.sub
+        description, items = self.description, None
+        n, end = start, len(lines)
+        while n < end:
+            line = lines[n]
+            n += 1
+            found = heading(line)
+            if found:
+                self.section = self._heading(n, found)
+                items = self.items.get(self.section)
+                if self.section == "quotes":
+                    n = self._quotes(n, last)
+            elif not line:
+                continue
+            elif items is None:
+                description.append(line)
+            else:
+                item = bullet("", line).strip()
+                if item:
+                    items.setdefault(item)
+
+    def _quotes(self, n: int, last: int) -> int:
+        """Read quotes from line index `n` up to the next heading; return that heading's index."""
+        lines, heading, attribution = self.lines, _HEADING.fullmatch, _ATTRIBUTION.fullmatch
+        pending_line, pending, closed = 0, None, True  # the quote read but not yet attributed
+        end = len(lines)
+        while n < end:
+            line = lines[n]
+            if not line:
+                n += 1
+                continue
+            if heading(line):
+                if pending is not None:
+                    raise self.fail(n + 1, f"{ATTRIBUTION_HINT} for the quote on line {pending_line}", line)
+                return n
+            n += 1
+            match = attribution(line) if line[0] not in OPENING_QUOTES else None
+            if match is not None:
+                said = self._said(n, match)  # a broken attribution is reported first
+                if pending is None:
+                    raise self.fail(n, "a quoted line before its attribution", line)
+                self._attribute(pending_line, pending, said)
+                pending = None
+            elif pending is None:
+                pending_line, pending = n, [line]
+                # A line that is only an opening mark is a whole (empty) quote, reported later.
+                closed = line[0] not in OPENING_QUOTES or len(line) == 1 or line[-1] in CLOSING_QUOTES
+            elif not closed:
+                pending.append(line)
+                closed = line[-1] in CLOSING_QUOTES
+            elif n == last:
+                self._drop_pending(pending_line, f"the last line {line!r} is not {ATTRIBUTION_HINT}")
+                pending = None
+            else:
+                raise self.fail(n, f"{ATTRIBUTION_HINT} for the quote on line {pending_line}", line)
+        if pending is not None:
+            self._drop_pending(pending_line, "the page ends before its attribution line (truncated page?)")
+        return n
+
+    def _said(self, number: int, match: re.Match[str]) -> tuple[str, int]:
+        """Return (speaker, seconds) of an attribution line, its time read from the match when well formed."""
+        speaker, hours, minutes, seconds = match.group("speaker", "h", "m", "s")
+        if not speaker or minutes is None or int(seconds) > 59 or (hours and int(minutes) > 59):
+            return self._attribution(number, match)  # says what is wrong, or reads it as parse_offset does
+        at = int(minutes) * 60 + int(seconds)
+        return " ".join(speaker.split()), int(hours) * 3600 + at if hours else at
+
     def fail(self, line: int, expected: str, got: str) -> DataError:
         """Return the error for `line`, showing what was there instead."""
         return DataError(self.path, line, f"expected {expected}, got {shorten(got)!r}")
 
     def _reject_binary(self) -> None:
+        if "\x00" not in "".join(self.lines):
+            return
         for number, line in enumerate(self.lines, 1):
             if "\x00" in line:
                 raise DataError(self.path, number, "expected a text page, got a NUL byte (binary file?)")
@@ -153,88 +218,63 @@ class _PageParser:
             raise self.fail(number, "an episode title before ` | `", line)
         return number, parts
 
-    def _line(self, number: int, line: str, is_last: bool) -> None:
-        heading = _HEADING.fullmatch(line)
-        if heading:
-            self._heading(number, line, heading)
-        elif not line:
-            return
-        elif self.section == "quotes":
-            self._quote_line(number, line, is_last)
-        elif self.section == "description":
-            self.description.append(line)
-        else:
-            item = _BULLET.sub("", line).strip()
-            if item:
-                self.items[self.section].setdefault(item)
-
-    def _heading(self, number: int, line: str, heading: re.Match[str]) -> None:
-        if self.pending is not None:
-            raise self.fail(number, f"{ATTRIBUTION_HINT} for the quote on line {self.pending.line}", line)
-        self.section = _SECTIONS[heading["name"].lower()]
-        if heading["count"] and self.section not in self.declared:
+    def _heading(self, number: int, heading: re.Match[str]) -> str:
+        """Return the section a heading starts, noting the count it declares."""
+        section = _SECTIONS[heading["name"].lower()]
+        if heading["count"] and section not in self.declared:
             count = int(heading["count"].replace(",", ""))
             if count > MAX_COUNT:
                 raise self.fail(number, f"a count up to {MAX_COUNT:,}", heading["count"])
-            self.declared[self.section] = count
+            self.declared[section] = count
+        return section
 
-    def _quote_line(self, number: int, line: str, is_last: bool) -> None:
-        attribution = self._attribution(number, line)
-        if attribution is not None:
-            self._attribute(number, line, attribution)
-        elif self.pending is None:
-            self.pending = _Pending(number, [line], closed=not _opens(line) or _closes(line[1:]))
-        elif not self.pending.closed:
-            self.pending.parts.append(line)
-            self.pending.closed = _closes(line)
-        elif is_last:
-            self._drop_pending(f"the last line {line!r} is not {ATTRIBUTION_HINT}")
-        else:
-            raise self.fail(number, f"{ATTRIBUTION_HINT} for the quote on line {self.pending.line}", line)
-
-    def _attribution(self, number: int, line: str) -> tuple[str, int] | None:
-        """Return (speaker, seconds) when `line` is an attribution line; raise if it is a broken one."""
-        match = _match_attribution(line)
-        if match is None:
-            return None
-        if not match["speaker"]:
-            raise self.fail(number, "a speaker name before the timestamp", line)
+    def _attribution(self, number: int, match: re.Match[str]) -> tuple[str, int]:
+        """Return (speaker, seconds) of an attribution line; raise if it is a broken one."""
+        speaker, time = match.group("speaker", "time")
+        if not speaker:
+            raise self.fail(number, "a speaker name before the timestamp", match.string)
         try:
-            return " ".join(match["speaker"].split()), parse_offset(match["time"])
+            return " ".join(speaker.split()), parse_offset(time)
         except ValueError:
-            raise self.fail(number, "a timestamp like 0:53, 15:32 or 2:46:45", match["time"]) from None
+            raise self.fail(number, "a timestamp like 0:53, 15:32 or 2:46:45", time) from None
 
-    def _attribute(self, number: int, line: str, attribution: tuple[str, int]) -> None:
-        pending, self.pending = self.pending, None
-        if pending is None:
-            raise self.fail(number, "a quoted line before its attribution", line)
-        written = pending.text
-        text = _unquote(written)
+    def _attribute(self, line: int, parts: list[str], attribution: tuple[str, int]) -> None:
+        """Keep the quote of `parts` (its lines, joined once: a long quote costs linear time)."""
+        written = parts[0] if len(parts) == 1 else " ".join(parts)
+        text = written
+        if text[:1] in OPENING_QUOTES:  # the outer marks go, inner ones and any ellipsis stay
+            text = text[1:-1] if text[-1:] in CLOSING_QUOTES and len(text) > 1 else text[1:]
+        text = text.strip()
         if not text:
-            raise self.fail(pending.line, "quote text", written)
+            raise self.fail(line, "quote text", written)
         speaker, seconds = attribution
-        self._keep(SourceQuote(text, speaker, seconds, looks_cut(text), pending.line))
-
-    def _keep(self, quote: SourceQuote) -> None:
-        """Store a quote once; the same words at the same second are a repeat, whatever the speaker."""
-        key = f"{quote.seconds}\x00{quote.text}"
-        first = self.quotes.setdefault(key, quote)
-        if first.speaker != quote.speaker:
+        truncated = text.startswith(ELLIPSES) or text.endswith(ELLIPSES)
+        # Stored once; the same words at the same second are a repeat, whatever the speaker.
+        key = f"{seconds}\x00{text}"
+        first = self.quotes.get(key)
+        if first is None:
+            self.quotes[key] = SourceQuote(text, speaker, seconds, truncated, line)
+        elif first.speaker != speaker:
             self.warnings.append(
-                f"{self.path}:{quote.line}: kept {first.speaker!r} for the quote repeated from line "
-                f"{first.line}, not {quote.speaker!r}"
+                f"{self.path}:{line}: kept {first.speaker!r} for the quote repeated from line "
+                f"{first.line}, not {speaker!r}"
             )
 
-    def _drop_pending(self, why: str) -> None:
-        if self.pending is None:
-            return
-        line, self.pending = self.pending.line, None
+    def _drop_pending(self, line: int, why: str) -> None:
         self.warnings.append(
             f"{self.path}:{line}: dropped the unattributed quote at the end of the page: {why}"
         )
 
-    def _end_of_file(self) -> None:
-        self._drop_pending("the page ends before its attribution line (truncated page?)")
+
+_INVISIBLE = "\ufeff\u200b\u2060"
+
+
+def _clean_lines(text: str) -> list[str]:
+    """Return the page's lines, each without surrounding whitespace and invisible marks."""
+    lines = split_lines(text)
+    if any(mark in text for mark in _INVISIBLE):
+        return [_clean(line) for line in lines]
+    return [line.strip() for line in lines]
 
 
 def _clean(line: str) -> str:
