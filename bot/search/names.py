@@ -5,6 +5,8 @@ from __future__ import annotations
 import bisect
 import heapq
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from functools import cached_property
+from itertools import chain, combinations, pairwise, repeat
 from typing import Any
 
 from bot.search.typos import TypoIndex
@@ -15,6 +17,7 @@ Entries = Iterable[tuple[int, Sequence[str]]]  # entry id, its names
 # Entry id -> what ranks entries that score the same, higher first: numbers, or tuples (never both).
 Priority = Mapping[int, Any]
 MAX_EXPANSION = 2000  # names one typed word may match before weaker matches are dropped
+MARGIN = 1e-6  # rounding room when a bound on a score is compared with a score
 
 
 def _typo_words(words: Iterable[str]) -> list[str]:
@@ -119,6 +122,7 @@ class NameIndex:
         """Return this index ranking ties by `priority` instead, sharing everything else."""
         index = NameIndex.__new__(NameIndex)
         index.__dict__.update(self.__dict__)
+        index.__dict__.pop("_orders", None)  # names in order of this index's priority
         index._priority = priority
         return index
 
@@ -152,6 +156,146 @@ class NameIndex:
             tokens = [token for token in tokens if len(token) > 1]
         if not tokens:
             return []
+        if limit > 0:
+            found = self._search_bounded(tokens, limit, cutoff)
+            if found is not None:
+                return found
+        return self._search_all(tokens, limit, cutoff)
+
+    def _search_bounded(self, tokens: list[str], limit: int, cutoff: float) -> list[tuple[int, float]] | None:
+        """Return what `_search_all` does, scoring only the names that can be among the best.
+
+        A short prefix matches thousands of names, of which `limit` are shown. Return None when
+        that cannot be told without scoring them all, or when two entries among the best tie on
+        score and priority (their order then depends on names left unscored).
+        """
+        taken = [words for words in map(self._taken, tokens) if words]
+        if not taken:
+            return []
+        if len(tokens) == 1:
+            return self._best_of_one(taken[0], limit, cutoff)
+        candidates = self._candidates(taken, 0.9 / len(tokens), cutoff)
+        if candidates is None:
+            return None
+        word_scores = [dict(words) for words in taken]
+        names, scale = self._names, 0.9 / len(tokens)
+        best: dict[int, float] = {}
+        for index in candidates:
+            entry_id, name = names[index]
+            score = _score(name, word_scores, scale)
+            if score >= cutoff and score > best.get(entry_id, -1.0):
+                best[entry_id] = score
+        of = self._priority.get
+        if len(best) > limit:
+            least = heapq.nlargest(limit, best.values())[-1]
+            best = {entry_id: score for entry_id, score in best.items() if score >= least}
+        if _tied([(score, of(entry_id, 0.0)) for entry_id, score in best.items()]):
+            return None
+        return heapq.nlargest(limit, best.items(), key=lambda item: (item[1], of(item[0], 0.0)))
+
+    def _candidates(
+        self, taken: list[list[tuple[str, float]]], scale: float, cutoff: float
+    ) -> set[int] | None:
+        """Return the names that can score `cutoff` with several typed words, or None if too many.
+
+        A name matching only some of the typed words scores at most what their best matches and
+        the share of a name typed add up to: when that is under `cutoff`, such names need not be
+        scored. The names holding every word of each smallest set that can reach it are kept.
+        """
+        size = self._least_size
+        tops = [words[0][1] for words in taken]
+        enough: list[tuple[int, ...]] = []  # the smallest sets of typed words that can reach the cut-off
+        for count in range(1, len(taken) + 1):
+            for chosen in combinations(range(len(taken)), count):
+                most = scale * sum(tops[i] for i in chosen) + 10.0 * min(count, size) / size
+                if most + MARGIN >= cutoff and not any(set(smaller) <= set(chosen) for smaller in enough):
+                    enough.append(chosen)
+        postings = self._postings
+        held = [set(chain.from_iterable(postings[word] for word, _ in words)) for words in taken]
+        found: set[int] = set()
+        for chosen in enough:
+            sets = sorted((held[i] for i in chosen), key=len)
+            if len(chosen) == 1 and len(sets[0]) > MAX_EXPANSION // 4:
+                return None  # one word alone reaches the cut-off in too many names
+            found |= sets[0].intersection(*sets[1:])
+        return found
+
+    def _best_of_one(
+        self, words: list[tuple[str, float]], limit: int, cutoff: float
+    ) -> list[tuple[int, float]] | None:
+        """Return the best entries for one typed word, reading each matched word's names best first.
+
+        A name's score is then its best word's score and the share of the name typed: each word's
+        names in order of size and priority give it in falling order, so merging them gives the
+        best entries first, and merging stops once `limit` entries are found. A word's names are
+        put in order only when the most they can score comes up in the merge.
+        """
+        of, size = self._priority.get, self._least_size
+        # Heap items, least first: the score negated; 0 for a word whose names are not yet in order
+        # (the score then the most they can reach), 1 for a name; the priority, higher first; then
+        # the word's rank and the name's place in its order, so that no two items are equal.
+        heap: list[tuple[float, int, _Descending | None, int, int]] = [
+            (-(0.9 * score + 10.0 / size), 0, None, rank, -1) for rank, (_, score) in enumerate(words)
+        ]
+        heapq.heapify(heap)
+        names, seen = self._names, set()
+        entries: set[int] = set()
+        found: list[tuple[int, float]] = []
+        while heap:
+            neg_score, _, _, rank, place = heap[0]
+            word, word_score = words[rank]
+            order = self._ordered(word)
+            if place + 1 < len(order):
+                score, priority = self._key(order[place + 1], word_score)
+                heapq.heapreplace(heap, (-score, 1, _Descending(priority), rank, place + 1))
+            else:
+                heapq.heappop(heap)
+            if place < 0:
+                continue
+            index = order[place]
+            if index in seen:
+                continue
+            seen.add(index)
+            entry_id = names[index][0]
+            if entry_id in entries:
+                continue
+            if -neg_score < cutoff:
+                break
+            if found and -neg_score == found[-1][1] and of(entry_id, 0.0) == of(found[-1][0], 0.0):
+                return None  # tied on both: ordered by names left unread
+            if len(found) == limit:
+                break
+            entries.add(entry_id)
+            found.append((entry_id, -neg_score))
+        return found
+
+    def _key(self, index: int, score: float) -> tuple[float, Any]:
+        """Return a name's score for one typed word matching it with `score`, and the name's priority."""
+        entry_id, name = self._names[index]
+        return 0.9 * score + _typed_share(1, len(name)), self._priority.get(entry_id, 0.0)
+
+    def _ordered(self, word: str) -> list[int]:
+        """Return the names holding `word`, shortest first, then by priority (kept with this index)."""
+        order = self._orders.get(word)
+        if order is None:
+            names, of = self._names, self._priority.get
+            by_priority = sorted(self._postings[word], key=lambda i: of(names[i][0], 0.0), reverse=True)
+            order = sorted(by_priority, key=lambda i: len(names[i][1]))  # stable: by priority within a size
+            self._orders[word] = order
+        return order
+
+    @cached_property
+    def _orders(self) -> dict[str, list[int]]:
+        """Return the cache `_ordered` fills: per word, its names in order."""
+        return {}
+
+    @cached_property
+    def _least_size(self) -> int:
+        """Return the fewest words a name has (a removed name, with none, left out)."""
+        return min((len(words) for _, words in self._names if words), default=1)
+
+    def _search_all(self, tokens: list[str], limit: int, cutoff: float) -> list[tuple[int, float]]:
+        """Return up to `limit` (entry, score 0-100) best first, scoring every name `tokens` match."""
         # Plain float and int values: containers here would wake the garbage collector mid-query.
         totals: dict[int, float] = {}
         matched: dict[int, int] = {}
@@ -204,17 +348,39 @@ class NameIndex:
 
     def _token_scores(self, token: str) -> dict[int, float]:
         """Return name index -> best score of `token` against that name's words."""
-        # Best words first; a short prefix ("mi") stops once it has reached MAX_EXPANSION names,
-        # since scoring thousands of weak matches would only delay the ones shown.
         scores: dict[int, float] = {}
-        ranked = sorted(self._word_matches(token).items(), key=lambda item: -item[1])
-        for word, score in ranked:
-            if len(scores) >= MAX_EXPANSION:
-                break
+        for word, score in self._taken(token):
             for index in self._postings[word]:
                 if score > scores.get(index, 0.0):
                     scores[index] = score
         return scores
+
+    def _taken(self, token: str) -> list[tuple[str, float]]:
+        """Return the words `token` matches with their scores, best first, as far as they are used."""
+        # Best words first; a short prefix ("mi") stops once it has reached MAX_EXPANSION names,
+        # since scoring thousands of weak matches would only delay the ones shown.
+        ranked = sorted(self._word_matches(token).items(), key=lambda item: -item[1])
+        postings = self._postings
+        taken: list[tuple[str, float]] = []
+        # Names the words taken so far hold: counted exactly (`seen`) only once the sum of their
+        # posting lengths, which is never less, reaches the limit.
+        count, seen = 0, None
+        for word, score in ranked:
+            if score <= 0.0:  # adds no name
+                break
+            if count >= MAX_EXPANSION:
+                if seen is None:
+                    seen = set(chain.from_iterable(postings[w] for w, _ in taken))
+                    count = len(seen)
+                if count >= MAX_EXPANSION:
+                    break
+            taken.append((word, score))
+            if seen is None:
+                count += len(postings[word])
+            else:
+                seen.update(postings[word])
+                count = len(seen)
+        return taken
 
     def _word_matches(self, token: str) -> dict[str, float]:
         matches: dict[str, float] = {}
@@ -228,6 +394,46 @@ class NameIndex:
             for word, score in self._typos.matches(token, 10):
                 matches.setdefault(word, 0.95 * score)
         return matches
+
+
+def _score(name: tuple[str, ...], word_scores: list[dict[str, float]], scale: float) -> float:
+    """Return a name's score: each typed word's best match in it, summed, and the share of it typed."""
+    total, hits = 0.0, 0
+    for scores in word_scores:
+        score = max(map(scores.get, name, repeat(0.0)))
+        if score > 0.0:
+            total += score
+            hits += 1
+    return scale * total + _typed_share(hits, len(name))
+
+
+def _tied(keys: list[tuple[float, Any]]) -> bool:
+    """Tell whether two of `keys` (score, priority) are equal."""
+    keys.sort()
+    return any(a == b for a, b in pairwise(keys))
+
+
+class _Descending:
+    """Hold a priority so that a higher one sorts first in a heap of least-first items."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __lt__(self, other: _Descending) -> bool:
+        return bool(other.value < self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and bool(self.value == other.value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _typed_share(hits: int, size: int) -> float:
+    """Return what a name scores for how much of it was typed: up to 10 of its 100."""
+    # Mostly how well each typed word matched; a little for how much of the name was typed.
+    return 10.0 * (hits if hits < size else size) / size
 
 
 def _top(best: dict[int, float], limit: int, priority: Priority) -> list[tuple[int, float]]:
