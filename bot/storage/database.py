@@ -342,8 +342,9 @@ async def fetch_all(
     conn: aiosqlite.Connection, sql: str, params: Sequence[object] | Mapping[str, object] = ()
 ) -> list[Row]:
     """Run one SELECT and return its rows."""
-    async with conn.execute(sql, params) as cur:
-        return cast("list[Row]", await cur.fetchall())
+    # One trip to the connection's thread (a cursor's execute, fetchall and close are three): each
+    # trip waits for that thread to wake and then for the event loop, while other commands queue.
+    return cast("list[Row]", list(await conn.execute_fetchall(sql, params)))
 
 
 async def _while_busy(conn: aiosqlite.Connection, pragma: str) -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import ELLIPSIS, normalize, printable, storable, truncate
+from bot.text import ELLIPSIS, normalize, normalize_passage, printable, storable, truncate
 
 
 @pytest.mark.parametrize(
@@ -85,6 +85,12 @@ def _slow_normalize(s):
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_normalize_of_ascii_text_takes_the_short_way_to_the_same_key(text):
     assert normalize(text) == _slow_normalize(text)
+
+
+def test_passage_key_of_every_ascii_character_is_the_slow_key():
+    every = "".join(map(chr, range(128)))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    assert normalize_passage(every) == _slow_normalize(every) == f"0123456789 {letters} {letters}"
 
 
 @pytest.mark.parametrize(
