@@ -15,11 +15,9 @@ downloads it starts follow the parsing) runs in this process too, and only its r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import multiprocessing
-import os
 import signal
 from collections.abc import Awaitable, Collection
 from multiprocessing.connection import Connection
@@ -36,10 +34,6 @@ from bot.storage import Database
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 STOP_S = 1.0  # a stopped ingest rolls back within this, else its process is killed (the bot exits in 5 s)
-# The process's scheduling priority below the bot's: on a busy machine a command's turn comes
-# before a reload's or a poll's, which nobody waits on to the millisecond; on an idle core it
-# runs at full speed all the same.
-NICENESS = 10
 
 
 class WorkerError(RuntimeError):
@@ -152,8 +146,6 @@ def _serve(pipe: Connection) -> None:
     """Run one request at a time and send back its answer, or a line saying why it failed."""
     # Ctrl-C reaches the whole process group; the bot decides when this process stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(AttributeError, OSError):  # not on Windows; refused in some sandboxes
-        os.nice(NICENESS)
     configured = False
     while True:
         try:

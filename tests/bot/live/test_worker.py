@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import multiprocessing
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -20,7 +19,7 @@ from bot.feeds import work
 from bot.feeds.cache import cache_root, feed_dir_name
 from bot.feeds.feedlist import add_feed, feeds_path
 from bot.knowledge import KnowledgeBase
-from bot.live.worker import NICENESS, IngestWorker, WorkerError
+from bot.live.worker import IngestWorker, WorkerError
 from bot.runner import load_data
 from tests.bot.feeds.conftest import FeedServer
 from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
@@ -202,11 +201,3 @@ async def test_a_poll_stopped_midway_is_finished_by_the_next_without_doubles(fee
     assert len(list(cache.glob("*.toml"))) == 3
     assert len(list(cache.glob("*.vtt"))) == 1
     assert _stored(settings.database_path) == 3
-
-
-async def test_the_process_runs_below_the_bots_priority(settings, worker):
-    copy_seed(settings.data_dir)
-    await worker.ingest(settings)
-    (child,) = multiprocessing.active_children()
-    own = os.getpriority(os.PRIO_PROCESS, 0)
-    assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(own + NICENESS, 19)
