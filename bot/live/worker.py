@@ -21,6 +21,7 @@ import multiprocessing
 import signal
 from collections.abc import Awaitable, Collection
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import TypeVar, cast
 
 from bot.config import Settings
@@ -146,6 +147,18 @@ def _serve(pipe: Connection) -> None:
     """Run one request at a time and send back its answer, or a line saying why it failed."""
     # Ctrl-C reaches the whole process group; the bot decides when this process stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # One event loop and one open database for every request: starting a loop (and its threads)
+    # and opening the database again cost about as much CPU as ingesting one changed file, at
+    # every reload, on cores the bot shares.
+    with asyncio.Runner() as runner:
+        kept = _Kept()
+        try:
+            _answer_requests(pipe, runner, kept)
+        finally:
+            runner.run(kept.close())
+
+
+def _answer_requests(pipe: Connection, runner: asyncio.Runner, kept: _Kept) -> None:
     configured = False
     while True:
         try:
@@ -157,7 +170,7 @@ def _serve(pipe: Connection) -> None:
             configure(settings.log_level)
             configured = True
         try:
-            answer: object = asyncio.run(_stoppable(_work(kind, settings, argument)))
+            answer: object = runner.run(_stoppable(_work(kind, settings, argument, kept)))
         except asyncio.CancelledError:
             return  # stopped by the bot (SIGTERM), which no longer waits for an answer
         except Exception as exc:
@@ -168,33 +181,52 @@ def _serve(pipe: Connection) -> None:
             return
 
 
-def _work(kind: str, settings: Settings, argument: object) -> Awaitable[object]:
+class _Kept:
+    """The database the requests use, opened at the first and kept open for the next."""
+
+    def __init__(self) -> None:
+        self._db: Database | None = None
+
+    async def database(self, path: Path) -> Database:
+        """Return the open database at `path` (closing one at another path)."""
+        if self._db is not None and self._db.path != Path(path):
+            await self.close()
+        if self._db is None:
+            self._db = await Database.open(path)
+        return self._db
+
+    async def close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            await db.close()
+
+
+def _work(kind: str, settings: Settings, argument: object, kept: _Kept) -> Awaitable[object]:
     if kind == "poll":
-        return _poll(settings, force=bool(argument))
-    return _ingest(settings, [str(path) for path in argument] if isinstance(argument, list) else None)
+        return _poll(settings, kept, force=bool(argument))
+    changed = [str(path) for path in argument] if isinstance(argument, list) else None
+    return _ingest(settings, kept, changed)
 
 
 async def _stoppable(work: Awaitable[T]) -> T:
     """Await `work`, cancelled by SIGTERM (an ingest's transaction rolls back)."""
     task = asyncio.current_task()
-    assert task is not None  # noqa: S101 (asyncio.run runs this as a task)
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    return await work
-
-
-async def _poll(settings: Settings, *, force: bool) -> PollResult:
-    db = await Database.open(settings.database_path)
+    assert task is not None  # noqa: S101 (Runner.run runs this as a task)
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
     try:
-        return await poll_feeds(db, settings, force=force)
+        return await work
     finally:
-        await db.close()
+        # Between requests SIGTERM ends the process at once, as it did before the first.
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
-async def _ingest(settings: Settings, changed: list[str] | None) -> Outcome:
-    db = await Database.open(settings.database_path)
-    try:
-        feeds, feeds_error = feed_sources(settings)
-        report = await ingest(db, [settings.data_dir], workers=0, feeds=feeds, changed=changed)
-        return report, feeds_error
-    finally:
-        await db.close()
+async def _poll(settings: Settings, kept: _Kept, *, force: bool) -> PollResult:
+    return await poll_feeds(await kept.database(settings.database_path), settings, force=force)
+
+
+async def _ingest(settings: Settings, kept: _Kept, changed: list[str] | None) -> Outcome:
+    db = await kept.database(settings.database_path)
+    feeds, feeds_error = feed_sources(settings)
+    report = await ingest(db, [settings.data_dir], workers=0, feeds=feeds, changed=changed)
+    return report, feeds_error
