@@ -63,6 +63,8 @@ DENSE_CANDIDATES = 20  # passages closest in meaning to the question, with the [
 DENSE_KINDS = (*("description", "takeaway", "quote"), "moment")
 PROBE_COST = 100  # index entries walked in the time one quote is checked against the index
 EPISODE_PROBE_LIMIT = 20_000  # index entries worth walking before checking an episode's moments one by one
+WITHIN_MATCHES = 2000  # matches of a people's search worth counting the people's rows for
+WITHIN_RATIO = 4  # people's rows read into a set in the time one match's row is read (with a margin)
 
 
 WORN_TITLES = 1000  # removed titles the titles index keeps unreachable before a rebuild drops them
@@ -176,6 +178,7 @@ class KnowledgeBase:
         self._data_version: int | None = None
         self._reload_lock = asyncio.Lock()
         self._examples: tuple[Snapshot, Examples] | None = None
+        self._row_counts: tuple[Snapshot | None, dict[int, int]] = (None, {})  # people's rows (see _few_rows)
 
     @property
     def snapshot(self) -> Snapshot:
@@ -512,7 +515,9 @@ class KnowledgeBase:
         match = query.match_any(SCAN_BUDGET)
         rows = await self._moments(query, None, [], MOMENT_CANDIDATES, match=match)
         if reading.people:
-            rows += await self._moments(query, None, sorted(reading.people), PERSON_CANDIDATES, match=match)
+            people = sorted(reading.people)
+            within = await self._few_rows(people, query.any_estimate(SCAN_BUDGET))
+            rows += await self._moments(query, None, people, PERSON_CANDIDATES, match=match, within=within)
         if reading.episodes and (reading.numbered or len(reading.episodes) <= NAMED_EPISODES):
             for episode_id in sorted(reading.episodes):
                 rows += await self._moments(query, episode_id, [], MOMENT_CANDIDATES, match=match)
@@ -577,7 +582,30 @@ class KnowledgeBase:
         # of a word's match list, so check quotes one by one only for people with few of them.
         if quotes * PROBE_COST < query.scan_estimate():
             return await _fts(match, q.search_quotes_of(self.db.conn, match, people, PERSON_CANDIDATES))
-        return await self._search(match, ("quote",), PERSON_CANDIDATES, people, ranked=query.ranked)
+        matches = query.any_estimate(SCAN_BUDGET)
+        within = quotes * WITHIN_RATIO < matches and await self._few_rows(people, matches)
+        search = q.search_segments(
+            self.db.conn, match, ("quote",), PERSON_CANDIDATES, people, ranked=query.ranked, within=within
+        )
+        return await _fts(match, search)
+
+    async def _few_rows(self, people: list[int], matches: int) -> bool:
+        """Tell whether the people have so few rows, next to a search's `matches`, that a set is cheaper.
+
+        Each person's count (quotes and transcript moments) is read once per snapshot, and only
+        for searches with many matches.
+        """
+        if matches < WITHIN_MATCHES:
+            return False
+        snap = self._snap
+        if self._row_counts[0] is not snap:
+            self._row_counts = (snap, {})
+        counts = self._row_counts[1]
+        unknown = [p for p in people if p not in counts]
+        if unknown:
+            found = await q.rows_of_people(self.db.conn, unknown)
+            counts.update({p: found.get(p, 0) for p in unknown})
+        return sum(counts[p] for p in people) * WITHIN_RATIO < matches
 
     async def _moments(
         self,
@@ -586,6 +614,8 @@ class KnowledgeBase:
         people: list[int],
         limit: int,
         match: str | None = None,
+        *,
+        within: bool = False,
     ) -> list[q.SegmentRow]:
         """Return moments matching `query` (or `match`), within one episode and/or by some people."""
         searches = [(match, query.ranked)] if match else moment_searches(query)
@@ -598,7 +628,13 @@ class KnowledgeBase:
         rows: dict[int, q.SegmentRow] = {}
         for expression, ranked in searches:
             search = q.search_moments(
-                conn, expression, limit, episode_id=episode_id, person_ids=people, ranked=ranked
+                conn,
+                expression,
+                limit,
+                episode_id=episode_id,
+                person_ids=people,
+                ranked=ranked,
+                within=within,
             )
             for row in await _fts(expression, search):
                 rows.setdefault(row.id, row)

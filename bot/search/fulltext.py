@@ -142,6 +142,16 @@ class TextQuery:
             return self.match()
         return " OR ".join(chosen)
 
+    def any_estimate(self, budget: int) -> int:
+        """Return roughly how many passages match `match_any(budget)`: the sum of its words' counts."""
+        order = sorted(range(len(self.groups)), key=lambda i: self.docs[i])
+        chosen, read = 0, 0
+        for i in order:
+            if self.common[i] or (chosen and read + self.docs[i] > budget):
+                continue
+            chosen, read = chosen + 1, read + self.docs[i]
+        return read if chosen else self.scan_estimate()
+
     def hits(self, text: str) -> list[bool]:
         """Return, per typed word, whether `text` holds it, inflected or corrected."""
         return self.hits_in(set(normalize_passage(text).split()))

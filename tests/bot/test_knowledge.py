@@ -566,3 +566,31 @@ async def test_an_episode_named_by_its_topic_narrows_the_answers_to_it(db):
     assert any("city" in p.text for p in city[:3])
     # Its own words ("aqueduct") are no answer to what it never talks about.
     assert await kb.ask("does the aqueduct episode mention tennis") == []
+
+
+async def test_a_prolific_speakers_quotes_through_the_set_of_their_rows_agree(tmp_path):
+    # With few rows next to a search's matches, the person's rows are read into a set first.
+    prolific_speaker(tmp_path / "data")
+    db = await Database.open(tmp_path / "kb.db")
+    try:
+        kb = KnowledgeBase(db)
+        assert (await kb.ingest([tmp_path / "data"])).ok
+        answers = {}
+        for matches, ratio, within in ((10_000, 4, False), (1, 0, True)):
+            with (
+                mock.patch.object(knowledge, "PROBE_COST", 10_000),
+                mock.patch.object(knowledge, "WITHIN_MATCHES", matches),
+                mock.patch.object(knowledge, "WITHIN_RATIO", ratio),
+                mock.patch.object(q, "search_segments", wraps=q.search_segments) as search,
+                mock.patch.object(q, "rows_of_people", wraps=q.rows_of_people) as counted,
+            ):
+                found = await kb.ask("what does zed say about water")
+                found_again = await kb.ask("what does zed say about water")
+            assert found_again == found
+            assert any(call.kwargs.get("within") for call in search.call_args_list) is within
+            assert counted.call_count == (1 if within else 0)  # counted once per snapshot
+            answers[within] = {(p.speaker.name if p.speaker else None, p.text) for p in found[:2]}
+    finally:
+        await db.close()
+    assert answers[True] == answers[False]
+    assert ("Zed Quoter", "I drink water before every talk.") in answers[True]

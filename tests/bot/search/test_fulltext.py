@@ -140,6 +140,20 @@ def test_common_words_are_left_out_of_match_unless_all_are_common():
     assert not only_common.ranked
 
 
+def test_any_estimate_adds_up_the_words_match_any_reads():
+    vocab = Vocabulary([("model", 900), ("recurs", 3), ("pipelin", 40), ("garden", 2500)], total=5000)
+    vocab.common_docs = 3000
+    query = plan_query(["recursive", "pipeline", "garden", "model"], vocab)
+    assert query.match_any(1000) == '"recursive" OR "pipeline" OR "model"'
+    assert query.any_estimate(1000) == 3 + 40 + 900
+    assert query.match_any(50) == '"recursive" OR "pipeline"'
+    assert query.any_estimate(50) == 3 + 40
+    vocab.common_docs = 100
+    only_common = plan_query(["model", "garden"], vocab)
+    assert only_common.match_any(1000) == only_common.match()
+    assert only_common.any_estimate(1000) == only_common.scan_estimate() == 900
+
+
 def test_need_is_all_of_two_then_sixty_percent():
     assert [TextQuery(("w",) * n, groups=(("w",),) * n).need for n in (1, 2, 3, 4, 5)] == [1, 2, 2, 3, 3]
 

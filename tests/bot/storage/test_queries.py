@@ -49,3 +49,58 @@ async def test_search_moments_keeps_only_moments_ranked_or_newest_first(db, tmp_
     assert {row.id for row in ranked} == {row.id for row in newest}
     assert [row.id for row in newest] == sorted((row.id for row in newest), reverse=True)
     assert len(await q.search_moments(db.conn, '"green"', 1)) == 1
+
+
+async def test_a_peoples_search_answers_the_same_through_the_set_of_their_rows(kb):
+    people = sorted({kb.resolve_speaker("Nathan Lambert").id, kb.resolve_speaker("Sebastian Raschka").id})
+    for match in ('"claude"', '"code" OR "model"', '"xylophone"'):
+        for ranked in (True, False):
+            joined = await q.search_segments(kb.db.conn, match, ("quote",), 40, people, ranked=ranked)
+            within = await q.search_segments(
+                kb.db.conn, match, ("quote",), 40, people, ranked=ranked, within=True
+            )
+            assert within == joined
+            assert {row.person_id for row in within} <= set(people)
+    assert len(await q.search_segments(kb.db.conn, '"claude"', ("quote",), 40, people)) == 3
+
+
+async def test_rows_of_people_counts_quotes_and_moments(db, tmp_path):
+    ids = await green_hour_ids(db, tmp_path)
+    async with db.conn.execute("SELECT id FROM people WHERE name = 'Priya Raman'") as cur:
+        (priya,) = await cur.fetchone()
+    async with db.conn.execute(
+        "SELECT kind, count(*) FROM segments WHERE person_id = ? GROUP BY kind", (priya,)
+    ) as cur:
+        kinds = dict(await cur.fetchall())
+    assert kinds.get("moment", 0) > 0
+    assert await q.rows_of_people(db.conn, [priya, 999_999]) == {priya: sum(kinds.values())}
+    for options in ({}, {"ranked": False}, {"episode_id": ids["green-12"]}):
+        joined = await q.search_moments(db.conn, '"work" OR "sleep"', 5, person_ids=[priya], **options)
+        within = await q.search_moments(
+            db.conn, '"work" OR "sleep"', 5, person_ids=[priya], within=True, **options
+        )
+        assert within == joined
+        assert joined
+        assert {row.person_id for row in joined} == {priya}
+
+
+async def test_a_peoples_newest_moments_come_newest_first(db, tmp_path):
+    await green_hour_ids(db, tmp_path)
+    async with db.conn.execute("SELECT DISTINCT person_id FROM segments WHERE kind = 'moment'") as cur:
+        people = sorted(p for (p,) in await cur.fetchall() if p is not None)
+    every = await q.search_moments(db.conn, '"the"', 100, person_ids=people, ranked=False)
+    newest = await q.search_moments(db.conn, '"the"', 2, person_ids=people, ranked=False)
+    assert len(every) > 2
+    assert [row.id for row in every] == sorted((row.id for row in every), reverse=True)
+    assert newest == every[:2]
+
+
+async def test_probe_moments_keeps_an_episodes_matching_moments_in_time_order(db, tmp_path):
+    ids = await green_hour_ids(db, tmp_path)
+    probed = await q.probe_moments(db.conn, '"work" OR "sleep"', ids["green-12"], [], 10)
+    searched = await q.search_moments(db.conn, '"work" OR "sleep"', 10, episode_id=ids["green-12"])
+    assert probed
+    assert {row.id for row in probed} == {row.id for row in searched}
+    assert [row.position for row in probed] == sorted(row.position for row in probed)
+    assert len(await q.probe_moments(db.conn, '"work" OR "sleep"', ids["green-12"], [], 1)) == 1
+    assert await q.probe_moments(db.conn, '"xylophone"', ids["green-12"], [], 10) == []
