@@ -14,6 +14,7 @@ from typing import Any
 
 import feedparser
 from defusedxml.ElementTree import iterparse
+from lxml import etree
 
 from bot.feeds.html import html_to_text
 from bot.links import http_url, is_media_file, parse_offset
@@ -24,6 +25,8 @@ PODCAST_NAMESPACES = (
 )
 _ATOM = "http://www.w3.org/2005/Atom"
 ITEM_TAGS = frozenset({"item", "entry", f"{{{_ATOM}}}entry", "{http://purl.org/rss/1.0/}item"})
+# Where Podcasting 2.0 tags sit: the channel (the feed, in Atom) and its items.
+_HOLDERS = ITEM_TAGS | {"channel", "{http://purl.org/rss/1.0/}channel", f"{{{_ATOM}}}feed"}
 _NUMBER_IN_TITLE = re.compile(r"#\s?(\d{1,6})\b")
 MAX_NUMBER = 10**6  # larger "episode numbers" are ids or typos, not numbers members type
 MAX_SECONDS = 7 * 24 * 3600
@@ -123,8 +126,15 @@ def parse_entries(body: bytes) -> ParsedEntries:
     feedparser's HTML sanitiser is off: show notes only ever become plain text (bot.feeds.html drops
     scripts and styles), and sanitising every item cost more than all the rest of the parse.
     """
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     warnings: list[str] = []
+    tree = _podcast_tree(body)
+    if tree is not None:
+        # The Podcasting 2.0 tags are read from lxml's tree and taken out of what feedparser
+        # reads: it keeps nothing of them, and each element costs it as much as a mapped one.
+        found = _scan(etree.iterwalk(tree, events=("start", "end")))
+        _strip_podcast_tags(tree)
+        body = etree.tostring(tree, encoding="utf-8", xml_declaration=True)
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
     if parsed.bozo:
         reason = _one_line(str(parsed.get("bozo_exception", "malformed XML")))
         if not parsed.entries and not parsed.feed.get("title"):
@@ -133,7 +143,10 @@ def parse_entries(body: bytes) -> ParsedEntries:
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
         raise FeedError("expected an RSS or Atom feed, got a document without a channel or items")
-    extras = _podcast_tags(body, len(parsed.entries), warnings)
+    if tree is None:
+        extras = _podcast_tags(body, len(parsed.entries), warnings)
+    else:
+        extras = _matched(found, len(parsed.entries), warnings)
     channel_hosts = _people(extras.channel_people)[0]
     items = [
         _item(entry, extras.items[position] if extras.items else _ItemTags(), channel_hosts, warnings)
@@ -330,21 +343,64 @@ def _podcast_tags(body: bytes, entries: int, warnings: list[str]) -> _PodcastTag
     if not any(ns.encode() in body for ns in PODCAST_NAMESPACES):
         return _PodcastTags()
     try:
-        found = _scan(body)
+        found = _scan(iterparse(io.BytesIO(body), events=("start", "end")))
     except ET.ParseError as err:
         warnings.append(f"Podcasting 2.0 tags not read: the XML is malformed ({_one_line(str(err))})")
         return _PodcastTags()
+    return _matched(found, entries, warnings)
+
+
+def _matched(found: _PodcastTags, entries: int, warnings: list[str]) -> _PodcastTags:
     if len(found.items) != entries:
         warnings.append("Podcasting 2.0 tags not read: items could not be matched")
         return _PodcastTags()
     return found
 
 
-def _scan(body: bytes) -> _PodcastTags:
+def _podcast_tree(body: bytes) -> etree._Element | None:
+    """Return the feed's tree when it uses the Podcasting 2.0 namespace and is plain well-formed XML
+    whose items hold no items (else None: feedparser and the scan below read the bytes as they are)."""
+    if not any(ns.encode() in body for ns in PODCAST_NAMESPACES):
+        return None
+    # As bot.feeds.split reads feeds: no DTDs, no entities, no network (a feed is untrusted input).
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+        remove_pis=True, remove_comments=True,
+    )  # fmt: skip
+    try:
+        root = etree.fromstring(body, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    tree = root.getroottree()
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        return None
+    if any(ancestor.tag in ITEM_TAGS for item in root.iter(*ITEM_TAGS) for ancestor in item.iterancestors()):
+        return None
+    return root
+
+
+def _strip_podcast_tags(root: etree._Element) -> None:
+    """Take the Podcasting 2.0 elements of the channel and of its items out of the tree (not those
+    inside other elements: feedparser may keep their text), keeping the text that follows each."""
+    wildcards = [f"{{{namespace}}}*" for namespace in PODCAST_NAMESPACES]
+    for element in list(root.iter(*wildcards)):
+        parent = element.getparent()
+        if parent is None or parent.tag not in _HOLDERS:
+            continue
+        if element.tail:
+            before = element.getprevious()
+            if before is not None:
+                before.tail = (before.tail or "") + element.tail
+            else:
+                parent.text = (parent.text or "") + element.tail
+        parent.remove(element)
+
+
+def _scan(events: Iterable[tuple[str, Any]]) -> _PodcastTags:
     found = _PodcastTags()
     current: _ItemTags | None = None
     pending: dict[str, list[Any]] = {}
-    for event, element in iterparse(io.BytesIO(body), events=("start", "end")):
+    for event, element in events:
         tag = element.tag
         if event == "start":
             if tag in ITEM_TAGS:
@@ -355,7 +411,8 @@ def _scan(body: bytes) -> _PodcastTags:
             current.soundbites = tuple(pending["soundbites"])
             found.items.append(current)
             current = None
-            element.clear()
+            if isinstance(element, ET.Element):
+                element.clear()  # read as a stream: the items read are not kept
             continue
         name = _podcast_name(tag)
         if name is None:

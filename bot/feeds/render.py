@@ -16,6 +16,11 @@ import tomli_w
 from bot.feeds.parse import FeedItem, parse_entries
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What tomli_w escapes in a string: quotes, backslashes and control characters but the tab (and
+# the line feed, in a multi-line string).
+_ESCAPED = re.compile(r'["\\\x00-\x08\x0a-\x1f\x7f]')
+_MULTILINE_ESCAPED = re.compile(r'["\\\x00-\x08\x0b-\x1f\x7f]')
+_COMPACT_ESCAPES = {"\b": "\\b", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,4 +75,35 @@ def item_toml(item: FeedItem, show: str | None, feed_url: str) -> bytes:
         f"# Written by episode-bot from {_CONTROL.sub('', feed_url)}\n"
         '# Edits here are overwritten: put corrections in DATA_DIR (README "Feeds").\n'
     )
-    return (header + tomli_w.dumps(table, multiline_strings=True)).encode()
+    return (header + _dumps(table)).encode()
+
+
+def _dumps(table: dict[str, Any]) -> str:
+    """Return `tomli_w.dumps(table, multiline_strings=True)`, the description written apart.
+
+    tomli_w escapes a string a character at a time in Python, and the description is most of an
+    item's text (a third of a feed worker's time went there). It is the last plain value, so its
+    line goes between the others and the quotes (tests compare the bytes with tomli_w's).
+    """
+    description = table.pop("description", None)
+    quotes = table.pop("quotes", None)
+    text = tomli_w.dumps(table, multiline_strings=True)
+    if description is not None:
+        text += f"description = {_toml_string(description)}\n"
+    if quotes is not None:
+        rest = tomli_w.dumps({"quotes": quotes}, multiline_strings=True)
+        # Quotes written as tables come after a blank line; an inline array follows directly.
+        text += f"\n{rest}" if rest.startswith("[[") and text else rest
+    return text
+
+
+def _toml_string(text: str) -> str:
+    """Return `text` as tomli_w writes a string with multiline_strings=True."""
+    if "\n" in text:
+        return '"""\n' + _MULTILINE_ESCAPED.sub(_escape, text.replace("\r\n", "\n")) + '"""'
+    return '"' + _ESCAPED.sub(_escape, text) + '"'
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _COMPACT_ESCAPES.get(char) or f"\\u{ord(char):04x}"

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from bot.feeds.parse import FeedError, Soundbite, Transcript, parse_feed
+from bot.feeds.parse import FeedError, Soundbite, Transcript, parse_entries, parse_feed
 from tests.bot.feeds.conftest import FIXTURES
 
 BASE = "https://pod.example"
@@ -131,3 +131,65 @@ def test_an_enclosure_is_audio_by_its_type_not_its_address():
         "d": (f"{BASE}/stream/4", None),
         "e": (f"{BASE}/play/5", None),  # a YouTube page as the item's link is not its video
     }
+
+
+PODCAST = 'xmlns:podcast="https://podcastindex.org/namespace/1.0"'
+
+
+def podcast_feed(items, channel=""):
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" {PODCAST}><channel><title>T</title>'
+        f"{channel}{items}</channel></rss>"
+    ).encode()
+
+
+ITEM = "<item><title>a</title><guid>g</guid>"
+TREE_CASES = [
+    (FIXTURES / "tidal.xml").read_bytes().replace(b"{base}", BASE.encode()),
+    (
+        f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" {PODCAST}><title>A</title>'
+        "<podcast:person>Host</podcast:person><entry><title>e</title><id>i1</id>"
+        '<podcast:person role="guest">G</podcast:person><content type="html">&lt;p&gt;x&lt;/p&gt;</content>'
+        "</entry></feed>"
+    ).encode(),
+    podcast_feed(f'{ITEM}<podcast:person role="guest">Ann<!-- c --> Lee</podcast:person></item>'),
+    podcast_feed(
+        f"{ITEM}before<podcast:person>Ann</podcast:person> after <description>d</description></item>"
+    ),
+    podcast_feed(
+        f'{ITEM}<podcast:alternateEnclosure type="video/mp4"><podcast:source uri="https://x.org/v.mp4"/>'
+        "</podcast:alternateEnclosure></item>"
+    ),
+    podcast_feed(
+        f'{ITEM}<podcast:soundbite startTime="12.5"><![CDATA[Hi & <b>x</b>]]></podcast:soundbite></item>'
+    ),
+    podcast_feed(
+        f"{ITEM}<description>x <podcast:person>In</podcast:person> y</description></item>",
+        '<image><podcast:person role="guest">Odd</podcast:person></image>',
+    ),
+    podcast_feed(
+        "<item><title>a &amp; b &#233;</title><guid>g</guid><podcast:person>Ann &amp; Bo</podcast:person>"
+        '<podcast:transcript url="https://x.org/t.vtt" type="text/vtt"/></item>'
+    ),
+    (
+        f'<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0" {PODCAST}><channel><title>Caf\xe9'
+        "</title><item><title>\xe9t\xe9</title><guid>g</guid><podcast:person>Z\xf6e</podcast:person>"
+        "</item></channel></rss>"
+    ).encode("latin-1"),
+]
+
+
+@pytest.mark.parametrize("body", TREE_CASES)
+def test_podcast_tags_read_from_the_tree_give_what_reading_the_bytes_gives(body, monkeypatch):
+    from bot.feeds import parse
+
+    assert parse._podcast_tree(body) is not None  # the tree path is the one under test
+    from_tree = parse_entries(body)
+    monkeypatch.setattr(parse, "_podcast_tree", lambda _: None)
+    assert from_tree == parse_entries(body)
+    tags = [
+        (i.hosts, i.guests, i.transcripts, i.chapters_url, i.soundbites, i.video_url)
+        for i in from_tree.items
+        if i
+    ]
+    assert any(any(found) for found in tags)  # the feed's Podcasting 2.0 tags were read
