@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence, Set
@@ -58,6 +59,14 @@ def content_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> l
     return words
 
 
+def _starts_pattern(prefixes: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Return a pattern finding, in words joined by spaces, each word starting with one of `prefixes`."""
+    if not prefixes:
+        return None
+    longest_first = sorted(prefixes, key=len, reverse=True)
+    return re.compile(r"(?<![^ ])(?:" + "|".join(map(re.escape, longest_first)) + r")[^ ]*")
+
+
 def _needed(words: int) -> int:
     """Return how many of `words` typed words a passage must contain: about 60 %, at least one."""
     return max(1, math.ceil(0.6 * words))
@@ -80,6 +89,7 @@ class TextQuery:
     any_prefix: tuple[str, ...] = field(init=False, repr=False, compare=False, default=())
     # Per word: the forms that hold it fully (as typed, its stem, their plurals and singulars).
     forms: tuple[frozenset[str], ...] = field(init=False, repr=False, compare=False, default=())
+    _starts: re.Pattern[str] | None = field(init=False, repr=False, compare=False, default=None)
 
     def __post_init__(self) -> None:
         prefixes = tuple(
@@ -88,6 +98,7 @@ class TextQuery:
         )
         object.__setattr__(self, "prefixes", prefixes)
         object.__setattr__(self, "any_prefix", tuple(dict.fromkeys(p for each in prefixes for p in each)))
+        object.__setattr__(self, "_starts", _starts_pattern(self.any_prefix))
         forms = tuple(
             frozenset({word, stem} | _plural_forms(word) | _plural_forms(stem))
             for word, stem in zip(self.words, self.stems, strict=False)  # strengths_in checks the lengths
@@ -152,13 +163,19 @@ class TextQuery:
             chosen, read = chosen + 1, read + self.docs[i]
         return read if chosen else self.scan_estimate()
 
+    def _starting(self, words: Set[str]) -> list[str]:
+        """Return the `words` (normalized, so without spaces) that start with one of the prefixes."""
+        # One pass of a compiled pattern over the words joined takes about half the time of
+        # testing each word with startswith in Python, for every candidate of every question.
+        return self._starts.findall(" ".join(words)) if self._starts is not None else []
+
     def hits(self, text: str) -> list[bool]:
         """Return, per typed word, whether `text` holds it, inflected or corrected."""
         return self.hits_in(set(normalize_passage(text).split()))
 
     def hits_in(self, words: Set[str]) -> list[bool]:
         """Return, per typed word, whether the normalized `words` hold it, inflected or corrected."""
-        starting = [w for w in words if w.startswith(self.any_prefix)] if self.any_prefix else []
+        starting = self._starting(words)
         return [
             word in words or any(w.startswith(prefixes) for w in starting)
             for word, prefixes in zip(self.words, self.prefixes, strict=True)
@@ -174,7 +191,7 @@ class TextQuery:
         """
         # Corrections and stems are among the query's prefixes: only the words starting with one
         # of those (few, often none) can hold a word by either.
-        starting = [w for w in words if w.startswith(self.any_prefix)] if self.any_prefix else []
+        starting = self._starting(words)
         found = []
         for stem, group, forms in zip(self.stems, self.groups, self.forms, strict=True):
             corrected = len(group) > 1 and any(w.startswith(group[1:]) for w in starting)

@@ -154,6 +154,16 @@ def test_any_estimate_adds_up_the_words_match_any_reads():
     assert only_common.any_estimate(1000) == only_common.scan_estimate() == 900
 
 
+WORD = st.text(alphabet="abcé.-'1", min_size=1, max_size=8)
+
+
+@given(prefixes=st.lists(WORD, max_size=5), words=st.sets(WORD, max_size=30))
+def test_the_words_starting_with_a_prefix_are_those_startswith_finds(prefixes, words):
+    query = TextQuery(("w",), stems=("w",), groups=(("w", *prefixes),))
+    expected = [w for w in words if w.startswith(query.any_prefix)] if query.any_prefix else []
+    assert sorted(query._starting(words)) == sorted(expected)
+
+
 def test_need_is_all_of_two_then_sixty_percent():
     assert [TextQuery(("w",) * n, groups=(("w",),) * n).need for n in (1, 2, 3, 4, 5)] == [1, 2, 2, 3, 3]
 
