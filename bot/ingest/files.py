@@ -60,8 +60,7 @@ class SourceFiles:
     @property
     def paths(self) -> tuple[Path, ...]:
         """Return the files that make the episode, lowest priority first (stamps and hashes rely on it)."""
-        files = (self.feed, self.page, self.meta, self.transcript, self.chapters)
-        return tuple(path for path in files if path is not None)
+        return tuple(filter(None, (self.feed, self.page, self.meta, self.transcript, self.chapters)))
 
 
 @dataclass
@@ -151,7 +150,7 @@ def _real_folder(path: str) -> bool:
 
 def _changed_files(
     stems: dict[str, set[str]], real_root: str, found: Walk, stop: threading.Event
-) -> Iterator[Path]:
+) -> Iterator[_Found]:
     """Yield the episode files of the given stems in each folder, checked as the full walk checks them."""
     inside = os.path.join(real_root, "")
     for folder, wanted in sorted(stems.items()):
@@ -166,26 +165,31 @@ def _changed_files(
                 and not _is_dir(entry)
                 and _wanted(entry, inside, found)
             ):
-                yield Path(entry.path)
+                yield entry.path, folder, entry.name
 
 
-def _grouped(files: Iterable[Path], result: Walk) -> Walk:
+# A found file: its normalized path, then that path split into folder and name.
+_Found = tuple[str, str, str]
+
+
+def _grouped(files: Iterable[_Found], result: Walk) -> Walk:
     """Group found files into episodes by folder and stem; return `result` with them."""
-    found: dict[tuple[str, str], dict[str, list[Path]]] = {}
+    # On strings: building, hashing and splitting a Path costs more than the rest of the walk, so
+    # each file's Path is made once, from its folder's (see _source).
+    found: dict[tuple[str, str], dict[str, list[_Found]]] = {}
     seen: set[str] = set()
     for file in files:
-        name = str(file)  # strings: hashing and splitting a Path costs more than the rest of the walk
-        if name in seen:
+        path, folder, name = file
+        if path in seen:
             continue
-        seen.add(name)
-        folder, base = os.path.split(name)
-        stem, kind = _name_kind(base)
+        seen.add(path)
+        stem, kind = _name_kind(name)
         # A file given by name is read as a page whatever its extension.
         found.setdefault((folder, stem), {}).setdefault(kind or "page", []).append(file)
     result.ignored.sort()
-    result.sources = sorted(
-        (_source(stem, group) for (_, stem), group in found.items()), key=lambda s: (s.key, str(s.paths[0]))
-    )
+    folders: dict[str, Path] = {}
+    sources = [_source(stem, group, folders) for (_, stem), group in found.items()]
+    result.sources = [source for _, _, source in sorted(sources, key=lambda item: item[:2])]
     return result
 
 
@@ -212,22 +216,46 @@ def _name_kind(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def _source(stem: str, group: dict[str, list[Path]]) -> SourceFiles:
-    transcripts = sorted(
-        group.get("transcript", ()), key=lambda p: TRANSCRIPT_SUFFIXES.index(p.suffix.lower())
+def _source(
+    stem: str, group: dict[str, list[_Found]], folders: dict[str, Path]
+) -> tuple[str, str, SourceFiles]:
+    """Return an episode's files with what the walk sorts by: its key, then its first file's path."""
+    transcripts = group.get("transcript", [])
+    if len(transcripts) > 1:
+        transcripts = sorted(transcripts, key=lambda file: TRANSCRIPT_SUFFIXES.index(_suffix(file[2])))
+    page, meta, chapters = _first(group, "page"), _first(group, "meta"), _first(group, "chapters")
+    transcript = transcripts[0] if transcripts else None
+    key = storable(stem)  # a name that is not UTF-8 keeps its odd bytes as \xNN
+    first = (page or meta or transcript or chapters or ("",))[0]  # the first of .paths
+    files = SourceFiles(
+        key,
+        _path(page, folders),
+        _path(meta, folders),
+        transcript=_path(transcript, folders),
+        chapters=_path(chapters, folders),
+        others=tuple(Path(file[0]) for file in transcripts[1:]),
     )
-    return SourceFiles(
-        storable(stem),  # a name that is not UTF-8 keeps its odd bytes as \xNN
-        _first(group, "page"),
-        _first(group, "meta"),
-        transcript=transcripts[0] if transcripts else None,
-        chapters=_first(group, "chapters"),
-        others=tuple(transcripts[1:]),
-    )
+    return key, first, files
 
 
-def _first(group: dict[str, list[Path]], kind: str) -> Path | None:
+def _first(group: dict[str, list[_Found]], kind: str) -> _Found | None:
     return group[kind][0] if kind in group else None
+
+
+def _suffix(name: str) -> str:
+    """Return a file name's extension, lowered, as Path.suffix has it."""
+    return os.path.splitext(name)[1].lower()
+
+
+def _path(file: _Found | None, folders: dict[str, Path]) -> Path | None:
+    """Return a found file's Path, built from its folder's (half the cost of Path(path))."""
+    if file is None:
+        return None
+    _, folder, name = file
+    parent = folders.get(folder)
+    if parent is None:
+        parent = folders[folder] = Path(folder)
+    return parent / name
 
 
 def positively_gone(source: str, found: Walk, *, listed: bool = True) -> bool:
@@ -358,16 +386,16 @@ def _text(path: Path, contents: Mapping[Path, bytes]) -> str:
     return decode(contents[path], path)
 
 
-def _candidates(root: Path, found: Walk, stop: threading.Event) -> Iterator[Path]:
+def _candidates(root: Path, found: Walk, stop: threading.Event) -> Iterator[_Found]:
     """Yield the episode files under `root`, or `root` itself (and its episode's other files)."""
     if root.is_file():
-        yield root
+        yield _found(root)
         # The page alone would store the episode without its metadata or transcript.
         stem = file_kind(root)[0]
         for sibling in sorted(root.parent.glob(glob.escape(stem) + ".*")):
             sibling_stem, kind = file_kind(sibling)
             if sibling_stem == stem and kind and sibling.is_file() and not _ignored(sibling.name):
-                yield sibling
+                yield _found(sibling)
         return
     if not root.is_dir():
         got = "nothing at this path" if not os.path.lexists(root) else _kind_at(str(root))
@@ -386,7 +414,7 @@ def _candidates(root: Path, found: Walk, stop: threading.Event) -> Iterator[Path
             if _is_dir(entry):
                 subfolders.append(entry.path)
             elif _wanted(entry, inside, found):
-                yield Path(entry.path)
+                yield entry.path, folder, entry.name
         folders.extend(reversed(subfolders))  # depth first, in name order
 
 
@@ -424,6 +452,12 @@ def _wanted(entry: os.DirEntry[str], inside: str, found: Walk) -> bool:
         found.stats[path] = info
         return True
     return False
+
+
+def _found(path: Path) -> _Found:
+    """Return a file given by path as the walk yields what it finds."""
+    name = str(path)
+    return (name, *os.path.split(name))
 
 
 def _kind_at(path: str) -> str:

@@ -190,7 +190,9 @@ class _Run:
         for key, candidates in by_key.items():
             old = stored.get(key)
             # The stored episode keeps its file: a same-named newcomer is the one refused.
-            keeper = next((f for f in candidates if old and _source(f) == old.source), candidates[0])
+            keeper = candidates[0]
+            if old and len(candidates) > 1:
+                keeper = next((f for f in candidates if _source(f) == old.source), keeper)
             chosen.append(keeper)
             stored_keeper = keeper is not candidates[0]
             for other in candidates:
