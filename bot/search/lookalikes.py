@@ -50,13 +50,18 @@ def _names_by_show(cat: Catalogue) -> dict[str, set[str]]:
 
 
 def _close_pairs(names: Iterable[str]) -> set[tuple[str, str]]:
-    keyed: dict[str, list[str]] = defaultdict(list)
+    # Nearly every variant belongs to one name alone: each is kept with its first name only, and
+    # listed with all of its names once a second one shares it (a list per variant was most of the cost).
+    first_of: dict[str, str] = {}
+    keyed: dict[str, list[str]] = {}
     for name in names:
         key = normalize(name)
         if len(key.replace(" ", "")) < MIN_LETTERS:
             continue
-        for variant in {key, *(key[:i] + key[i + 1 :] for i in range(len(key)))}:
-            keyed[variant].append(name)
+        for variant in {key, *[key[:i] + key[i + 1 :] for i in range(len(key))]}:
+            first = first_of.setdefault(variant, name)
+            if first is not name:
+                keyed.setdefault(variant, [first]).append(name)
     pairs = set()
     for group in keyed.values():
         for i, first in enumerate(group):

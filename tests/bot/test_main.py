@@ -26,3 +26,17 @@ def test_the_console_script_runs_the_command_line() -> None:
     done = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)  # noqa: S603
     assert done.returncode == 0
     assert done.stdout.startswith("episode-bot ")
+
+
+IMPORT_OFFLINE_COMMANDS = """
+import sys
+import bot.cli, bot.terminal
+print(sorted(name for name in ("aiohttp", "discord", "feedparser") if name in sys.modules))
+"""
+
+
+def test_the_offline_commands_import_neither_aiohttp_nor_feedparser() -> None:
+    """Import what `python -m bot ingest` runs: reading feeds over the network is for `feeds fetch` only."""
+    command = [sys.executable, "-c", IMPORT_OFFLINE_COMMANDS]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603 (the test's own)
+    assert done.stdout.strip() == "[]"
