@@ -42,7 +42,7 @@ from bot.search.lookalikes import warning as lookalike_warning
 from bot.search.moments import excerpt, moment_searches
 from bot.search.semantic import WordVectors, sentence_encoder, word_vectors
 from bot.search.typos import english_words
-from bot.slices import Steps, drain, run_sliced
+from bot.slices import PAUSE_S, Steps, drain, run_sliced
 from bot.storage import Database
 from bot.storage import catalogue as stored
 from bot.storage import queries as q
@@ -237,7 +237,7 @@ class KnowledgeBase:
         else:
             rows = await self.db.read_in_thread(stored.read_catalogue)
         if isinstance(rows, stored.CatalogueDelta):
-            self._snap = await run_sliced(snap.updated(rows))
+            self._snap = await run_sliced(snap.updated(rows), pause=PAUSE_S)
         else:
             self._snap = await run_sliced(Snapshot.built(rows))
         await (self._words or asyncio.to_thread(english_words))  # once per process, before any question

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 from bot.slices import Steps, drain, run_sliced
@@ -55,3 +56,17 @@ async def test_a_build_within_its_budget_runs_in_one_go():
     assert await run_sliced(counting(100), budget=10.0) == 100
     task.cancel()
     assert ticks == []
+
+
+async def test_a_paced_build_rests_after_each_slice():
+    resumed: list[float] = []
+
+    def build() -> Steps[int]:
+        for _ in range(10):
+            resumed.append(time.perf_counter())
+            yield
+        return len(resumed)
+
+    assert await run_sliced(build(), budget=0.0, pause=0.005) == 10
+    gaps = [later - earlier for earlier, later in itertools.pairwise(resumed)]
+    assert min(gaps) >= 0.0045  # the loop was free (waiting on I/O) for the whole rest each time
