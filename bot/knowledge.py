@@ -302,15 +302,18 @@ class KnowledgeBase:
         feeds: FeedSources | None = None,
         *,
         changed: Collection[str] | None = None,
+        cold_load: bool = True,
     ) -> IngestReport:
         """Load episode files (and cached feed items), then swap in the new indexes when anything changed.
 
         `changed`: the files known to have changed, when nothing else did (see bot.ingest.run).
+        `cold_load`: a first load is one transaction (see bot.ingest.run); False while commands are
+        answered, so their writes never wait for a whole load.
         """
         if not self._loaded and self._words is None:  # read the English word list while files parse
             self._words = asyncio.ensure_future(asyncio.to_thread(english_words))
         before = self._snap
-        report = await ingest(self.db, paths, feeds=feeds, changed=changed)
+        report = await ingest(self.db, paths, feeds=feeds, changed=changed, cold_load=cold_load)
         await self.sync(report.changes)
         if self._snap is not before:
             # Warned once per process for pairs already there, then only for pairs the data just made.

@@ -112,8 +112,8 @@ async def load_data(
     """
     if settings.data_dir.is_dir():
         report_dir = settings.data_dir
-        if worker is None:
-            report, feeds_error = await _ingest_here(kb, settings, changed)
+        if worker is None:  # at start: nothing is answered yet, so a first load may be one transaction
+            report, feeds_error = await _ingest_here(kb, settings, changed, cold_load=True)
         else:
             report, feeds_error = await _ingest_elsewhere(kb, settings, worker, changed)
         if feeds_error:
@@ -144,10 +144,10 @@ async def load_data(
 
 
 async def _ingest_here(
-    kb: KnowledgeBase, settings: Settings, changed: Collection[str] | None = None
+    kb: KnowledgeBase, settings: Settings, changed: Collection[str] | None = None, *, cold_load: bool = False
 ) -> tuple[IngestReport, str | None]:
     feeds, feeds_error = feed_sources(settings)
-    return await kb.ingest([settings.data_dir], feeds, changed=changed), feeds_error
+    return await kb.ingest([settings.data_dir], feeds, changed=changed, cold_load=cold_load), feeds_error
 
 
 async def _ingest_elsewhere(

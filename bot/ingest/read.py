@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
@@ -69,7 +69,7 @@ def spare_cores() -> int:
 
 def prepare_all(
     work: Sequence[Work], workers: int | None = None, stop: threading.Event | None = None
-) -> Iterator[Prepared]:
+) -> Generator[Prepared, None, None]:
     """Yield `prepare` of each item in order, parsing in worker processes for large loads.
 
     Raise Stopped between files once `stop` is set; closing the iterator early stops the workers.

@@ -28,6 +28,7 @@ from bot.ingest.read import (
 )
 from bot.model import IngestReport
 from bot.storage import Database
+from bot.storage.coldload import ColdEpisode, ColdWriter
 from bot.storage.database import BulkSession
 from bot.storage.episodes import (
     EpisodeRows,
@@ -76,6 +77,7 @@ async def ingest(
     workers: int | None = None,
     feeds: FeedSources | None = None,
     changed: Collection[str] | None = None,
+    cold_load: bool = False,
 ) -> IngestReport:
     """Load the episodes under `paths` (and `feeds`' cached items); a directory given here also drops
     episodes gone from it.
@@ -83,11 +85,15 @@ async def ingest(
     `changed`: the files known to have changed (added, edited, removed) under the one directory
     given, when nothing else did: only their episodes are looked at, unless a full walk is needed
     to tell (see `walk_changed`; feeds are listed).
+    `cold_load`: a load into a database that holds no episode is written as one transaction (see
+    bot.storage.coldload), several times quicker, and a crash leaves the database empty; every
+    other writer waits for the whole load meanwhile, so only a caller that answers no commands
+    while it runs asks for it (start-up, the command line).
     """
     # Unchanged files are recognised by size and time (else by hash) and never parsed; large
     # loads parse in worker processes (`workers`, default: spare cores). What is new is decided
     # inside each writing transaction, so any number of ingests at once store one copy.
-    run = _Run([Path(p) for p in paths], workers, feeds, changed)
+    run = _Run([Path(p) for p in paths], workers, feeds, changed, cold_load=cold_load)
     async with db.bulk() as session:
         return await run.run(session)
 
@@ -112,6 +118,7 @@ class _Run:
     workers: int | None
     feeds: FeedSources | None = None
     changed: Collection[str] | None = None
+    cold_load: bool = False
     loaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -140,12 +147,15 @@ class _Run:
         to_read = await session.run(self._quick_checks, todo, stored, session)
         if first or len(to_read) > MAX_EPISODES:
             self.log.unknown()  # a first load, or so much to read that readers rebuild anyway
-        batches = _batches(prepare_all(to_read, self.workers, stop=session.stop))
+        prepared = prepare_all(to_read, self.workers, stop=session.stop)
+        batches = _batches(prepared)
         try:
-            while batch := await session.run(next, batches, None):
-                await self._write(session, batch)
+            if not (self.cold_load and first and to_read and await self._load_cold(session, prepared)):
+                while batch := await session.run(next, batches, None):
+                    await self._write(session, batch)
         finally:
-            await session.run(batches.close)  # stops worker processes early on errors
+            await session.run(batches.close)
+            await session.run(prepared.close)  # stops worker processes early on errors
         gone = deque(await session.run(self._gone, stored, {files.key for files in todo}))
         while gone:  # in short transactions too: removing an episode deletes all its text
             await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
@@ -287,6 +297,21 @@ class _Run:
             self.log.committed(outcome.changes, outcome.token)
             if outcome.reread:  # parsed again outside the transaction, written in a later one
                 pending.extend(await session.run(_prepare_again, outcome.reread))
+
+    async def _load_cold(self, session: BulkSession, prepared: Generator[Prepared, None, None]) -> bool:
+        """Store everything read as one transaction; return False (reading nothing) if episodes are stored."""
+        # Another process may have loaded episodes since this run found none: then the caller
+        # writes episode by episode, as what is stored now requires.
+        outcome = await session.write(functools.partial(_cold, prepared, session))
+        if outcome is None:
+            return False
+        self.loaded += outcome.loaded
+        self.failed += outcome.failed
+        self.warnings += outcome.warnings
+        self.log.committed(outcome.changes, outcome.token)
+        if outcome.reread:
+            await self._write(session, await session.run(_prepare_again, outcome.reread))
+        return True
 
     def _report_alone(self, linked: set[str]) -> None:
         """Warn about transcript and chapters files no episode reads (a metadata file may name one)."""
@@ -432,6 +457,35 @@ class _Slice:
 
     def _still_there(self, source: str) -> bool:
         return not positively_gone(source, self.found, listed=False)
+
+
+def _cold(
+    prepared: Generator[Prepared, None, None], session: BulkSession, conn: sqlite3.Connection
+) -> _Outcome | None:
+    """Store a first load, read as it is written, in the caller's one transaction (None: not empty)."""
+    writer = ColdWriter(conn)
+    if not writer.begin():
+        return None
+    outcome = _Outcome()
+    for batch in _batches(prepared):
+        session.check()
+        outcome.failed += [item.error for item in batch if item.error]
+        outcome.reread += [item for item in batch if not item.error and item.rows is None]
+        items = [item for item in batch if item.rows is not None and not item.error]
+        episodes = [
+            ColdEpisode(item.rows, item.source, item.stamp, item.digest) for item in items if item.rows
+        ]
+
+        def refused(n: int, err: sqlite3.Error, items: list[Prepared] = items) -> None:
+            outcome.failed.append(f"{items[n].shown}:1: expected data the database accepts, got {err}")
+
+        for item, stored in zip(items, writer.write(episodes, refused), strict=True):
+            if stored is not None and item.rows is not None:
+                outcome.loaded.append(item.shown)
+                outcome.warnings += [shown_warning(line) for line in item.rows.warnings]
+                outcome.warnings += _number_claimed(item, stored.same_number)
+    outcome.token = writer.finish()
+    return outcome
 
 
 def _number_claimed(item: Prepared, others: list[tuple[str, str, int]]) -> list[str]:

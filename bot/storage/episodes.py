@@ -317,15 +317,7 @@ class EpisodeWriter:
         the item's first arrival, and is not posted again. The item's own episode leaves at the end
         of this ingest; if the file goes, the item's key comes back with its own old arrival.
         """
-        (earlier,) = self.conn.execute(
-            "SELECT min(a.first_seen) FROM episodes e JOIN episode_arrivals a ON a.key = e.key "
-            "WHERE e.guid = ? AND e.key != ?",
-            (guid, key),
-        ).fetchone()
-        if earlier is not None:
-            self.conn.execute(
-                "UPDATE episode_arrivals SET first_seen = ?, announce = 0 WHERE key = ?", (earlier, key)
-            )
+        take_over_arrival(self.conn, key, guid)
 
     def index(self, texts: list[IndexText]) -> None:
         """Add segments to the full-text indexes (explicitly: an insert trigger is several times slower).
@@ -502,6 +494,17 @@ class EpisodeWriter:
             found = self.conn.execute(insert, (name, norm)).fetchone()
         row_id: int = found[0]
         return row_id
+
+
+def take_over_arrival(conn: sqlite3.Connection, key: str, guid: str) -> None:
+    """Give the new arrival `key` the first arrival of the stored episodes with its guid, unannounced."""
+    (earlier,) = conn.execute(
+        "SELECT min(a.first_seen) FROM episodes e JOIN episode_arrivals a ON a.key = e.key "
+        "WHERE e.guid = ? AND e.key != ?",
+        (guid, key),
+    ).fetchone()
+    if earlier is not None:
+        conn.execute("UPDATE episode_arrivals SET first_seen = ?, announce = 0 WHERE key = ?", (earlier, key))
 
 
 # FTS5's defaults: when terms are written, a level with FTS_AUTOMERGE segments is merged, and one
