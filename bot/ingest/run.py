@@ -68,6 +68,9 @@ BETWEEN_TRANSACTIONS_S = 0.01
 # Full-text index pages one merging transaction writes (about 0.1 s; see merge_indexes).
 MERGE_PAGES = 1000
 RELINK_EPISODES = 500  # episodes whose related titles are linked again in one transaction
+# How long a first load waits for another process's write lock: that process may be writing a
+# whole first load of its own (then this one finds its episodes stored, and goes episode by episode).
+COLD_WAIT_S = 900.0
 
 
 async def ingest(
@@ -302,7 +305,7 @@ class _Run:
         """Store everything read as one transaction; return False (reading nothing) if episodes are stored."""
         # Another process may have loaded episodes since this run found none: then the caller
         # writes episode by episode, as what is stored now requires.
-        outcome = await session.write(functools.partial(_cold, prepared, session))
+        outcome = await session.write(functools.partial(_cold, prepared, session), patience=COLD_WAIT_S)
         if outcome is None:
             return False
         self.loaded += outcome.loaded

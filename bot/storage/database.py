@@ -262,10 +262,13 @@ class BulkSession:
         """Return `work(conn)` run in a thread outside any write transaction."""
         return await self._in_thread(work, self.conn)
 
-    async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Return `work(conn)` run in a thread inside one write transaction, committed at the end."""
+    async def write(self, work: Callable[[sqlite3.Connection], T], *, patience: float | None = None) -> T:
+        """Return `work(conn)` run in a thread inside one write transaction, committed at the end.
+
+        `patience`: how long to wait for another process's transaction (default BUSY_TIMEOUT_S).
+        """
         async with self._write_lock:
-            return await self._in_thread(self._transaction, work)
+            return await self._in_thread(self._transaction, work, patience)
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database without waiting for readers or writers."""
@@ -286,8 +289,8 @@ class BulkSession:
             await _uninterrupted(future)
             raise
 
-    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        self._begin()
+    def _transaction(self, work: Callable[[sqlite3.Connection], T], patience: float | None = None) -> T:
+        self._begin(BUSY_TIMEOUT_S if patience is None else patience)
         try:
             result = work(self.conn)
             self.check()
@@ -297,8 +300,8 @@ class BulkSession:
             raise
         return result
 
-    def _begin(self) -> None:
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
+    def _begin(self, patience: float) -> None:
+        deadline = time.monotonic() + patience
         while True:
             self.check()
             try:

@@ -12,6 +12,7 @@ import pytest
 
 import bot.ingest.run
 import bot.storage.coldload
+import bot.storage.database
 from bot.ingest.run import ingest
 from bot.storage import Database
 from bot.storage.coldload import ColdWriter
@@ -180,10 +181,34 @@ async def test_concurrent_cold_loads_store_each_episode_once(db, tmp_path):
     await db.conn.execute("INSERT INTO segments_fts(segments_fts, rank) VALUES ('integrity-check', 1)")
 
 
+async def test_a_cold_load_waits_for_another_processs_whole_first_load(db, tmp_path, monkeypatch):
+    data = mixed_folder(tmp_path)
+    monkeypatch.setattr(bot.storage.database, "BUSY_TIMEOUT_S", 0.1)  # far shorter than one load
+    monkeypatch.setattr(bot.ingest.run, "BATCH_EPISODES", 1)
+    real = ColdWriter.write
+
+    def write_slowly(self, *args):
+        time.sleep(0.1)
+        return real(self, *args)
+
+    monkeypatch.setattr(ColdWriter, "write", write_slowly)
+    other = await Database.open(db.path)
+    try:
+        reports = await asyncio.gather(
+            ingest(db, [data], cold_load=True), ingest(other, [data], cold_load=True)
+        )
+    finally:
+        await other.close()
+    assert sorted(len(report.loaded) for report in reports) == [0, 6]
+    assert [report.failed[1:] for report in reports] == [(), ()]  # the broken file aside
+    assert await rows(db, "SELECT count(*) FROM episodes") == [(6,)]
+
+
 KILLED_LOAD = """
 import asyncio, sys
 from pathlib import Path
 import bot.storage.coldload
+import bot.storage.database
 from bot.ingest.run import ingest
 from bot.storage import Database
 
