@@ -190,10 +190,10 @@ def _people(
             after = clause[index + 1] if index + 1 < len(clause) else ""
             if after in _REFERENCE_WORDS:
                 ids = set()  # "the lex podcast" names a show, not what Lex said
-            elif ids and english_zipf(word) >= COMMON_NAME_ZIPF and word not in capitalized:
+            elif ids and word not in capitalized and (len(word) < 3 or _common(word)):
                 neighbours = {*clause[max(0, index - 1) : index], after}
                 if not any(ids & _person_word(n, cat, vocab) for n in neighbours):
-                    ids = set()  # "the best park" is not Jo Park
+                    ids = set()  # "the best park" is not Jo Park, nor is "jo" alone
             if not ids:
                 mentions.append((set(), 0))
                 continue
@@ -207,6 +207,11 @@ def _people(
             people |= ids
             primary |= _likeliest(ids, cat) if count == 1 else ids
     return people, primary, words
+
+
+def _common(word: str) -> bool:
+    """Tell whether a name word is common in English ("park"): alone it names nobody."""
+    return english_zipf(word) >= COMMON_NAME_ZIPF
 
 
 def _show_names(clauses: Sequence[list[str]], cat: Catalogue) -> set[str]:
@@ -227,11 +232,11 @@ def _likeliest(ids: set[int], cat: Catalogue) -> set[int]:
 
 def _person_word(word: str, cat: Catalogue, vocab: Vocabulary) -> set[int]:
     """Return the people a name word (or a misspelling of one) belongs to."""
-    if len(word) < 3 or word in FRAME_WORDS:
+    if len(word) < 2 or word in FRAME_WORDS:
         return set()
     exact = cat.name_words.get(word)
     if exact:
-        return set(exact)
+        return set(exact)  # "jo" of Jo Park too: _people takes so short a word only beside her other name
     if len(word) < 4 or is_english(word) or vocab.knows(word):
         return set()
     people: set[int] = set()

@@ -31,11 +31,17 @@ def names(kb, ids):
         ("raschka on vim", "Sebastian Raschka"),
         ("what did helena lambert say about baths", "Helena Lambert"),
         ("zoe on sparse attention", "Zoë Ångström-Okafor"),
+        ("which editor does jo park use", "Jo Park"),  # a two-letter first name beside the last
     ],
 )
 async def test_people_are_recognised_with_typos(kb, question, person):
     reading = read(kb, question)
     assert names(kb, reading.primary) == {person}
+
+
+async def test_a_two_letter_name_alone_names_nobody_and_a_full_name_is_no_subject(kb):
+    assert read(kb, "is jo a good name for a dog").people == frozenset()
+    assert "park" not in read(kb, "what does jo park think about haskell").words
 
 
 async def test_a_shared_first_name_prefers_the_most_heard_and_keeps_the_others(kb):
