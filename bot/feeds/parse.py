@@ -357,15 +357,13 @@ def _matched(found: _PodcastTags, entries: int, warnings: list[str]) -> _Podcast
     return found
 
 
-def _podcast_tree(body: bytes) -> etree._Element | None:
-    """Return the feed's tree when it uses the Podcasting 2.0 namespace and is plain well-formed XML
-    whose items hold no items (else None: feedparser and the scan below read the bytes as they are)."""
-    if not any(ns.encode() in body for ns in PODCAST_NAMESPACES):
-        return None
-    # As bot.feeds.split reads feeds: no DTDs, no entities, no network (a feed is untrusted input).
+def plain_xml(body: bytes, *, remove_comments: bool = False) -> etree._Element | None:
+    """Return the document's root when it is well-formed XML without a DTD, else None."""
+    # No DTDs, no entities, no network: a feed is untrusted input (and feedparser reads what lxml
+    # refuses).
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-        remove_pis=True, remove_comments=True,
+        remove_pis=True, remove_comments=remove_comments,
     )  # fmt: skip
     try:
         root = etree.fromstring(body, parser)
@@ -373,6 +371,17 @@ def _podcast_tree(body: bytes) -> etree._Element | None:
         return None
     tree = root.getroottree()
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+        return None
+    return root
+
+
+def _podcast_tree(body: bytes) -> etree._Element | None:
+    """Return the feed's tree when it uses the Podcasting 2.0 namespace and is plain well-formed XML
+    whose items hold no items (else None: feedparser and the scan below read the bytes as they are)."""
+    if not any(ns.encode() in body for ns in PODCAST_NAMESPACES):
+        return None
+    root = plain_xml(body, remove_comments=True)
+    if root is None:
         return None
     if any(ancestor.tag in ITEM_TAGS for item in root.iter(*ITEM_TAGS) for ancestor in item.iterancestors()):
         return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from bot.feeds.parse import ITEM_TAGS, PODCAST_NAMESPACES
+from bot.feeds.parse import ITEM_TAGS, PODCAST_NAMESPACES, plain_xml
 
 # Part of every item's hash: raise it whenever reading or writing items changes, so that a new
 # version of the bot rewrites every cached item once instead of keeping the old rendering.
@@ -51,17 +51,8 @@ def split_feed(body: bytes, context: str) -> SplitFeed | None:
     `context` is whatever else an item's rendering depends on (the owner's show name); it goes into
     every hash, with the feed's title and people, so that changing them rewrites every item.
     """
-    # No DTDs, no entities, no network: a feed is untrusted input (and feedparser reads what lxml
-    # refuses).
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
-    )
-    try:
-        root = etree.fromstring(body, parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    root = plain_xml(body)
+    if root is None:
         return None
     items = list(root.iter(*ITEM_TAGS))
     # Compared as objects held in a list: lxml makes a new proxy for each getparent() call, so
