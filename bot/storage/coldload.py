@@ -21,6 +21,16 @@ from typing import NamedTuple
 from bot.storage.episodes import (
     FTS_AUTOMERGE,
     FTS_CRISISMERGE,
+    FTS_SETTING,
+    FTS_TABLES,
+    INSERT_CHAPTER,
+    INSERT_EPISODE_ALIAS,
+    INSERT_EPISODE_PERSON,
+    INSERT_MENTION,
+    INSERT_MOMENT,
+    INSERT_PERSON_ALIAS,
+    INSERT_RELATED,
+    INSERT_SEGMENT,
     EpisodeRows,
     mark_relink,
     take_over_arrival,
@@ -41,8 +51,6 @@ EPISODE_TABLES = (
 # is 1 MiB): the rebuild makes a tenth of the segments, and later merges have less to do.
 FTS_HASH_BYTES = 8 * 2**20
 FTS_DEFAULT_HASH_BYTES = 2**20
-_FTS_SETTING = "INSERT INTO {table}({table}, rank) VALUES (?, ?)"  # a table name, never data
-_FTS_TABLES = ("segments_fts", "moments_fts")
 
 
 class ColdEpisode(NamedTuple):
@@ -210,36 +218,30 @@ class ColdWriter:
         conn.executemany("INSERT INTO shows(id, name, name_norm) VALUES (?, ?, ?)", batch.shows)
         conn.executemany("INSERT INTO people(id, name, name_norm) VALUES (?, ?, ?)", batch.people)
         conn.executemany(_INSERT_EPISODE, batch.episodes)
-        conn.executemany("INSERT INTO episode_aliases(episode_id, alias) VALUES (?, ?)", batch.aliases)
+        conn.executemany(INSERT_EPISODE_ALIAS, batch.aliases)
         conn.executemany(
-            "INSERT OR IGNORE INTO episode_people(episode_id, person_id, role, position) VALUES (?, ?, ?, ?)",
+            INSERT_EPISODE_PERSON,
             batch.episode_people,
         )
         conn.executemany(
-            "INSERT OR IGNORE INTO person_aliases(person_id, episode_id, alias, alias_norm) VALUES (?,?,?,?)",
+            INSERT_PERSON_ALIAS,
             batch.person_aliases,
         )
+        conn.executemany(INSERT_MENTION, batch.mentions)
         conn.executemany(
-            "INSERT INTO mentions(episode_id, position, text, text_norm) VALUES (?, ?, ?, ?)", batch.mentions
-        )
-        conn.executemany(
-            "INSERT INTO related(episode_id, position, title, title_norm, show_norm, number) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            INSERT_RELATED,
             batch.related,
         )
         conn.executemany(
-            "INSERT INTO segments(id, episode_id, kind, position, person_id, seconds, truncated, text) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            INSERT_SEGMENT,
             batch.segments,
         )
         conn.executemany(
-            "INSERT INTO segments(id, episode_id, kind, position, seconds, end_seconds, text) "
-            "VALUES (?, ?, 'chapter', ?, ?, ?, ?)",
+            INSERT_CHAPTER,
             batch.chapters,
         )
         conn.executemany(
-            "INSERT INTO segments(id, episode_id, kind, position, person_id, label, seconds, end_seconds, "
-            "text, marks) VALUES (?, ?, 'moment', ?, ?, ?, ?, ?, ?, ?)",
+            INSERT_MOMENT,
             batch.moments,
         )
 
@@ -339,12 +341,12 @@ class ColdWriter:
         for sql in self._indexes:
             conn.execute(sql)
         self._indexes = []
-        for table in _FTS_TABLES:
+        for table in FTS_TABLES:
             # Merging is left to the run's end (bot.ingest.run), as after an incremental load.
-            conn.execute(_FTS_SETTING.format(table=table), ("hashsize", FTS_HASH_BYTES))
-            conn.execute(_FTS_SETTING.format(table=table), ("automerge", 0))
+            conn.execute(FTS_SETTING.format(table=table), ("hashsize", FTS_HASH_BYTES))
+            conn.execute(FTS_SETTING.format(table=table), ("automerge", 0))
             conn.execute(f"INSERT INTO {table}({table}) VALUES ('rebuild')")  # noqa: S608 (a constant)
-            conn.execute(_FTS_SETTING.format(table=table), ("hashsize", FTS_DEFAULT_HASH_BYTES))
-            conn.execute(_FTS_SETTING.format(table=table), ("automerge", FTS_AUTOMERGE))
-            conn.execute(_FTS_SETTING.format(table=table), ("crisismerge", FTS_CRISISMERGE))
+            conn.execute(FTS_SETTING.format(table=table), ("hashsize", FTS_DEFAULT_HASH_BYTES))
+            conn.execute(FTS_SETTING.format(table=table), ("automerge", FTS_AUTOMERGE))
+            conn.execute(FTS_SETTING.format(table=table), ("crisismerge", FTS_CRISISMERGE))
         return mark_relink(conn) if self.written else None

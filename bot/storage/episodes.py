@@ -264,6 +264,31 @@ _UPSERT = (
     "guid=excluded.guid, season=excluded.season, audio_url=excluded.audio_url, page_url=excluded.page_url "
     "RETURNING id"
 )
+# The rows of an episode, table by table (also written in bulk by bot.storage.coldload).
+INSERT_EPISODE_ALIAS = "INSERT INTO episode_aliases(episode_id, alias) VALUES (?, ?)"
+INSERT_EPISODE_PERSON = (
+    "INSERT OR IGNORE INTO episode_people(episode_id, person_id, role, position) VALUES (?, ?, ?, ?)"
+)
+INSERT_PERSON_ALIAS = (
+    "INSERT OR IGNORE INTO person_aliases(person_id, episode_id, alias, alias_norm) VALUES (?,?,?,?)"
+)
+INSERT_MENTION = "INSERT INTO mentions(episode_id, position, text, text_norm) VALUES (?, ?, ?, ?)"
+INSERT_RELATED = (
+    "INSERT INTO related(episode_id, position, title, title_norm, show_norm, number) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+INSERT_SEGMENT = (
+    "INSERT INTO segments(id, episode_id, kind, position, person_id, seconds, truncated, text) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_CHAPTER = (
+    "INSERT INTO segments(id, episode_id, kind, position, seconds, end_seconds, text) "
+    "VALUES (?, ?, 'chapter', ?, ?, ?, ?)"
+)
+INSERT_MOMENT = (
+    "INSERT INTO segments(id, episode_id, kind, position, person_id, label, seconds, end_seconds, "
+    "text, marks) VALUES (?, ?, 'moment', ?, ?, ?, ?, ?, ?, ?)"
+)
 _CHILD_TABLES = ("episode_aliases", "person_aliases", "episode_people", "mentions", "related")
 
 
@@ -337,37 +362,36 @@ class EpisodeWriter:
         # when one dies: it leaves its relink note, see bot.ingest.run).
         for table, rows in (("segments_fts", curated), ("moments_fts", moments)):
             if rows:
-                conn.execute(_FTS_SETTING.format(table=table), ("automerge", 0))
-                conn.execute(_FTS_SETTING.format(table=table), ("crisismerge", FTS_NO_CRISIS))
+                conn.execute(FTS_SETTING.format(table=table), ("automerge", 0))
+                conn.execute(FTS_SETTING.format(table=table), ("crisismerge", FTS_NO_CRISIS))
                 conn.executemany(f"INSERT INTO {table}(rowid, text) VALUES (?, ?)", rows)  # noqa: S608
         conn.execute("SAVEPOINT index_written")  # FTS5 writes out its pending terms here
         conn.execute("RELEASE index_written")
         for table, rows in (("segments_fts", curated), ("moments_fts", moments)):
             if rows:
-                conn.execute(_FTS_SETTING.format(table=table), ("automerge", FTS_AUTOMERGE))
-                conn.execute(_FTS_SETTING.format(table=table), ("crisismerge", FTS_CRISISMERGE))
+                conn.execute(FTS_SETTING.format(table=table), ("automerge", FTS_AUTOMERGE))
+                conn.execute(FTS_SETTING.format(table=table), ("crisismerge", FTS_CRISISMERGE))
 
     def _write_lists(self, episode_id: int, rows: EpisodeRows) -> None:
         conn, person = self.conn, self._person_id
         conn.executemany(
-            "INSERT INTO episode_aliases(episode_id, alias) VALUES (?, ?)",
+            INSERT_EPISODE_ALIAS,
             [(episode_id, a) for a in rows.aliases],
         )
         conn.executemany(
-            "INSERT OR IGNORE INTO episode_people(episode_id, person_id, role, position) VALUES (?, ?, ?, ?)",
+            INSERT_EPISODE_PERSON,
             [(episode_id, person(name), role, n) for name, role, n in rows.people],
         )
         conn.executemany(
-            "INSERT OR IGNORE INTO person_aliases(person_id, episode_id, alias, alias_norm) VALUES (?,?,?,?)",
+            INSERT_PERSON_ALIAS,
             [(person(name), episode_id, alias, norm) for name, alias, norm in rows.person_aliases],
         )
         conn.executemany(
-            "INSERT INTO mentions(episode_id, position, text, text_norm) VALUES (?, ?, ?, ?)",
+            INSERT_MENTION,
             [(episode_id, *mention) for mention in rows.mentions],
         )
         conn.executemany(
-            "INSERT INTO related(episode_id, position, title, title_norm, show_norm, number) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            INSERT_RELATED,
             [(episode_id, *related) for related in rows.related],
         )
 
@@ -414,8 +438,7 @@ class EpisodeWriter:
         """Insert (kind, position, person id, second, truncated, text) rows; return their texts to index."""
         first = self._segment_ids(len(segments))
         self.conn.executemany(
-            "INSERT INTO segments(id, episode_id, kind, position, person_id, seconds, truncated, text) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            INSERT_SEGMENT,
             [(first + n, episode_id, *segment) for n, segment in enumerate(segments)],
         )
         return [(first + n, segment[5], False) for n, segment in enumerate(segments)]
@@ -446,8 +469,7 @@ class EpisodeWriter:
             for n, (position, seconds, end, title) in enumerate(rows.chapters)
         ]
         self.conn.executemany(
-            "INSERT INTO segments(id, episode_id, kind, position, seconds, end_seconds, text) "
-            "VALUES (?, ?, 'chapter', ?, ?, ?, ?)",
+            INSERT_CHAPTER,
             chapters,
         )
         first += len(chapters)
@@ -456,8 +478,7 @@ class EpisodeWriter:
             for n, (position, name, label, seconds, end, text, marks) in enumerate(rows.moments)
         ]
         self.conn.executemany(
-            "INSERT INTO segments(id, episode_id, kind, position, person_id, label, seconds, end_seconds, "
-            "text, marks) VALUES (?, ?, 'moment', ?, ?, ?, ?, ?, ?, ?)",
+            INSERT_MOMENT,
             moments,
         )
         return [(row[0], row[-1], False) for row in chapters] + [(row[0], row[-2], True) for row in moments]
@@ -513,7 +534,8 @@ FTS_AUTOMERGE = 4
 FTS_CRISISMERGE = 16
 FTS_NO_CRISIS = 2000
 _MERGED_SOMETHING = 2  # FTS5 counts a 'merge' that did no work as fewer changes than this
-_FTS_SETTING = "INSERT INTO {table}({table}, rank) VALUES (?, ?)"  # a table name, never data
+FTS_SETTING = "INSERT INTO {table}({table}, rank) VALUES (?, ?)"  # a table name, never data
+FTS_TABLES = ("segments_fts", "moments_fts")
 
 
 def merge_indexes(conn: sqlite3.Connection, pages: int) -> bool:
@@ -522,9 +544,9 @@ def merge_indexes(conn: sqlite3.Connection, pages: int) -> bool:
     As FTS5's automerge would have after each write (see EpisodeWriter.index), once for a whole load.
     """
     worked = False
-    for table in ("segments_fts", "moments_fts"):
+    for table in FTS_TABLES:
         before = conn.total_changes
-        conn.execute(_FTS_SETTING.format(table=table), ("merge", pages))
+        conn.execute(FTS_SETTING.format(table=table), ("merge", pages))
         worked = worked or conn.total_changes - before >= _MERGED_SOMETHING
     return worked
 
