@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
+from bot.storage import Database
 from tests.fixtures import SEED_DIR
 
 # A second episode: accents and punctuation in names, a shared guest, a mention and a related link.
@@ -50,3 +52,16 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+async def stored_rows(db: Database, tables: Iterable[str]) -> dict[str, list[tuple[object, ...]]]:
+    """Return each table's rows in key order, file stamps left out, to compare whole database states."""
+    state = {}
+    for table in tables:
+        async with db.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2") as cur:  # noqa: S608
+            names = [d[0] for d in cur.description]
+            state[table] = [
+                tuple(v for n, v in zip(names, row, strict=True) if n != "stamp")
+                for row in await cur.fetchall()
+            ]
+    return state

@@ -290,6 +290,19 @@ async def test_another_processs_ingest_is_swapped_in_whole_by_sync(kb, tmp_path)
     assert not await kb.sync()
 
 
+@pytest.fixture
+async def prolific_kb(tmp_path):
+    """Yield a knowledge base holding a speaker with more quotes than an ask reads whole."""
+    prolific_speaker(tmp_path / "data")
+    db = await Database.open(tmp_path / "kb.db")
+    try:
+        kb = KnowledgeBase(db)
+        assert (await kb.ingest([tmp_path / "data"])).ok
+        yield kb
+    finally:
+        await db.close()
+
+
 def prolific_speaker(data: Path) -> None:
     """Write a speaker with more quotes than an ask reads whole (two about water) and water takeaways."""
     data.mkdir(parents=True)
@@ -309,25 +322,18 @@ def prolific_speaker(data: Path) -> None:
         write(data / f"valley-{e}.toml", body.replace("'", '"'))
 
 
-async def test_both_ways_of_finding_a_prolific_speakers_quotes_agree(tmp_path):
+async def test_both_ways_of_finding_a_prolific_speakers_quotes_agree(prolific_kb):
     # A named person with many quotes is searched either from the index's match list (when the
     # words are rare) or quote by quote (when the person's quotes are fewer than the matches).
-    prolific_speaker(tmp_path / "data")
-    db = await Database.open(tmp_path / "kb.db")
-    try:
-        kb = KnowledgeBase(db)
-        assert (await kb.ingest([tmp_path / "data"])).ok
-        answers = {}
-        for probe_cost, quote_by_quote in ((10_000, False), (1, True)):
-            with (
-                mock.patch.object(knowledge, "PROBE_COST", probe_cost),
-                mock.patch.object(q, "search_quotes_of", wraps=q.search_quotes_of) as by_quote,
-            ):
-                found = await kb.ask("what does zed say about water")
-            assert by_quote.called is quote_by_quote
-            answers[quote_by_quote] = {(p.speaker.name if p.speaker else None, p.text) for p in found[:2]}
-    finally:
-        await db.close()
+    answers = {}
+    for probe_cost, quote_by_quote in ((10_000, False), (1, True)):
+        with (
+            mock.patch.object(knowledge, "PROBE_COST", probe_cost),
+            mock.patch.object(q, "search_quotes_of", wraps=q.search_quotes_of) as by_quote,
+        ):
+            found = await prolific_kb.ask("what does zed say about water")
+        assert by_quote.called is quote_by_quote
+        answers[quote_by_quote] = {(p.speaker.name if p.speaker else None, p.text) for p in found[:2]}
     assert (
         answers[True]
         == answers[False]
@@ -568,29 +574,22 @@ async def test_an_episode_named_by_its_topic_narrows_the_answers_to_it(db):
     assert await kb.ask("does the aqueduct episode mention tennis") == []
 
 
-async def test_a_prolific_speakers_quotes_through_the_set_of_their_rows_agree(tmp_path):
+async def test_a_prolific_speakers_quotes_through_the_set_of_their_rows_agree(prolific_kb):
     # With few rows next to a search's matches, the person's rows are read into a set first.
-    prolific_speaker(tmp_path / "data")
-    db = await Database.open(tmp_path / "kb.db")
-    try:
-        kb = KnowledgeBase(db)
-        assert (await kb.ingest([tmp_path / "data"])).ok
-        answers = {}
-        for matches, ratio, within in ((10_000, 4, False), (1, 0, True)):
-            with (
-                mock.patch.object(knowledge, "PROBE_COST", 10_000),
-                mock.patch.object(knowledge, "WITHIN_MATCHES", matches),
-                mock.patch.object(knowledge, "WITHIN_RATIO", ratio),
-                mock.patch.object(q, "search_segments", wraps=q.search_segments) as search,
-                mock.patch.object(q, "rows_of_people", wraps=q.rows_of_people) as counted,
-            ):
-                found = await kb.ask("what does zed say about water")
-                found_again = await kb.ask("what does zed say about water")
-            assert found_again == found
-            assert any(call.kwargs.get("within") for call in search.call_args_list) is within
-            assert counted.call_count == (1 if within else 0)  # counted once per snapshot
-            answers[within] = {(p.speaker.name if p.speaker else None, p.text) for p in found[:2]}
-    finally:
-        await db.close()
+    answers = {}
+    for matches, ratio, within in ((10_000, 4, False), (1, 0, True)):
+        with (
+            mock.patch.object(knowledge, "PROBE_COST", 10_000),
+            mock.patch.object(knowledge, "WITHIN_MATCHES", matches),
+            mock.patch.object(knowledge, "WITHIN_RATIO", ratio),
+            mock.patch.object(q, "search_segments", wraps=q.search_segments) as search,
+            mock.patch.object(q, "rows_of_people", wraps=q.rows_of_people) as counted,
+        ):
+            found = await prolific_kb.ask("what does zed say about water")
+            found_again = await prolific_kb.ask("what does zed say about water")
+        assert found_again == found
+        assert any(call.kwargs.get("within") for call in search.call_args_list) is within
+        assert counted.call_count == (1 if within else 0)  # counted once per snapshot
+        answers[within] = {(p.speaker.name if p.speaker else None, p.text) for p in found[:2]}
     assert answers[True] == answers[False]
     assert ("Zed Quoter", "I drink water before every talk.") in answers[True]

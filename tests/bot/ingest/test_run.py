@@ -15,7 +15,7 @@ import bot.ingest.run
 from bot.ingest.run import ingest
 from bot.storage import Database
 from bot.storage.episodes import EpisodeWriter
-from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
+from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, stored_rows, write
 
 
 async def scalar(db, sql, params=()):
@@ -35,15 +35,7 @@ async def snapshot(db):
         "mentions",
         "related",
     )
-    state = {}
-    for table in tables:
-        async with db.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2") as cur:  # noqa: S608
-            names = [d[0] for d in cur.description]
-            state[table] = [
-                tuple(v for n, v in zip(names, row, strict=True) if n != "stamp")
-                for row in await cur.fetchall()
-            ]
-    return state
+    return await stored_rows(db, tables)
 
 
 async def test_seed_loads_with_expected_counts(db, tmp_path):

@@ -16,7 +16,7 @@ import bot.storage.database
 from bot.ingest.run import ingest
 from bot.storage import Database
 from bot.storage.coldload import ColdWriter
-from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
+from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, stored_rows, write
 from tests.bot.transcript_files import write_green_hour
 
 TABLES = (
@@ -39,14 +39,7 @@ async def rows(db, sql, params=()):
 
 async def snapshot(db):
     """Return every knowledge-base row (file stamps aside), the arrivals in order, and the schema."""
-    state = {}
-    for table in TABLES:
-        async with db.conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2") as cur:  # noqa: S608
-            names = [d[0] for d in cur.description]
-            state[table] = [
-                tuple(v for n, v in zip(names, row, strict=True) if n != "stamp")
-                for row in await cur.fetchall()
-            ]
+    state = await stored_rows(db, TABLES)
     state["arrivals"] = await rows(db, "SELECT seq, key, announce FROM episode_arrivals ORDER BY seq")
     state["schema"] = await rows(db, "SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
     state["fts settings"] = await rows(
