@@ -114,6 +114,16 @@ class _Outcome:
     changes: list[EpisodeChange] = field(default_factory=list)
     token: str | None = None  # the relink note written
 
+    def stored(self, item: Prepared, rows: EpisodeRows, same_number: list[tuple[str, str, int]]) -> None:
+        """Note `item` as loaded, with its warnings and the stored episodes claiming its number."""
+        self.loaded.append(item.shown)
+        self.warnings += [shown_warning(line) for line in rows.warnings]
+        self.warnings += _number_claimed(item, same_number)
+
+    def refused(self, item: Prepared, err: sqlite3.Error) -> None:
+        """Note `item` as failed: the database refused its rows."""
+        self.failed.append(f"{item.shown}:1: expected data the database accepts, got {err}")
+
 
 @dataclass
 class _Run:
@@ -293,11 +303,7 @@ class _Run:
             outcome = await session.write(
                 lambda conn: _Slice(conn, session, self.walk, self.log.known).write(pending)
             )
-            self.loaded += outcome.loaded
-            self.unchanged += outcome.unchanged
-            self.failed += outcome.failed
-            self.warnings += outcome.warnings
-            self.log.committed(outcome.changes, outcome.token)
+            self._take(outcome)
             if outcome.reread:  # parsed again outside the transaction, written in a later one
                 pending.extend(await session.run(_prepare_again, outcome.reread))
 
@@ -308,13 +314,18 @@ class _Run:
         outcome = await session.write(functools.partial(_cold, prepared, session), patience=COLD_WAIT_S)
         if outcome is None:
             return False
-        self.loaded += outcome.loaded
-        self.failed += outcome.failed
-        self.warnings += outcome.warnings
-        self.log.committed(outcome.changes, outcome.token)
+        self._take(outcome)
         if outcome.reread:
             await self._write(session, await session.run(_prepare_again, outcome.reread))
         return True
+
+    def _take(self, outcome: _Outcome) -> None:
+        """Add what a committed writing transaction stored, found unchanged and refused to the report."""
+        self.loaded += outcome.loaded
+        self.unchanged += outcome.unchanged
+        self.failed += outcome.failed
+        self.warnings += outcome.warnings
+        self.log.committed(outcome.changes, outcome.token)
 
     def _report_alone(self, linked: set[str]) -> None:
         """Warn about transcript and chapters files no episode reads (a metadata file may name one)."""
@@ -433,9 +444,7 @@ class _Slice:
         elif item.rows is None:  # the bytes matched an older stored version, not this one
             outcome.reread.append(item)
         elif self._write(item, item.rows, new=current is None):
-            outcome.loaded.append(item.shown)
-            outcome.warnings += [shown_warning(line) for line in item.rows.warnings]
-            outcome.warnings += _number_claimed(item, same_number(self.conn, item.key))
+            outcome.stored(item, item.rows, same_number(self.conn, item.key))
 
     def _write(self, item: Prepared, rows: EpisodeRows, *, new: bool) -> bool:
         conn = self.conn
@@ -449,7 +458,7 @@ class _Slice:
             conn.execute("ROLLBACK TO episode")
             conn.execute("RELEASE episode")
             self.writer.forget_ids()  # rows they named may have been rolled back
-            self.outcome.failed.append(f"{item.shown}:1: expected data the database accepts, got {err}")
+            self.outcome.refused(item, err)
             return False
         conn.execute("RELEASE episode")
         self.to_index += texts
@@ -480,13 +489,11 @@ def _cold(
         ]
 
         def refused(n: int, err: sqlite3.Error, items: list[Prepared] = items) -> None:
-            outcome.failed.append(f"{items[n].shown}:1: expected data the database accepts, got {err}")
+            outcome.refused(items[n], err)
 
         for item, stored in zip(items, writer.write(episodes, refused), strict=True):
             if stored is not None and item.rows is not None:
-                outcome.loaded.append(item.shown)
-                outcome.warnings += [shown_warning(line) for line in item.rows.warnings]
-                outcome.warnings += _number_claimed(item, stored.same_number)
+                outcome.stored(item, item.rows, stored.same_number)
     outcome.token = writer.finish()
     return outcome
 
