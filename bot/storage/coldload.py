@@ -23,6 +23,7 @@ from bot.storage.episodes import (
     FTS_CRISISMERGE,
     FTS_SETTING,
     FTS_TABLES,
+    INSERT_ARRIVAL,
     INSERT_CHAPTER,
     INSERT_EPISODE_ALIAS,
     INSERT_EPISODE_PERSON,
@@ -248,15 +249,18 @@ class ColdWriter:
     def _arrive(self, episodes: Sequence[ColdEpisode], took_over: set[str]) -> None:
         """Note each key's first arrival, as EpisodeWriter.write does (a guid taken over included)."""
         now, conn = int(time.time()), self.conn
-        insert = "INSERT OR IGNORE INTO episode_arrivals(key, first_seen) VALUES (?, ?)"
         if not took_over:
-            conn.executemany(insert, [(episode.rows.key, now) for episode in episodes])
+            conn.executemany(INSERT_ARRIVAL, [(episode.rows.key, now) for episode in episodes])
             return
         # A guid an episode stored earlier in this load has too: in order, as the incremental path
         # writes them (rare: a local file written for a feed item).
         for episode in episodes:
             key, guid = episode.rows.key, episode.rows.episode.guid
-            if conn.execute(insert, (key, now)).rowcount == 1 and key in took_over and guid is not None:
+            if (
+                conn.execute(INSERT_ARRIVAL, (key, now)).rowcount == 1
+                and key in took_over
+                and guid is not None
+            ):
                 take_over_arrival(conn, key, guid)
 
     def _add(self, batch: _Batch, episode: ColdEpisode) -> None:

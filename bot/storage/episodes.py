@@ -265,6 +265,7 @@ _UPSERT = (
     "RETURNING id"
 )
 # The rows of an episode, table by table (also written in bulk by bot.storage.coldload).
+INSERT_ARRIVAL = "INSERT OR IGNORE INTO episode_arrivals(key, first_seen) VALUES (?, ?)"  # kept for good
 INSERT_EPISODE_ALIAS = "INSERT INTO episode_aliases(episode_id, alias) VALUES (?, ?)"
 INSERT_EPISODE_PERSON = (
     "INSERT OR IGNORE INTO episode_people(episode_id, person_id, role, position) VALUES (?, ?, ?, ?)"
@@ -323,26 +324,14 @@ class EpisodeWriter:
         episode_id = self.conn.execute(_UPSERT, head).fetchone()[0]
         # The first arrival of a key is kept for good: an edit or a re-added file is not new.
         arrived = (rows.key, int(time.time()))
-        first = self.conn.execute(
-            "INSERT OR IGNORE INTO episode_arrivals(key, first_seen) VALUES (?, ?)", arrived
-        )
+        first = self.conn.execute(INSERT_ARRIVAL, arrived)
         if first.rowcount == 1 and rows.episode.guid is not None:
-            self._took_over(rows.key, rows.episode.guid)
+            take_over_arrival(self.conn, rows.key, rows.episode.guid)
         if not new:
             for table in _CHILD_TABLES:
                 self.conn.execute(f"DELETE FROM {table} WHERE episode_id = ?", (episode_id,))  # noqa: S608
         self._write_lists(episode_id, rows)
         return self._write_segments(episode_id, rows, new) + self._write_timed(episode_id, rows, new)
-
-    def _took_over(self, key: str, guid: str) -> None:
-        """Date a new key by the stored episode of the same guid it takes over, and never announce it.
-
-        A local file written for a feed item already stored (same guid, or same show and number,
-        which gives it the item's guid) makes the episode change key, not a new episode: it keeps
-        the item's first arrival, and is not posted again. The item's own episode leaves at the end
-        of this ingest; if the file goes, the item's key comes back with its own old arrival.
-        """
-        take_over_arrival(self.conn, key, guid)
 
     def index(self, texts: list[IndexText]) -> None:
         """Add segments to the full-text indexes (explicitly: an insert trigger is several times slower).
@@ -518,7 +507,13 @@ class EpisodeWriter:
 
 
 def take_over_arrival(conn: sqlite3.Connection, key: str, guid: str) -> None:
-    """Give the new arrival `key` the first arrival of the stored episodes with its guid, unannounced."""
+    """Give the new arrival `key` the first arrival of the stored episodes with its guid, unannounced.
+
+    A local file written for a feed item already stored (same guid, or same show and number,
+    which gives it the item's guid) makes the episode change key, not a new episode: it keeps
+    the item's first arrival, and is not posted again. The item's own episode leaves at the end
+    of this ingest; if the file goes, the item's key comes back with its own old arrival.
+    """
     (earlier,) = conn.execute(
         "SELECT min(a.first_seen) FROM episodes e JOIN episode_arrivals a ON a.key = e.key "
         "WHERE e.guid = ? AND e.key != ?",
