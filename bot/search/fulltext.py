@@ -141,27 +141,26 @@ class TextQuery:
         always), so a question's common words rank candidates without making FTS5 rank thousands.
         When every word is common, all of them must match, as in match().
         """
-        order = sorted(range(len(self.groups)), key=lambda i: self.docs[i])
-        chosen: list[str] = []
-        read = 0
-        for i in order:
-            if self.common[i] or (chosen and read + self.docs[i] > budget):
-                continue
-            chosen.append(self.exprs[i])
-            read += self.docs[i]
+        chosen = self._rarest(budget)
         if not chosen:
             return self.match()
-        return " OR ".join(chosen)
+        return " OR ".join(self.exprs[i] for i in chosen)
 
     def any_estimate(self, budget: int) -> int:
         """Return roughly how many passages match `match_any(budget)`: the sum of its words' counts."""
-        order = sorted(range(len(self.groups)), key=lambda i: self.docs[i])
-        chosen, read = 0, 0
-        for i in order:
+        chosen = self._rarest(budget)
+        return sum(self.docs[i] for i in chosen) if chosen else self.scan_estimate()
+
+    def _rarest(self, budget: int) -> list[int]:
+        """Return the words `match_any(budget)` takes, rarest first (none when every word is common)."""
+        chosen: list[int] = []
+        read = 0
+        for i in sorted(range(len(self.groups)), key=self.docs.__getitem__):
             if self.common[i] or (chosen and read + self.docs[i] > budget):
                 continue
-            chosen, read = chosen + 1, read + self.docs[i]
-        return read if chosen else self.scan_estimate()
+            chosen.append(i)
+            read += self.docs[i]
+        return chosen
 
     def _starting(self, words: Set[str]) -> list[str]:
         """Return the `words` (normalized, so without spaces) that start with one of the prefixes."""
