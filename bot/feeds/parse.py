@@ -127,7 +127,8 @@ def parse_entries(body: bytes) -> ParsedEntries:
     scripts and styles), and sanitising every item cost more than all the rest of the parse.
     """
     warnings: list[str] = []
-    tree = _podcast_tree(body)
+    tagged = any(ns.encode() in body for ns in PODCAST_NAMESPACES)
+    tree = _podcast_tree(body) if tagged else None
     if tree is not None:
         # The Podcasting 2.0 tags are read from lxml's tree and taken out of what feedparser
         # reads: it keeps nothing of them, and each element costs it as much as a mapped one.
@@ -143,10 +144,12 @@ def parse_entries(body: bytes) -> ParsedEntries:
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
         raise FeedError("expected an RSS or Atom feed, got a document without a channel or items")
-    if tree is None:
+    if tree is not None:
+        extras = _matched(found, len(parsed.entries), warnings)
+    elif tagged:
         extras = _podcast_tags(body, len(parsed.entries), warnings)
     else:
-        extras = _matched(found, len(parsed.entries), warnings)
+        extras = _PodcastTags()
     channel_hosts = _people(extras.channel_people)[0]
     items = [
         _item(entry, extras.items[position] if extras.items else _ItemTags(), channel_hosts, warnings)
@@ -340,8 +343,6 @@ class _PodcastTags:
 
 def _podcast_tags(body: bytes, entries: int, warnings: list[str]) -> _PodcastTags:
     """Read the Podcasting 2.0 tags of the channel and of each item, in item order."""
-    if not any(ns.encode() in body for ns in PODCAST_NAMESPACES):
-        return _PodcastTags()
     try:
         found = _scan(iterparse(io.BytesIO(body), events=("start", "end")))
     except ET.ParseError as err:
@@ -376,10 +377,8 @@ def plain_xml(body: bytes, *, remove_comments: bool = False) -> etree._Element |
 
 
 def _podcast_tree(body: bytes) -> etree._Element | None:
-    """Return the feed's tree when it uses the Podcasting 2.0 namespace and is plain well-formed XML
-    whose items hold no items (else None: feedparser and the scan below read the bytes as they are)."""
-    if not any(ns.encode() in body for ns in PODCAST_NAMESPACES):
-        return None
+    """Return the feed's tree when it is plain well-formed XML whose items hold no items (else None:
+    feedparser and the scan below read the bytes as they are)."""
     root = plain_xml(body, remove_comments=True)
     if root is None:
         return None
