@@ -275,15 +275,15 @@ def _stamp(files: SourceFiles, stats: Mapping[str, os.stat_result] | None = None
         parts.append(f"{path.name}:{info.st_size}:{info.st_mtime_ns}")
         latest = max(latest, info.st_mtime_ns)
     stamp = storable("|".join(parts))
-    return RECENT + stamp if latest > now - RECENT_NS else stamp  # see _recent
+    return RECENT + stamp if _recent(latest, now) else stamp
 
 
-def _recent(info: os.stat_result) -> bool:
+def _recent(mtime_ns: int, now_ns: int) -> bool:
     """Tell whether a file changed so lately that a save in the same clock tick would look the same."""
     # A file system records times in ticks (a few ms, up to 2 s on FAT): a file saved again
     # within the tick of the stamp taken when it was read keeps its size and time. Such a stamp
     # is marked, so it never matches and the file is hashed again on the next run.
-    return info.st_mtime_ns > time.time_ns() - RECENT_NS
+    return mtime_ns > now_ns - RECENT_NS
 
 
 def _linked_stamp(stamp: str, linked: str | None) -> str:
@@ -295,7 +295,11 @@ def _linked_stamp(stamp: str, linked: str | None) -> str:
     except OSError:
         return stamp + "|missing"
     stamp = f"{stamp}|{linked}:{info.st_size}:{info.st_mtime_ns}"
-    return RECENT + stamp if _recent(info) and not stamp.startswith(RECENT) else stamp
+    return (
+        RECENT + stamp
+        if _recent(info.st_mtime_ns, time.time_ns()) and not stamp.startswith(RECENT)
+        else stamp
+    )
 
 
 def _read_if_present(path: Path, contents: dict[Path, bytes]) -> Path | None:
