@@ -28,6 +28,10 @@ from bot.text import printable, storable
 log = logging.getLogger(__name__)
 POOL_MIN_FILES = 300  # below this, starting a process costs more than it saves
 CHUNK = 32  # files per task: fewer round trips, still a steady stream of results
+# ...and at most this many bytes of input per task (a long transcript is 200 KB or more): 32 of
+# them made a task of several seconds, and the first chunk, read in the parent while the workers
+# start, held up the writer that long; with few large chunks one worker also went on alone at the end.
+CHUNK_BYTES = 2**20
 # Parsing runs ahead of writing by up to this many bytes of input (and at least a few chunks):
 # with only a few chunks in flight the workers idled while a batch was written, so a run took
 # parse time plus write time instead of the larger of the two.
@@ -67,6 +71,14 @@ def spare_cores() -> int:
     return max(0, min(cores - 1, 4))
 
 
+def cold_workers() -> int:
+    """Return how many worker processes a first load uses: every core, at most 4 (none on one core)."""
+    # A first load's writer waits for parsed files much of its time (transcripts above all), and
+    # when it does not, the workers wait for it (see AHEAD_BYTES): a worker per core keeps both busy.
+    cores = spare_cores() + 1
+    return cores if cores > 1 else 0
+
+
 def prepare_all(
     work: Sequence[Work], workers: int | None = None, stop: threading.Event | None = None
 ) -> Generator[Prepared, None, None]:
@@ -79,7 +91,7 @@ def prepare_all(
     if workers < 1 or len(work) < POOL_MIN_FILES:
         yield from _prepare_here(work, stop)
         return
-    chunks = [work[i : i + CHUNK] for i in range(0, len(work), CHUNK)]
+    chunks = _chunks(work)
     done = 0
     try:
         for results in _pooled(chunks, workers, stop):
@@ -91,7 +103,22 @@ def prepare_all(
         if stop.is_set():
             raise Stopped from None
         log.warning("parsing in worker processes failed; continuing in this one", exc_info=True)
-        yield from _prepare_here([item for chunk in chunks[done:] for item in chunk], stop)
+        yield from _prepare_here([item for chunk, _ in chunks[done:] for item in chunk], stop)
+
+
+def _chunks(work: Sequence[Work]) -> list[tuple[Sequence[Work], int]]:
+    """Split `work` into tasks of at most CHUNK files and (unless one file is larger) CHUNK_BYTES."""
+    chunks: list[tuple[Sequence[Work], int]] = []
+    first = size = 0
+    for n, item in enumerate(work):
+        item_size = _input_bytes([item])
+        if n > first and (n - first >= CHUNK or size + item_size > CHUNK_BYTES):
+            chunks.append((work[first:n], size))
+            first, size = n, 0
+        size += item_size
+    if len(work) > first:
+        chunks.append((work[first:], size))
+    return chunks
 
 
 def _prepare_chunk(chunk: Sequence[Work]) -> list[Sent]:
@@ -120,7 +147,9 @@ def _prepare_here(work: Sequence[Work], stop: threading.Event) -> Iterator[Prepa
         yield prepare(files, old)
 
 
-def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -> Iterator[list[Prepared]]:
+def _pooled(
+    chunks: list[tuple[Sequence[Work], int]], workers: int, stop: threading.Event
+) -> Iterator[list[Prepared]]:
     """Yield each chunk's results in order, keeping only a few chunks in flight to bound memory."""
     # "spawn": the caller runs threads (aiosqlite, asyncio), and forking a threaded process can
     # copy a held lock into the child.
@@ -136,12 +165,12 @@ def _pooled(chunks: list[Sequence[Work]], workers: int, stop: threading.Event) -
         following = next(upcoming, None)
         while True:
             while following is not None and (len(pending) < 2 * workers + 1 or ahead < AHEAD_BYTES):
-                size = _input_bytes(following)
-                pending.append((pool.submit(_prepare_chunk, following), following, size))
+                files, size = following
+                pending.append((pool.submit(_prepare_chunk, files), files, size))
                 ahead += size
                 following = next(upcoming, None)
             if chunks:  # the first chunk is read here while the workers start (a spawn takes a while)
-                yield list(_prepare_here(chunks[0], stop))
+                yield list(_prepare_here(chunks[0][0], stop))
                 chunks = []
             if not pending:
                 break

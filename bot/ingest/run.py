@@ -18,6 +18,7 @@ from bot.ingest.files import SourceFiles, Walk, file_kind, positively_gone, walk
 from bot.ingest.read import (
     Prepared,
     Work,
+    cold_workers,
     error_line,
     main_file,
     prepare,
@@ -160,7 +161,10 @@ class _Run:
         to_read = await session.run(self._quick_checks, todo, stored, session)
         if first or len(to_read) > MAX_EPISODES:
             self.log.unknown()  # a first load, or so much to read that readers rebuild anyway
-        prepared = prepare_all(to_read, self.workers, stop=session.stop)
+        workers = self.workers
+        if workers is None and self.cold_load and first:
+            workers = cold_workers()  # a first load: the writer is one transaction, waiting on parsing
+        prepared = prepare_all(to_read, workers, stop=session.stop)
         batches = _batches(prepared)
         try:
             if not (self.cold_load and first and to_read and await self._load_cold(session, prepared)):

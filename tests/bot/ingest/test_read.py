@@ -36,12 +36,27 @@ def test_a_failing_pool_falls_back_to_this_process(tmp_path, monkeypatch):
     work = corpus(tmp_path, 12)
     monkeypatch.setattr(reading, "POOL_MIN_FILES", 1)
 
-    def broken(chunks, workers):
-        yield [prepare(files, old) for files, old in chunks[0]]
+    def broken(chunks, workers, stop):
+        yield [prepare(files, old) for files, old in chunks[0][0]]
         raise OSError("no processes here")
 
     monkeypatch.setattr(reading, "_pooled", broken)
     assert [item.key for item in prepare_all(work, workers=2)] == [files.key for files, _ in work]
+
+
+def test_tasks_hold_at_most_chunk_files_and_chunk_bytes_in_order(tmp_path, monkeypatch):
+    work = corpus(tmp_path, 40)
+    page_bytes = len(GUEST_PAGE.encode())
+    monkeypatch.setattr(reading, "CHUNK", 8)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 3 * page_bytes)
+    chunks = reading._chunks(work)
+    assert [item for chunk, _ in chunks for item in chunk] == work
+    for chunk, size in chunks:
+        assert size == reading._input_bytes(chunk)
+        assert len(chunk) == 1 or (len(chunk) <= 8 and size <= 3 * page_bytes)
+    assert len(chunks) >= 40 // 3  # the bytes, not the CHUNK files, cut most tasks
+    monkeypatch.setattr(reading, "POOL_MIN_FILES", 10)
+    assert list(prepare_all(work, workers=2)) == [prepare(files, old) for files, old in work]
 
 
 def test_quick_check_skips_only_matching_stamps(tmp_path):
