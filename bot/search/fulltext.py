@@ -50,6 +50,14 @@ def fts_phrase(token: str, prefix: bool = False) -> str:
     return '"' + token.replace("\x00", "").replace('"', '""') + '"' + ("*" if prefix else "")
 
 
+_PHRASE = re.compile(r'"(?:[^"]|"")*"')
+
+
+def phrase_count(match: str) -> int:
+    """Return how many quoted strings (each one word's index entries to read) a MATCH expression holds."""
+    return len(_PHRASE.findall(match))
+
+
 def content_words(text: str, extra_stopwords: frozenset[str] = frozenset()) -> list[str]:
     """Return the normalized words of `text` that can identify a passage, in order, once each."""
     words = []

@@ -324,19 +324,24 @@ def prolific_speaker(data: Path) -> None:
 
 async def test_both_ways_of_finding_a_prolific_speakers_quotes_agree(prolific_kb):
     # A named person with many quotes is searched either from the index's match list (when the
-    # words are rare) or quote by quote (when the person's quotes are fewer than the matches).
+    # words are rare) or quote by quote (when the person's quotes are fewer than the matches),
+    # each quote checked against the set of matches or looked up in the words' entries.
     answers = {}
-    for probe_cost, quote_by_quote in ((10_000, False), (1, True)):
+    for probe_cost, seek_cost, way in ((10_000, 0, "matches"), (1, 10**9, "set"), (1, 0, "seek")):
         with (
             mock.patch.object(knowledge, "PROBE_COST", probe_cost),
+            mock.patch.object(knowledge, "SEEK_COST", seek_cost),
             mock.patch.object(q, "search_quotes_of", wraps=q.search_quotes_of) as by_quote,
         ):
             found = await prolific_kb.ask("what does zed say about water")
-        assert by_quote.called is quote_by_quote
-        answers[quote_by_quote] = {(p.speaker.name if p.speaker else None, p.text) for p in found[:2]}
+        assert by_quote.called is (way != "matches")
+        if by_quote.called:
+            assert by_quote.call_args.kwargs["seek"] is (way == "seek")
+        answers[way] = {(p.speaker.name if p.speaker else None, p.text) for p in found[:2]}
     assert (
-        answers[True]
-        == answers[False]
+        answers["matches"]
+        == answers["set"]
+        == answers["seek"]
         == {
             ("Zed Quoter", "Water remembers every river it ran through."),
             ("Zed Quoter", "I drink water before every talk."),

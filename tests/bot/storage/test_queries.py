@@ -8,17 +8,30 @@ from tests.bot.transcript_files import write_green_hour
 async def test_search_quotes_of_returns_only_those_peoples_matching_quotes(kb):
     nathan = kb.resolve_speaker("Nathan Lambert")
     sebastian = kb.resolve_speaker("Sebastian Raschka")
-    nathans = await q.search_quotes_of(kb.db.conn, '"claude"', [nathan.id], 40)
-    assert sorted(row.text for row in nathans) == [
-        "And then for code and any sort of philosophical discussion, I use Claude Opus 4.5. "
-        "Also always with extended thinking.",
-        "I still use Claude for code reviews every single day.",
-    ]
-    assert {(row.kind, row.person_id) for row in nathans} == {("quote", nathan.id)}
-    both = await q.search_quotes_of(kb.db.conn, '"claude"', [nathan.id, sebastian.id], 40)
-    assert len(both) == 3  # Sebastian tries Claude Code too
-    assert len(await q.search_quotes_of(kb.db.conn, '"claude"', [nathan.id], 1)) == 1
-    assert await q.search_quotes_of(kb.db.conn, '"xylophone"', [nathan.id], 40) == []
+    for seek in (False, True):  # through the set of matches, or each quote looked up: the same rows
+        nathans = await q.search_quotes_of(kb.db.conn, '"claude"', [nathan.id], 40, seek=seek)
+        assert sorted(row.text for row in nathans) == [
+            "And then for code and any sort of philosophical discussion, I use Claude Opus 4.5. "
+            "Also always with extended thinking.",
+            "I still use Claude for code reviews every single day.",
+        ]
+        assert {(row.kind, row.person_id) for row in nathans} == {("quote", nathan.id)}
+        both = await q.search_quotes_of(kb.db.conn, '"claude"', [nathan.id, sebastian.id], 40, seek=seek)
+        assert len(both) == 3  # Sebastian tries Claude Code too
+        assert len(await q.search_quotes_of(kb.db.conn, '"claude"', [nathan.id], 1, seek=seek)) == 1
+        assert await q.search_quotes_of(kb.db.conn, '"xylophone"', [nathan.id], 40, seek=seek) == []
+
+
+async def test_search_quotes_of_seeking_each_quote_keeps_the_order_and_limit(kb):
+    nathan = kb.resolve_speaker("Nathan Lambert")
+    sebastian = kb.resolve_speaker("Sebastian Raschka")
+    people = [nathan.id, sebastian.id]
+    for match in ('"i"', '"claude" OR "code"', '"the" AND "model"'):
+        for limit in (1, 2, 40):
+            by_set = await q.search_quotes_of(kb.db.conn, match, people, limit)
+            by_seek = await q.search_quotes_of(kb.db.conn, match, people, limit, seek=True)
+            assert by_seek == by_set
+            assert len(by_set) == min(limit, len(await q.search_quotes_of(kb.db.conn, match, people, 999)))
 
 
 async def green_hour_ids(db, tmp_path):
