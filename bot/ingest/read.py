@@ -80,15 +80,20 @@ def cold_workers() -> int:
 
 
 def prepare_all(
-    work: Sequence[Work], workers: int | None = None, stop: threading.Event | None = None
+    work: Sequence[Work],
+    workers: int | None = None,
+    stop: threading.Event | None = None,
+    *,
+    pool_from: int | None = None,
 ) -> Generator[Prepared, None, None]:
     """Yield `prepare` of each item in order, parsing in worker processes for large loads.
 
+    `pool_from`: the fewest items worth starting worker processes for (default POOL_MIN_FILES).
     Raise Stopped between files once `stop` is set; closing the iterator early stops the workers.
     """
     stop = stop or threading.Event()
     workers = spare_cores() if workers is None else workers
-    if workers < 1 or len(work) < POOL_MIN_FILES:
+    if workers < 1 or len(work) < (POOL_MIN_FILES if pool_from is None else pool_from):
         yield from _prepare_here(work, stop)
         return
     chunks = _chunks(work)

@@ -82,6 +82,7 @@ async def ingest(
     feeds: FeedSources | None = None,
     changed: Collection[str] | None = None,
     cold_load: bool = False,
+    pool_from: int | None = None,
 ) -> IngestReport:
     """Load the episodes under `paths` (and `feeds`' cached items); a directory given here also drops
     episodes gone from it.
@@ -93,11 +94,12 @@ async def ingest(
     bot.storage.coldload), several times quicker, and a crash leaves the database empty; every
     other writer waits for the whole load meanwhile, so only a caller that answers no commands
     while it runs asks for it (start-up, the command line).
+    `pool_from`: parse in `workers` processes from this many files to read on (see prepare_all).
     """
     # Unchanged files are recognised by size and time (else by hash) and never parsed; large
     # loads parse in worker processes (`workers`, default: spare cores). What is new is decided
     # inside each writing transaction, so any number of ingests at once store one copy.
-    run = _Run([Path(p) for p in paths], workers, feeds, changed, cold_load=cold_load)
+    run = _Run([Path(p) for p in paths], workers, feeds, changed, cold_load=cold_load, pool_from=pool_from)
     async with db.bulk() as session:
         return await run.run(session)
 
@@ -133,6 +135,7 @@ class _Run:
     feeds: FeedSources | None = None
     changed: Collection[str] | None = None
     cold_load: bool = False
+    pool_from: int | None = None
     loaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
@@ -164,7 +167,7 @@ class _Run:
         workers = self.workers
         if workers is None and self.cold_load and first:
             workers = cold_workers()  # a first load: the writer is one transaction, waiting on parsing
-        prepared = prepare_all(to_read, workers, stop=session.stop)
+        prepared = prepare_all(to_read, workers, stop=session.stop, pool_from=self.pool_from)
         batches = _batches(prepared)
         try:
             if not (self.cold_load and first and to_read and await self._load_cold(session, prepared)):

@@ -27,6 +27,7 @@ from typing import TypeVar, cast
 from bot.config import Settings
 from bot.feeds.poll import PollResult, poll_feeds
 from bot.feeds.sources import feed_sources
+from bot.ingest.read import spare_cores
 from bot.ingest.run import ingest
 from bot.logs import configure
 from bot.model import IngestReport
@@ -35,6 +36,12 @@ from bot.storage import Database
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 STOP_S = 1.0  # a stopped ingest rolls back within this, else its process is killed (the bot exits in 5 s)
+# A large batch (a new feed's back catalogue, a folder copied in) is parsed by this many processes
+# of the ingest's own while it writes what they parsed, in order: parsing is two thirds of the
+# import's CPU. A few files are parsed in the ingest's process: starting a worker (about 0.3 s of
+# CPU) costs more than it saves, and one changed file must cost what one episode costs.
+PARSE_WORKERS = 2
+PARSE_POOL_FROM = 100
 
 
 class WorkerError(RuntimeError):
@@ -118,7 +125,7 @@ class IngestWorker:
     def _start(self) -> Connection:
         context = multiprocessing.get_context("spawn")  # the bot runs threads: never fork it
         ours, theirs = context.Pipe()
-        # A daemon: it never outlives the bot. It parses in its own process (workers=0).
+        # A daemon: it never outlives the bot. Its own parse workers end with it (bot.ingest.read).
         process = context.Process(target=_serve, args=(theirs,), name="episode-bot-ingest", daemon=True)
         process.start()
         theirs.close()
@@ -147,6 +154,7 @@ def _serve(pipe: Connection) -> None:
     """Run one request at a time and send back its answer, or a line saying why it failed."""
     # Ctrl-C reaches the whole process group; the bot decides when this process stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    allow_parse_workers()
     # One event loop and one open database for every request: starting a loop (and its threads)
     # and opening the database again cost about as much CPU as ingesting one changed file, at
     # every reload, on cores the bot shares.
@@ -156,6 +164,14 @@ def _serve(pipe: Connection) -> None:
             _answer_requests(pipe, runner, kept)
         finally:
             runner.run(kept.close())
+
+
+def allow_parse_workers() -> None:
+    """Let this process (a daemon of the bot's) start the parse workers of a large batch."""
+    # multiprocessing refuses children to a daemon, since one may end without stopping them: the
+    # parse workers stop themselves once their parent is gone (bot.ingest.read), and the bot
+    # still ends this process as its daemon (the flag the bot acts on is the bot's own copy).
+    multiprocessing.current_process().daemon = False
 
 
 def _answer_requests(pipe: Connection, runner: asyncio.Runner, kept: _Kept) -> None:
@@ -228,5 +244,13 @@ async def _poll(settings: Settings, kept: _Kept, *, force: bool) -> PollResult:
 async def _ingest(settings: Settings, kept: _Kept, changed: list[str] | None) -> Outcome:
     db = await kept.database(settings.database_path)
     feeds, feeds_error = feed_sources(settings)
-    report = await ingest(db, [settings.data_dir], workers=0, feeds=feeds, changed=changed)
+    workers = _parse_workers()
+    report = await ingest(
+        db, [settings.data_dir], workers=workers, feeds=feeds, changed=changed, pool_from=PARSE_POOL_FROM
+    )
     return report, feeds_error
+
+
+def _parse_workers() -> int:
+    """Return how many parse workers a large batch gets: none on one core, where they only compete."""
+    return PARSE_WORKERS if spare_cores() >= 1 else 0

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 import multiprocessing
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -14,12 +15,14 @@ import pytest
 from aiohttp import web
 
 import bot.feeds.poll
+import bot.ingest.read as reading
 from bot.config import Settings
 from bot.feeds import work
 from bot.feeds.cache import cache_root, feed_dir_name
 from bot.feeds.feedlist import add_feed, feeds_path
+from bot.ingest.files import find_sources
 from bot.knowledge import KnowledgeBase
-from bot.live.worker import IngestWorker, WorkerError
+from bot.live.worker import IngestWorker, WorkerError, allow_parse_workers
 from bot.runner import load_data
 from tests.bot.feeds.conftest import FeedServer
 from tests.bot.kb_pages import GUEST_PAGE, ROSOLIE_PAGE, copy_seed, write
@@ -105,6 +108,29 @@ async def test_a_failing_reload_says_why_and_the_process_serves_the_next(setting
     first = multiprocessing.active_children()
     assert len((await worker.ingest(settings))[0].loaded) == 1
     assert multiprocessing.active_children() == first  # the same process, started once
+
+
+def _parse_in_workers(data: str, answers: multiprocessing.Queue) -> None:
+    """Parse a folder's episodes in worker processes from a daemon process, as the ingest's does."""
+    allow_parse_workers()
+    work = [(files, None) for files in find_sources([Path(data)])]
+    try:
+        parsed = reading._pooled([(work[:1], 0), (work[1:], 0)], 2, threading.Event())
+        answers.put(sum(len(chunk) for chunk in parsed))
+    except AssertionError as err:  # multiprocessing's refusal
+        answers.put(str(err))
+
+
+def test_the_ingest_process_may_start_parse_workers_for_a_large_batch(tmp_path):
+    small_pages(tmp_path / "data", 5)
+    context = multiprocessing.get_context("spawn")
+    answers = context.Queue()
+    process = context.Process(target=_parse_in_workers, args=(str(tmp_path / "data"), answers), daemon=True)
+    process.start()
+    try:
+        assert answers.get(timeout=120) == 5
+    finally:
+        process.join(30)
 
 
 def _stored(path: Path) -> int:
