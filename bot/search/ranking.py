@@ -276,15 +276,18 @@ def _score(
     hits = query.strengths_in(words, INFLECTED_EVIDENCE)
     heard = query.hits_in(_said_words(before)) if before else [False] * len(hits)
     asked = PROMPT_CREDIT if before and is_question(before) else CONTEXT_CREDIT
-    # A word the passage lacks but its episode's title (or a moment's chapter) holds half counts:
-    # "theft in ancient rome" is answered by a quote about theft in the episode "How Rome Moved Water".
-    title = _title_hits(row, query, cat, {} if titled is None else titled)
     fit = _person_fit(row, words, reading, cat) if reading.people else 0.0
     # Common words alone ("the next episode") are in passage after passage by chance; they are
     # evidence enough only in the words of the person, or the episode, the question names.
     tied = 1.0 if row.episode_id in reading.episodes else fit
     said = [asked if heard_it else 0.0 for heard_it in heard]
     held = [max(hit, before_it) for hit, before_it in zip(hits, said, strict=True)]
+    dense = _dense_score(plan.meaning.get(row.id))
+    if plan.vectors is None and not dense and _short_of_evidence(held, query.weights, tied):
+        return 0.0  # most candidates of a question end here, before their titles are read
+    # A word the passage lacks but its episode's title (or a moment's chapter) holds half counts:
+    # "theft in ancient rome" is answered by a quote about theft in the episode "How Rome Moved Water".
+    title = _title_hits(row, query, cat, {} if titled is None else titled)
     # Words close in meaning are evidence only where the person or episode named vouches for the
     # passage: among thousands of others, some word of any passage is close to some word asked.
     # Elsewhere they only rank the passages that hold the question's own words.
@@ -299,7 +302,6 @@ def _score(
     evidence = sum(w * max(c, t) for w, c, t in zip(query.weights, meant, topical, strict=True))
     # A passage close enough in meaning answers without the question's words ("how did the romans
     # pump water uphill": "they had no pumps worth the name: gravity did all the work").
-    dense = _dense_score(plan.meaning.get(row.id))
     if evidence < EVIDENCE_MIN * (1 - TIED_RELIEF * tied):
         return _adjusted(dense, row, reading, fit) if dense else 0.0
     ranked = [max(1.0 if hit else 0.0, before_it) for hit, before_it in zip(hits, said, strict=True)]
@@ -313,6 +315,19 @@ def _score(
     if len(query.groups) > 1:
         score += SIMILARITY_WEIGHT * (query.similarity_normalized(text) / 100 - 0.5)
     return _adjusted(max(score, dense) if dense else score, row, reading, fit)
+
+
+def _short_of_evidence(held: Sequence[float], weights: Sequence[float], tied: float) -> bool:
+    """Tell whether a passage holds too little of the question for an answer, whatever its titles hold.
+
+    The most _score's evidence can reach by words alone: each word as held, or a title's credit
+    where a title can give it. Term by term (and so summed in the same order) it is at least the
+    evidence, so below the same least evidence the passage scores 0 either way.
+    """
+    most = sum(
+        w * max(h, TITLE_CREDIT) if w >= EVIDENCE_MIN else w * h for w, h in zip(weights, held, strict=True)
+    )
+    return most < EVIDENCE_MIN * (1 - TIED_RELIEF * tied)
 
 
 def _dense_score(cosine: float | None) -> float:

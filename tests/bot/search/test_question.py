@@ -1,10 +1,13 @@
 """Reading questions: misspelt people, episode references, who is / who said, and chatty subjects."""
 
+from unittest import mock
+
 import pytest
 
 from bot.knowledge import KnowledgeBase
+from bot.search import ranking
 from bot.search.question import CONTEXT_WEIGHT, read_question
-from eval.questions import EPISODES
+from eval.questions import EPISODES, load
 
 
 @pytest.fixture
@@ -123,3 +126,17 @@ async def test_chat_formulas_and_the_show_a_name_points_to_are_not_the_subject(k
 async def test_night_is_a_subject_unless_it_dates_the_listening(kb):
     assert "night" in read(kb, "why do runners see things at night").words
     assert "night" not in read(kb, "the other night i wondered why runners see things").words
+
+
+async def test_answers_are_the_same_when_every_candidate_is_scored_in_full(db):
+    # _score leaves a passage whose words cannot reach the least evidence before reading its
+    # titles; scoring each in full must give the same answers, scores and order.
+    kb = KnowledgeBase(db, semantic=False)  # the shortcut is for words alone
+    assert (await kb.ingest([EPISODES])).ok
+    questions = [q.text for q in load(half="tune")]
+    shortcut = [await kb.ask(text) for text in questions]
+    with mock.patch.object(ranking, "_short_of_evidence", return_value=False) as never:
+        full = [await kb.ask(text) for text in questions]
+    assert never.called
+    assert full == shortcut
+    assert sum(bool(answer) for answer in full) > len(questions) // 2

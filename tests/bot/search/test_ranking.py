@@ -2,9 +2,24 @@
 
 import datetime as dt
 
+import hypothesis
+from hypothesis import strategies as st
+
 from bot.search.catalogue import Catalogue
 from bot.search.fulltext import TextQuery
-from bot.search.ranking import LISTED, curated_first, is_question, rank, related
+from bot.search.ranking import (
+    CONTEXT_CREDIT,
+    EVIDENCE_MIN,
+    INFLECTED_EVIDENCE,
+    LISTED,
+    TIED_RELIEF,
+    TITLE_CREDIT,
+    _short_of_evidence,
+    curated_first,
+    is_question,
+    rank,
+    related,
+)
 from bot.storage.queries import EpisodeRow, SegmentRow
 
 
@@ -87,3 +102,26 @@ def test_a_request_asks_as_a_question_does():
     assert is_question("Tell us how you started.")
     assert not is_question("I explained it badly the first time.")
     assert not is_question("They tell us nothing.")
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(
+    st.lists(
+        st.tuples(
+            st.floats(-2.0, 20.0),  # weight
+            st.sampled_from([0.0, INFLECTED_EVIDENCE, CONTEXT_CREDIT, 1.0]),  # held
+            st.booleans(),  # a title holds it
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([0.0, 0.4, 0.5, 0.9, 1.0]),
+)
+def test_short_of_evidence_only_for_passages_whose_evidence_is_short_whatever_their_titles(words, tied):
+    weights = [w for w, _, _ in words]
+    held = [h for _, h, _ in words]
+    # _score's evidence by words alone, with the titles' credit
+    topical = [TITLE_CREDIT if t and w >= EVIDENCE_MIN else 0.0 for w, _, t in words]
+    evidence = sum(w * max(c, t) for w, c, t in zip(weights, held, topical, strict=True))
+    if _short_of_evidence(held, weights, tied):
+        assert evidence < EVIDENCE_MIN * (1 - TIED_RELIEF * tied)
