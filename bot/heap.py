@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import time
+from collections.abc import Iterator
 
 # A collection of everything, frozen objects included, walks the whole catalogue: 150-250 ms at
 # 10,000 episodes with the event loop and every member's answer waiting. It runs at the first
@@ -29,6 +31,25 @@ def pause() -> None:
     if gc.isenabled():
         gc.disable()
         _paused = True
+
+
+@contextlib.contextmanager
+def paused() -> Iterator[None]:
+    """Hold automatic collections off while the block runs (unless pause() already has).
+
+    For a burst of short-lived objects that form no cycles (a walk of 20,000 files makes some
+    100,000): with the catalogue in memory, the collections they trigger took 100-130 ms of an
+    unchanged re-ingest at 10,000 episodes. Reference counting frees them all the same.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        if not _paused:
+            gc.enable()
 
 
 def settle() -> None:

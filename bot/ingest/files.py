@@ -163,13 +163,14 @@ def _changed_files(
                 and stem in wanted
                 and not entry.name.startswith(".")
                 and not _is_dir(entry)
-                and _wanted(entry, inside, found)
+                and _wanted(entry, inside, found, kind)
             ):
-                yield entry.path, folder, entry.name
+                yield entry.path, folder, entry.name, stem, kind
 
 
-# A found file: its normalized path, then that path split into folder and name.
-_Found = tuple[str, str, str]
+# A found file: its normalized path, that path split into folder and name, then the name's stem
+# and kind (see file_kind).
+_Found = tuple[str, str, str, str, str]
 
 
 def _grouped(files: Iterable[_Found], result: Walk) -> Walk:
@@ -179,11 +180,10 @@ def _grouped(files: Iterable[_Found], result: Walk) -> Walk:
     found: dict[tuple[str, str], dict[str, list[_Found]]] = {}
     seen: set[str] = set()
     for file in files:
-        path, folder, name = file
+        path, folder, _, stem, kind = file
         if path in seen:
             continue
         seen.add(path)
-        stem, kind = _name_kind(name)
         # A file given by name is read as a page whatever its extension.
         found.setdefault((folder, stem), {}).setdefault(kind or "page", []).append(file)
     result.ignored.sort()
@@ -251,7 +251,7 @@ def _path(file: _Found | None, folders: dict[str, Path]) -> Path | None:
     """Return a found file's Path, built from its folder's (half the cost of Path(path))."""
     if file is None:
         return None
-    _, folder, name = file
+    folder, name = file[1], file[2]
     parent = folders.get(folder)
     if parent is None:
         parent = folders[folder] = Path(folder)
@@ -413,22 +413,23 @@ def _candidates(root: Path, found: Walk, stop: threading.Event) -> Iterator[_Fou
                 continue
             if _is_dir(entry):
                 subfolders.append(entry.path)
-            elif _wanted(entry, inside, found):
-                yield entry.path, folder, entry.name
+                continue
+            stem, kind = _name_kind(entry.name)
+            if _wanted(entry, inside, found, kind):
+                yield entry.path, folder, entry.name, stem, kind
         folders.extend(reversed(subfolders))  # depth first, in name order
 
 
-def _wanted(entry: os.DirEntry[str], inside: str, found: Walk) -> bool:
-    """Tell whether an entry (not a folder) is an episode file to read; note what it is otherwise.
+def _wanted(entry: os.DirEntry[str], inside: str, found: Walk, kind: str) -> bool:
+    """Tell whether an entry (not a folder) of `kind` is an episode file to read; note what it is otherwise.
 
     Only regular files are read, and a link only when it leads to one inside the folder walked:
     a named pipe would block the walk, a link to /dev/zero would read forever, and a link out of
     DATA_DIR would serve a file nobody put there. Links to folders are not followed.
     """
-    if _ignored(entry.name) or _database_file(entry.name):
+    if _ignored(entry.name) or (not kind and _database_file(entry.name)):
         return False
     path = entry.path
-    kind = _name_kind(entry.name)[1]
     try:
         link = entry.is_symlink()
         target = os.path.realpath(entry.path) if link else entry.path
@@ -456,8 +457,9 @@ def _wanted(entry: os.DirEntry[str], inside: str, found: Walk) -> bool:
 
 def _found(path: Path) -> _Found:
     """Return a file given by path as the walk yields what it finds."""
-    name = str(path)
-    return (name, *os.path.split(name))
+    text = str(path)
+    folder, name = os.path.split(text)
+    return text, folder, name, *_name_kind(name)
 
 
 def _kind_at(path: str) -> str:

@@ -229,25 +229,37 @@ def _exit_with(parent: int) -> None:
 
 
 def quick_check(
-    files: SourceFiles, old: Fingerprint | None, stats: Mapping[str, os.stat_result] | None = None
+    files: SourceFiles,
+    old: Fingerprint | None,
+    stats: Mapping[str, os.stat_result] | None = None,
+    *,
+    cwd: str | None = None,
 ) -> Prepared | None:
     """Return the result for files whose stamp shows them unchanged or unreadable, else None.
 
     `stats`: what a walk just found for (some of) the files, by path; the others are looked at now.
+    `cwd`: the working directory (see `working_directory`), when the caller checks many episodes.
     """
     main = main_file(files)
     absolute = os.path.abspath(main)
-    label, source = _shown(absolute, main), storable(absolute)
+    source = storable(absolute)
     try:
         stamp = _stamp(files, stats)
     except OSError as err:
+        label = _shown(absolute, main, cwd)
         return Prepared(files.key, label, source, files, error=_unreadable(label, err))
     if old is None or old.source != source:
         return None
     current = _linked_stamp(stamp, old.linked)
     if old.stamp == current and not current.startswith(RECENT):
-        return Prepared(files.key, label, source, files, unchanged=True)
+        return Prepared(files.key, _shown(absolute, main, cwd), source, files, unchanged=True)
     return None
+
+
+def working_directory() -> str:
+    """Return the working directory shown paths are relative to, with a trailing separator."""
+    # Asked once per run, not once per file: getcwd is a system call.
+    return os.path.join(os.getcwd(), "")
 
 
 def prepare(files: SourceFiles, old: Fingerprint | None) -> Prepared:
@@ -359,9 +371,9 @@ def shown_path(path: Path | str) -> str:
     return _shown(os.path.abspath(path), path)
 
 
-def _shown(absolute: str, path: Path | str) -> str:
-    """Return shown_path(path), given its absolute path."""
-    cwd = os.path.join(os.getcwd(), "")
+def _shown(absolute: str, path: Path | str, cwd: str | None = None) -> str:
+    """Return shown_path(path), given its absolute path (and the working directory, if known)."""
+    cwd = cwd or working_directory()
     return printable(absolute[len(cwd) :] if absolute.startswith(cwd) else str(path))
 
 

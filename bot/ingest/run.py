@@ -12,6 +12,7 @@ from collections.abc import Collection, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import heap
 from bot.ingest.changes import MAX_EPISODES, ChangeLog, EpisodeChange
 from bot.ingest.feeds import FEEDS_FILE, FeedSources, attach_feeds, feed_items, is_feed_list, item_files
 from bot.ingest.files import SourceFiles, Walk, file_kind, positively_gone, walk, walk_changed
@@ -26,6 +27,7 @@ from bot.ingest.read import (
     quick_check,
     shown_path,
     shown_warning,
+    working_directory,
 )
 from bot.model import IngestReport
 from bot.storage import Database
@@ -146,22 +148,13 @@ class _Run:
     log: ChangeLog = field(default_factory=ChangeLog)
     targeted: set[str] | None = None  # the stored sources a walk of only the changed files may drop
     only_items: list[SourceFiles] | None = None  # only these cached feed items changed (a poll's)
+    seen: set[str] = field(default_factory=set)  # keys of the episodes found
 
     async def run(self, session: BulkSession) -> IngestReport:
         """Load everything under the paths and report what happened."""
-        self.walk = await session.run(self._find, session)
-        if self.targeted is None:
-            stored = await session.read(load_fingerprints)
-            first = not stored
-        else:  # only the changed files' episodes, and those stored from the changed files, are looked at
-            found = (*self.walk.sources, *(self.only_items or ()))
-            keys, sources = sorted({files.key for files in found}), sorted(self.targeted)
-            stored = await session.read(functools.partial(load_fingerprints_of, keys=keys, sources=sources))
-            first = not await session.read(has_episodes)
-        if await session.read(relink_token) is not None:
-            self.log.unknown()  # another run is writing, or died before its end: its changes are not ours
-        todo = await session.run(self._sources, stored)
-        to_read = await session.run(self._quick_checks, todo, stored, session)
+        # Walking and checking stamps makes objects without cycles: collections would only cost time.
+        with heap.paused():
+            to_read, stored, first = await self._unread(session)
         if first or len(to_read) > MAX_EPISODES:
             self.log.unknown()  # a first load, or so much to read that readers rebuild anyway
         workers = self.workers
@@ -176,7 +169,7 @@ class _Run:
         finally:
             await session.run(batches.close)
             await session.run(prepared.close)  # stops worker processes early on errors
-        gone = deque(await session.run(self._gone, stored, {files.key for files in todo}))
+        gone = deque(await session.run(self._gone, stored, self.seen))
         while gone:  # in short transactions too: removing an episode deletes all its text
             await asyncio.sleep(BETWEEN_TRANSACTIONS_S)
             remove = functools.partial(_remove, gone, stored, session, self.log.known)
@@ -201,6 +194,23 @@ class _Run:
         )
         changes = await session.run(self.log.changes, generation)
         return IngestReport(loaded, unchanged, removed, failed, warnings, ignored, changes)
+
+    async def _unread(self, session: BulkSession) -> tuple[list[Work], dict[str, Fingerprint], bool]:
+        """Walk, and return the episodes to read, the stored fingerprints, and whether none is stored."""
+        self.walk = await session.run(self._find, session)
+        if self.targeted is None:
+            stored = await session.read(load_fingerprints)
+            first = not stored
+        else:  # only the changed files' episodes, and those stored from the changed files, are looked at
+            found = (*self.walk.sources, *(self.only_items or ()))
+            keys, sources = sorted({files.key for files in found}), sorted(self.targeted)
+            stored = await session.read(functools.partial(load_fingerprints_of, keys=keys, sources=sources))
+            first = not await session.read(has_episodes)
+        if await session.read(relink_token) is not None:
+            self.log.unknown()  # another run is writing, or died before its end: its changes are not ours
+        todo = await session.run(self._sources, stored)
+        self.seen = {files.key for files in todo}
+        return await session.run(self._quick_checks, todo, stored, session), stored, first
 
     def _sources(self, stored: dict[str, Fingerprint]) -> list[SourceFiles]:
         """Return every episode's files the walk found, reporting unreadable paths and reused file names."""
@@ -291,9 +301,10 @@ class _Run:
     ) -> list[Work]:
         """Record files whose stamps show them unchanged or unreadable; return the rest to read."""
         to_read: list[Work] = []
+        cwd, stats = working_directory(), self.walk.stats
         for files in todo:
             session.check()
-            quick = quick_check(files, stored.get(files.key), self.walk.stats)
+            quick = quick_check(files, stored.get(files.key), stats, cwd=cwd)
             if quick is None:
                 to_read.append((files, stored.get(files.key)))
             elif quick.error:

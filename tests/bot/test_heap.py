@@ -63,3 +63,34 @@ def test_pause_leaves_collections_off_when_they_were_already():
     finally:
         heap.release()
         gc.enable()
+
+
+def test_paused_holds_collections_off_for_its_block_only():
+    """Check that paused() turns automatic collections off in its block, and on after it, even on errors."""
+    assert gc.isenabled()
+    try:
+        with heap.paused():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        try:
+            with heap.paused():
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            pass
+        assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_paused_leaves_a_pause_for_a_reload_in_place():
+    """Check that paused() inside pause() (a snapshot being built) keeps collections off until settle()."""
+    try:
+        heap.pause()
+        with heap.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        heap.settle()
+        assert gc.isenabled()
+    finally:
+        heap.release()
+        gc.enable()
