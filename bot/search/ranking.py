@@ -288,10 +288,12 @@ def _score(
     # A word the passage lacks but its episode's title (or a moment's chapter) holds half counts:
     # "theft in ancient rome" is answered by a quote about theft in the episode "How Rome Moved Water".
     title = _title_hits(row, query, cat, {} if titled is None else titled)
-    # Words close in meaning are evidence only where the person or episode named vouches for the
-    # passage: among thousands of others, some word of any passage is close to some word asked.
-    # Elsewhere they only rank the passages that hold the question's own words.
-    vouched = tied >= NAMING_FIT
+    # Words close in meaning are evidence only in the named person's own words or the named
+    # episode: among thousands of others, some word of any passage is close to some word asked,
+    # and a passage merely naming the person is such another ("what gpu does nathan train his
+    # models on": a description naming Nathan, by "training"). Elsewhere they only rank the
+    # passages that hold the question's own words.
+    vouched = tied >= 1.0
     meant = _meant(held, words, plan) if plan.vectors is not None and vouched else held
     # A word telling enough to be evidence on its own vouches, at half, for the passages of an
     # episode whose title holds it: "why do ultrarunners see things at night" is asked of the

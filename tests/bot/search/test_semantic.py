@@ -76,3 +76,21 @@ async def test_a_word_close_in_meaning_ranks_passages_holding_the_questions_own_
     meant = await kb.ask(question)
     assert "Composer" in meant[0].text
     assert meant[0].score > next(p.score for p in plain if p.text == meant[0].text)
+
+
+async def test_a_word_close_in_meaning_is_no_evidence_in_words_that_only_name_the_person(db, tmp_path):
+    # By Mia Stone about Raschka: "stocked" is only another form of "stock", so only "fast" for
+    # "quick" would make it an answer, and it is not in Raschka's own words.
+    (tmp_path / "hosted.txt").write_text(
+        "Laptops on the Road | Desk Talk #3\n"
+        "Mia Stone talks about travelling with a laptop.\n"
+        "Recommendations (1)\n"
+        '"Raschka stocked a laptop because it is fast."\n'
+        "Mia Stone · ▶ 1:00\n",
+        encoding="utf-8",
+    )
+    knowledge = KnowledgeBase(db, semantic=False)
+    assert (await knowledge.ingest([EPISODES, tmp_path])).ok
+    knowledge._vectors = Meaning()
+    passages = await knowledge.ask("which stock does raschka like because it is quick")
+    assert not any("laptop" in p.text for p in passages)
