@@ -44,6 +44,11 @@ SOFT_CREDIT, SOFT_FROM, SOFT_TO = 0.7, 0.2, 0.5
 # With the [semantic] extra, a passage's cosine with the question's sentence vector scores it too:
 # 0 at DENSE_FROM, 100 at DENSE_TO, so that a cosine of 0.5 reaches ASK_CUTOFF (tuned on the tuning half).
 DENSE_FROM, DENSE_TO = 0.2, 0.7
+# ... and one holding none of the question's words, in any form, nor in its title, needs more: a
+# question the data cannot answer is still near some passage in meaning ("what's a good training
+# plan for my first marathon": "sit in a sauna after your easy runs", 0.55), and every answer by
+# meaning of the tuning half shares a word with its question ("pump": "they had no pumps").
+BARE_COSINE = 0.6
 EVIDENCE_MIN = 9.0  # the least weight of question words a passage must hold (one rare word, or more)
 TIED_RELIEF = 0.6  # the share of EVIDENCE_MIN waived for a passage by the person (or of the episode) named
 EPISODE_BONUS = 15.0  # a passage of the episode the question names
@@ -305,6 +310,8 @@ def _score(
     # A passage close enough in meaning answers without the question's words ("how did the romans
     # pump water uphill": "they had no pumps worth the name: gravity did all the work").
     if evidence < EVIDENCE_MIN * (1 - TIED_RELIEF * tied):
+        if not any(held) and not any(title) and plan.meaning.get(row.id, 0.0) < BARE_COSINE:
+            return 0.0
         return _adjusted(dense, row, reading, fit) if dense else 0.0
     ranked = [max(1.0 if hit else 0.0, before_it) for hit, before_it in zip(hits, said, strict=True)]
     if plan.vectors is not None and (ranked != held or not vouched):

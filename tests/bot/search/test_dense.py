@@ -84,3 +84,29 @@ async def test_a_paraphrase_sharing_no_telling_word_is_answered_by_meaning(db, t
     assert "gravity did all the work" in passages[0].text.lower()
     assert await kb.ask("what is the best tennis racket") == []
     await kb.close()
+
+
+class Near:
+    """Embed the two questions below at a cosine of 0.55 with the pump passages, and nothing else near."""
+
+    def encode(self, texts):
+        out = np.zeros((len(texts), 3), dtype=np.float32)
+        for row, text in enumerate(texts):
+            lowered = text.lower()
+            if "pump water uphill" in lowered or "hoisted liquids without engines" in lowered:
+                out[row] = (0.55, 0.0, (1 - 0.55**2) ** 0.5)
+            else:
+                out[row, 0 if "gravity did all the work" in lowered else 1] = 1.0
+        return out
+
+
+async def test_a_passage_sharing_no_word_with_the_question_needs_to_be_closer_in_meaning(db, tmp_path):
+    kb = KnowledgeBase(db, semantic=False, vector_cache=tmp_path / "vectors")
+    assert (await kb.ingest([EPISODES])).ok
+    kb._encoder = Near()
+    await kb._embed_later()
+    await kb.embedded()
+    shared = await kb.ask("how did the romans pump water uphill")  # "pump": "no pumps worth the name"
+    assert "gravity did all the work" in shared[0].text.lower()
+    assert await kb.ask("what hoisted liquids without engines") == []
+    await kb.close()
