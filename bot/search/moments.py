@@ -100,15 +100,23 @@ class WordMatcher:
         for stem, group in zip(query.stems, query.groups, strict=True):
             prefixes += [stem, *group[1:]] if len(stem) >= 3 else list(group[1:])
         self.prefixes = tuple(prefixes)
+        # The forms that hold a typed word fully: as typed, its stem, a plural, a typo's correction.
+        self.full = frozenset().union(*query.forms, *(group[1:] for group in query.groups))
 
     def hit(self, word: str) -> bool:
         """Tell whether one word (any case or accents) stands for a typed word."""
         norm = _key(word)
         return bool(norm) and (norm in self.words or (bool(self.prefixes) and norm.startswith(self.prefixes)))
 
-    def count(self, text: str) -> int:
-        """Return how many different typed words `text` contains."""
-        return len({_key(m[0]) for m in _WORD.finditer(text) if self.hit(m[0])})
+    def count(self, text: str) -> float:
+        """Return how many different typed words `text` holds, a word merely starting with a stem as half.
+
+        Asked "how heavy are the stones in the pont du gard", the sentence with "stones" is meant,
+        not the one with "Gardon" (which starts with the stem "gard").
+        """
+        keys = {_key(m[0]) for m in _WORD.finditer(text) if self.hit(m[0])}
+        full = keys & self.full
+        return len(full) + 0.5 * len(keys - full)
 
     def spans(self, text: str) -> tuple[tuple[int, int], ...]:
         """Return (start, end) of every word of `text` that stands for a typed word."""

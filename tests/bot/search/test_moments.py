@@ -37,6 +37,22 @@ def test_without_sentence_marks_the_moment_start_is_used():
     assert part.seconds == 15
 
 
+def test_a_sentence_with_a_typed_word_beats_one_with_a_word_merely_starting_with_a_stem():
+    query = TextQuery(
+        words=("stones", "gard"),
+        stems=("stone", "gard"),
+        groups=(("stones",), ("gard",)),
+        common=(False, False),
+        exprs=('"stones"', '"gard"'),
+    )
+    filler = " ".join(f"word{n}" for n in range(40)) + "."
+    text = f"We crossed the Gardon valley. {filler} The stones were set without mortar."
+    marks = pack([(0, 10), (30, 20), (31 + len(filler), 30)], 10)
+    part = excerpt(text, marks, 10, query)
+    assert part.seconds == 30
+    assert "The stones were set without mortar." in part.text
+
+
 def query_of(docs, common):
     """Return a three-word query whose words are in `docs` passages each."""
     return TextQuery(
