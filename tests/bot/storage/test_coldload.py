@@ -42,9 +42,11 @@ async def snapshot(db):
     state = await stored_rows(db, TABLES)
     state["arrivals"] = await rows(db, "SELECT seq, key, announce FROM episode_arrivals ORDER BY seq")
     state["schema"] = await rows(db, "SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
-    state["fts settings"] = await rows(
-        db, "SELECT k, v FROM segments_fts_config WHERE k IN ('automerge', 'crisismerge') ORDER BY k"
-    )
+    for table in ("segments_fts", "moments_fts"):
+        state[f"{table} settings"] = await rows(
+            db,
+            f"SELECT k, v FROM {table}_config WHERE k IN ('automerge', 'crisismerge') ORDER BY k",  # noqa: S608
+        )
     return state
 
 
@@ -144,6 +146,32 @@ async def test_an_episode_the_database_refuses_fails_alone_and_the_rest_of_its_b
     monkeypatch.undo()
     again = await ingest(db, [data], cold_load=True)  # no longer cold: the incremental path
     assert [line.rsplit("/", 1)[-1] for line in again.loaded] == ["ep3.txt"]
+
+
+async def test_a_refused_episode_leaves_no_moment_in_the_index_and_the_others_are_found(
+    db, tmp_path, monkeypatch
+):
+    data = write_green_hour(tmp_path / "data")
+    real = ColdWriter._insert
+
+    def refuse_the_soil_episode(self, batch):
+        if any(row[1] == "green-12" for row in batch.episodes):
+            raise sqlite3.IntegrityError("CHECK constraint failed: the disk says no")
+        real(self, batch)
+
+    monkeypatch.setattr(ColdWriter, "_insert", refuse_the_soil_episode)
+    report = await ingest(db, [data], cold_load=True)
+    assert [line.split(":")[0].rsplit("/", 1)[-1] for line in report.failed] == ["green-12.toml"]
+    await db.conn.execute("INSERT INTO moments_fts(moments_fts, rank) VALUES ('integrity-check', 1)")
+    found = (
+        "SELECT episodes.key, count(*) FROM moments_fts JOIN segments ON segments.id = moments_fts.rowid "
+        "JOIN episodes ON episodes.id = segments.episode_id WHERE moments_fts MATCH ? GROUP BY 1 ORDER BY 1"
+    )
+    assert [key for key, _ in await rows(db, found, ("soil OR fungi",))] == ["green-13"]
+    monkeypatch.undo()
+    again = await ingest(db, [data], cold_load=True)  # the incremental path indexes the refused one
+    assert [line.rsplit("/", 1)[-1] for line in again.loaded] == ["green-12.toml"]
+    assert [key for key, _ in await rows(db, found, ("soil OR fungi",))] == ["green-12", "green-13"]
 
 
 async def test_a_database_that_holds_an_episode_is_loaded_episode_by_episode(db, tmp_path, monkeypatch):
