@@ -25,6 +25,7 @@ import tempfile
 import time
 from email.utils import format_datetime
 from pathlib import Path
+from typing import cast
 
 from aiohttp import web
 from discord import app_commands
@@ -35,7 +36,6 @@ from bot.app.options import episode_choice
 from bot.config import Settings
 from bot.feeds.feedlist import add_feed, feeds_path
 from bot.feeds.poll import PollResult, poll_feeds
-from bot.feeds.sources import feed_sources
 from bot.knowledge import KnowledgeBase
 from bot.runner import SWITCH_INTERVAL_S, updater
 from bot.storage import Database
@@ -266,28 +266,45 @@ def cpu_seconds() -> tuple[float, float]:
 async def first_read(
     db: Database, kb: KnowledgeBase, settings: Settings, items: int, rng: random.Random
 ) -> list[tuple[str, str, str]]:
+    # As a bot started with a feed listed and an empty database reads it (bot.runner.updater): the
+    # update loop's first round starts the ingest's process, polls the feed there, imports what the
+    # poll wrote there (the path every later poll takes, not a first load into an empty database),
+    # then swaps the catalogue. Its process's CPU is known once it has ended.
     members = Members(kb, rng, items)
-    with Ticker() as polling, members:
-        start, cpu = time.perf_counter(), cpu_seconds()
-        result = await poll_feeds(db, settings, force=True)
-        polled, cpu_polled = time.perf_counter() - start, cpu_seconds()
-        with Ticker() as ingesting:
-            report = await kb.ingest([settings.data_dir], feed_sources(settings)[0])
-        first, cpu_done = time.perf_counter() - start, cpu_seconds()
+    loop = updater(kb, settings, force_polls=True)
+    polled = loop.poll_feeds
+    assert polled is not None
+    polls: list[tuple[float, PollResult]] = []
+
+    async def poll() -> PollResult:
+        result = cast(PollResult, await polled())  # the worker's poll returns the PollResult itself
+        polls.append((time.perf_counter(), result))
+        return result
+
+    loop.poll_feeds = poll
+    try:
+        with Ticker() as ticker, members:
+            start, cpu = time.perf_counter(), cpu_seconds()
+            loop.files_changed()
+            swapped = await loop.step()
+            first, cpu_done = time.perf_counter() - start, cpu_seconds()
+    finally:
+        if loop.close is not None:
+            await loop.close()
+    cpu_closed = cpu_seconds()
+    polled_at, result = polls[0]
     assert result.outcomes[0].ok, result
-    assert len(report.loaded) == items, report.failed[:3]
-    print(
-        f"first read and import: {first:.2f} s "
-        f"(fetch, parse, cache {polled:.2f} s; ingest {first - polled:.2f} s)"
-    )
+    assert swapped
+    for number in (1, items):
+        assert (await kb.resolve_episode(str(number))).number == number
+    poll_s, ingest_s = polled_at - start, start + first - polled_at
+    print(f"first read and import: {first:.2f} s (poll {poll_s:.2f} s; ingest {ingest_s:.2f} s)")
     return [
         ("first read and import",
-         f"{first:.1f} s ({polled:.1f} s fetch, parse, cache; {first - polled:.1f} s ingest)", "<= 10 s"),
-        ("first read, CPU seconds: bot process, its worker processes (poll; ingest)",
-         f"{cpu_polled[0] - cpu[0]:.1f}, {cpu_polled[1] - cpu[1]:.1f}; "
-         f"{cpu_done[0] - cpu_polled[0]:.1f}, {cpu_done[1] - cpu_polled[1]:.1f}", "-"),
-        ("event loop late at most, first read: poll / ingest",
-         f"{polling.worst * 1000:.0f} / {ingesting.worst * 1000:.0f} ms", "-"),
+         f"{first:.1f} s ({poll_s:.1f} s fetch, parse, cache; {ingest_s:.1f} s ingest)", "<= 10 s"),
+        ("first read, CPU seconds: bot process; ingest process with its workers",
+         f"{cpu_done[0] - cpu[0]:.1f}; {cpu_closed[1] - cpu[1]:.1f}", "-"),
+        ("event loop late at most, first read", f"{ticker.worst * 1000:.0f} ms", "-"),
         ("command-like calls meanwhile, p50 / p99", members.summary(), "-"),
     ]  # fmt: skip
 
