@@ -122,32 +122,13 @@ class _Builder:
 
     def _sentences(self, text: str, start: float, end: float) -> None:
         """Add a cue with sentence ends inside, cutting after one once the moment is long enough."""
-        # Every piece up to a sentence end ends a sentence; `_piece` is inlined for them (most cues
-        # of a transcript have a sentence end inside, and each has a piece or two).
         span, length, begin, said = end - start, len(text), 0, start
-        parts, sentences = self.parts, self.sentences
         for match in _SENTENCE_END.finditer(text):
             cut = match.end()  # a space follows: the next sentence starts after it
             until = start + span * cut / length
-            piece = text[begin:cut]
-            if not parts:
-                self.start, offset = said, 0
-            elif not begin and piece[0] in _PUNCTUATION and _only_punctuation(piece):
-                offset = self.size  # a word-per-segment transcript's "."
-            else:
-                offset = self.size + 1
-            if self.ended:
-                sentences.append((offset, said))
-            if offset == self.size and parts:
-                parts[-1] += piece
-            else:
-                parts.append(piece)
-            self.size = offset + len(piece)
-            self.end = max(self.end, until)
-            self.ended = True
+            self._piece(text[begin:cut], said, until, new_cue=not begin)
             if self.end - self.start >= MIN_SECONDS:
                 self.flush()
-                parts, sentences = self.parts, self.sentences
             begin, said = cut + 1, until
         if begin < length:
             self._piece(text[begin:], said, end, new_cue=not begin)
