@@ -2,10 +2,20 @@
 
 import gc
 
+import pytest
+
 from bot import heap
 from bot.knowledge import Snapshot
 from bot.slices import drain
 from bot.storage.catalogue import read_catalogue
+
+
+@pytest.fixture(autouse=True)
+def _collector_restored():
+    """Leave the collector on and nothing frozen after each test, whatever the test did."""
+    yield
+    heap.release()
+    gc.enable()
 
 
 async def test_a_dropped_snapshot_leaves_no_cycles_behind(kb):
@@ -33,64 +43,43 @@ def test_settle_freezes_and_release_unfreezes():
 def test_pause_stops_automatic_collections_until_settle():
     """Check that pause() turns automatic collections off and settle() turns them back on."""
     assert gc.isenabled()
-    try:
-        heap.pause()
-        assert not gc.isenabled()
-        heap.settle()
-        assert gc.isenabled()
-    finally:
-        heap.release()
-        gc.enable()
+    heap.pause()
+    assert not gc.isenabled()
+    heap.settle()
+    assert gc.isenabled()
 
 
 def test_release_turns_paused_collections_back_on():
     """Check that closing the catalogue mid-reload leaves the collector running."""
-    try:
-        heap.pause()
-        heap.release()
-        assert gc.isenabled()
-    finally:
-        gc.enable()
+    heap.pause()
+    heap.release()
+    assert gc.isenabled()
 
 
 def test_pause_leaves_collections_off_when_they_were_already():
     """Check that settle() does not turn on collections someone else turned off."""
     gc.disable()
-    try:
-        heap.pause()
-        heap.settle()
-        assert not gc.isenabled()
-    finally:
-        heap.release()
-        gc.enable()
+    heap.pause()
+    heap.settle()
+    assert not gc.isenabled()
 
 
 def test_paused_holds_collections_off_for_its_block_only():
     """Check that paused() turns automatic collections off in its block, and on after it, even on errors."""
     assert gc.isenabled()
-    try:
-        with heap.paused():
-            assert not gc.isenabled()
-        assert gc.isenabled()
-        try:
-            with heap.paused():
-                raise KeyboardInterrupt
-        except KeyboardInterrupt:
-            pass
-        assert gc.isenabled()
-    finally:
-        gc.enable()
+    with heap.paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(KeyboardInterrupt), heap.paused():
+        raise KeyboardInterrupt
+    assert gc.isenabled()
 
 
 def test_paused_leaves_a_pause_for_a_reload_in_place():
     """Check that paused() inside pause() (a snapshot being built) keeps collections off until settle()."""
-    try:
-        heap.pause()
-        with heap.paused():
-            assert not gc.isenabled()
+    heap.pause()
+    with heap.paused():
         assert not gc.isenabled()
-        heap.settle()
-        assert gc.isenabled()
-    finally:
-        heap.release()
-        gc.enable()
+    assert not gc.isenabled()
+    heap.settle()
+    assert gc.isenabled()

@@ -118,20 +118,25 @@ async def test_a_cold_load_is_one_transaction_that_ends_with_fts5_settings_as_th
         assert settings.get("hashsize", 2**20) == 2**20
 
 
+def refuse(monkeypatch, key: str) -> None:
+    """Make the cold writer's database refuse the batch holding episode `key`, as a full disk would."""
+    real = ColdWriter._insert
+
+    def refusing(self, batch):
+        if any(row[1] == key for row in batch.episodes):
+            raise sqlite3.IntegrityError("CHECK constraint failed: the disk says no")
+        real(self, batch)
+
+    monkeypatch.setattr(ColdWriter, "_insert", refusing)
+
+
 async def test_an_episode_the_database_refuses_fails_alone_and_the_rest_of_its_batch_loads(
     db, tmp_path, monkeypatch
 ):
     data = tmp_path / "data"
     for n in range(6):
         write(data / f"ep{n}.txt", f"Episode {n} | Test Show #{n}\nKey takeaways\n- one of {n}\n")
-    real = ColdWriter._insert
-
-    def refuse_episode_three(self, batch):
-        if any(row[1] == "ep3" for row in batch.episodes):
-            raise sqlite3.IntegrityError("CHECK constraint failed: the disk says no")
-        real(self, batch)
-
-    monkeypatch.setattr(ColdWriter, "_insert", refuse_episode_three)
+    refuse(monkeypatch, "ep3")
     report = await ingest(db, [data], cold_load=True)
     (line,) = report.failed
     assert line.endswith(
@@ -152,14 +157,7 @@ async def test_a_refused_episode_leaves_no_moment_in_the_index_and_the_others_ar
     db, tmp_path, monkeypatch
 ):
     data = write_green_hour(tmp_path / "data")
-    real = ColdWriter._insert
-
-    def refuse_the_soil_episode(self, batch):
-        if any(row[1] == "green-12" for row in batch.episodes):
-            raise sqlite3.IntegrityError("CHECK constraint failed: the disk says no")
-        real(self, batch)
-
-    monkeypatch.setattr(ColdWriter, "_insert", refuse_the_soil_episode)
+    refuse(monkeypatch, "green-12")
     report = await ingest(db, [data], cold_load=True)
     assert [line.split(":")[0].rsplit("/", 1)[-1] for line in report.failed] == ["green-12.toml"]
     await db.conn.execute("INSERT INTO moments_fts(moments_fts, rank) VALUES ('integrity-check', 1)")
