@@ -287,7 +287,8 @@ def _score(
     tied = 1.0 if row.episode_id in reading.episodes else fit
     said = [asked if heard_it else 0.0 for heard_it in heard]
     held = [max(hit, before_it) for hit, before_it in zip(hits, said, strict=True)]
-    dense = _dense_score(plan.meaning.get(row.id))
+    cosine = plan.meaning.get(row.id)
+    dense = _dense_score(cosine)
     if plan.vectors is None and not dense and _short_of_evidence(held, query.weights, tied):
         return 0.0  # most candidates of a question end here, before their titles are read
     # A word the passage lacks but its episode's title (or a moment's chapter) holds half counts:
@@ -309,8 +310,8 @@ def _score(
     evidence = sum(w * max(c, t) for w, c, t in zip(query.weights, meant, topical, strict=True))
     # A passage close enough in meaning answers without the question's words ("how did the romans
     # pump water uphill": "they had no pumps worth the name: gravity did all the work").
-    if evidence < EVIDENCE_MIN * (1 - TIED_RELIEF * tied):
-        if not any(held) and not any(title) and plan.meaning.get(row.id, 0.0) < BARE_COSINE:
+    if evidence < _least_evidence(tied):
+        if not any(held) and not any(title) and (cosine or 0.0) < BARE_COSINE:
             return 0.0
         return _adjusted(dense, row, reading, fit) if dense else 0.0
     ranked = [max(1.0 if hit else 0.0, before_it) for hit, before_it in zip(hits, said, strict=True)]
@@ -336,7 +337,12 @@ def _short_of_evidence(held: Sequence[float], weights: Sequence[float], tied: fl
     most = sum(
         w * max(h, TITLE_CREDIT) if w >= EVIDENCE_MIN else w * h for w, h in zip(weights, held, strict=True)
     )
-    return most < EVIDENCE_MIN * (1 - TIED_RELIEF * tied)
+    return most < _least_evidence(tied)
+
+
+def _least_evidence(tied: float) -> float:
+    """Return the least evidence a passage must hold: less the more it is tied to whom or what is named."""
+    return EVIDENCE_MIN * (1 - TIED_RELIEF * tied)
 
 
 def _dense_score(cosine: float | None) -> float:
