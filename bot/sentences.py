@@ -10,26 +10,13 @@ def pack(sentences: Sequence[tuple[int, int]], start: int) -> bytes:
     # The first sentence starts at offset 0 and at the moment's own second, so it is implied.
     # Deltas are small (a moment is well under a minute), so most pairs take two bytes.
     out = bytearray()
-    add = out.append
     offset, second = 0, start
     for text_at, second_at in sentences:
         if text_at <= 0:
             continue
-        # Most deltas take one byte: written at once, the longer ones by _varint.
-        step = text_at - offset
-        if step < 0x80:
-            add(step)
-        else:
-            _varint(out, step)
-        step = second_at - second
-        if step <= 0:
-            add(0)
-        elif step < 0x80:
-            add(step)
-        else:
-            _varint(out, step)
-        offset = text_at
-        second = max(second, second_at)
+        _varint(out, text_at - offset)
+        _varint(out, max(0, second_at - second))
+        offset, second = text_at, max(second, second_at)
     return bytes(out)
 
 
