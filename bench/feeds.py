@@ -37,6 +37,7 @@ from bot.config import Settings
 from bot.feeds.feedlist import add_feed, feeds_path
 from bot.feeds.poll import PollResult, poll_feeds
 from bot.knowledge import KnowledgeBase
+from bot.live.updates import Updater
 from bot.runner import SWITCH_INTERVAL_S, updater
 from bot.storage import Database
 
@@ -263,15 +264,8 @@ def cpu_seconds() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-async def first_read(
-    db: Database, kb: KnowledgeBase, settings: Settings, items: int, rng: random.Random
-) -> list[tuple[str, str, str]]:
-    # As a bot started with a feed listed and an empty database reads it (bot.runner.updater): the
-    # update loop's first round starts the ingest's process, polls the feed there, imports what the
-    # poll wrote there (the path every later poll takes, not a first load into an empty database),
-    # then swaps the catalogue. Its process's CPU is known once it has ended.
-    members = Members(kb, rng, items)
-    loop = updater(kb, settings, force_polls=True)
+def recorded_polls(loop: Updater) -> list[tuple[float, PollResult]]:
+    """Have the update loop's feed polls kept, each with the moment it ended, in the list returned."""
     polled = loop.poll_feeds
     assert polled is not None
     polls: list[tuple[float, PollResult]] = []
@@ -282,6 +276,19 @@ async def first_read(
         return result
 
     loop.poll_feeds = poll
+    return polls
+
+
+async def first_read(
+    db: Database, kb: KnowledgeBase, settings: Settings, items: int, rng: random.Random
+) -> list[tuple[str, str, str]]:
+    # As a bot started with a feed listed and an empty database reads it (bot.runner.updater): the
+    # update loop's first round starts the ingest's process, polls the feed there, imports what the
+    # poll wrote there (the path every later poll takes, not a first load into an empty database),
+    # then swaps the catalogue. Its process's CPU is known once it has ended.
+    members = Members(kb, rng, items)
+    loop = updater(kb, settings, force_polls=True)
+    polls = recorded_polls(loop)
     try:
         with Ticker() as ticker, members:
             start, cpu = time.perf_counter(), cpu_seconds()
@@ -342,20 +349,12 @@ async def one_new(
         await asyncio.sleep(2)
     idle = members.summary()
     changed, lags, busy = [], [], []
-    polls: list[PollResult] = []
 
     # As the running bot reads a feed (bot.runner.updater): the poll, then the ingest of what it
     # wrote, both in the ingest's own process, then the swap. Its first round walks everything
     # and starts that process, as the bot's first round after its start does.
     loop = updater(kb, settings, force_polls=True)
-    polled = loop.poll_feeds
-    assert polled is not None
-
-    async def poll() -> PollResult:
-        polls.append(await polled())
-        return polls[-1]
-
-    loop.poll_feeds = poll
+    polls = recorded_polls(loop)
     try:
         loop.files_changed()
         await loop.step()
@@ -370,7 +369,8 @@ async def one_new(
                 changed.append(time.perf_counter() - start)
             lags.append(ticker.worst)
             busy += members.latencies
-            assert polls[-1].new_episodes, polls[-1].outcomes
+            _, result = polls[-1]
+            assert result.new_episodes, result.outcomes
             assert swapped
             assert (await kb.resolve_episode(str(number))).number == number
     finally:
